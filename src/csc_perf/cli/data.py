@@ -1,0 +1,326 @@
+"""Commands on extracts and the store: validate, import, history, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import ExitCode, UsageError
+from .app import (
+    AsOfOption,
+    AuthorityOption,
+    EncodingOption,
+    FormatOption,
+    MonthOption,
+    OutputOption,
+    ShapeOption,
+    SheetOption,
+    app,
+    handles_errors,
+    settings,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..definitions import Definitions
+    from ..store import Store
+    from ..validation import ValidationReport
+
+FilesArgument = Annotated[
+    list[Path], typer.Argument(help="Extract files: .csv, .xlsx or .parquet.", show_default=False)
+]
+
+
+def load_workspace() -> tuple[Path, Definitions]:
+    from ..definitions import load_definitions
+    from ..workspace import find_config
+
+    config = find_config(settings().config)
+    return config, load_definitions(config)
+
+
+def open_store(config: Path | None, definitions: Definitions | None, wait: float = 30.0) -> Store:
+    from ..store import Store
+    from ..workspace import store_path
+
+    setting = definitions.workspace.store if definitions else "store"
+    return Store(store_path(settings().store, config, setting), wait=wait)
+
+
+def _parse_month_option(month: str | None):
+    if month is None:
+        return None
+    from ..months import MonthError, parse_month
+
+    try:
+        return parse_month(month)
+    except MonthError:
+        raise UsageError(f"--month {month!r} is not a month (use 2024-10 or Oct-24)") from None
+
+
+def run_validation(
+    files: list[Path],
+    definitions: Definitions,
+    *,
+    sheet: str | None,
+    encoding: str | None,
+    shape: str | None,
+    month: str | None,
+    authority: str | None,
+) -> ValidationReport:
+    from ..extracts import SHAPES
+    from ..validation import validate_files
+
+    if shape is not None and shape not in SHAPES:
+        raise UsageError(f"--shape {shape!r}: use one of {', '.join(SHAPES)}")
+    return validate_files(
+        files,
+        definitions,
+        authority=authority,
+        sheet=sheet,
+        encoding=encoding,
+        shape=shape,
+        month=_parse_month_option(month),
+    )
+
+
+def report_exit_code(report: ValidationReport) -> ExitCode:
+    if report.unreadable:
+        return ExitCode.USAGE
+    return ExitCode.OK if report.valid else ExitCode.INVALID
+
+
+def print_issues(report: ValidationReport, *, limit: int = 50) -> None:
+    """Issues as lines on stderr: ``error value-unparseable: file, row 3, column ...``."""
+    from ..render import terminal
+
+    for issue in report.issues[:limit]:
+        line = f"{issue.severity} {issue.code}: {issue.message}"
+        if issue.severity == "error":
+            terminal.error(line)
+        else:
+            terminal.warn(line)
+    if len(report.issues) > limit:
+        terminal.error(
+            f"... and {len(report.issues) - limit} more; `csc-perf validate --format csv` lists all"
+        )
+
+
+def _issues_table(report: ValidationReport):
+    from rich.table import Table
+
+    table = Table(title="Validation issues", header_style="bold", show_lines=True)
+    for name in ("severity", "code", "where", "message"):
+        table.add_column(name, overflow="fold")
+    for issue in report.issues:
+        style = "red" if issue.severity == "error" else "yellow"
+        table.add_row(issue.severity, issue.code, issue.where(), issue.message, style=style)
+    return table
+
+
+def _summary(report: ValidationReport) -> str:
+    obs = report.observations
+    months = obs.get_column("month").unique().sort().to_list() if obs.height else []
+    span = ""
+    if months:
+        from ..months import month_label
+
+        span = f", {month_label(months[0])}..{month_label(months[-1])}"
+    return (
+        f"{len(report.files)} file(s): {obs.height} observations{span}; "
+        f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    )
+
+
+@app.command()
+@handles_errors
+def validate(
+    files: FilesArgument,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    shape: ShapeOption = None,
+    month: MonthOption = None,
+    authority: AuthorityOption = None,
+) -> None:
+    """Check extracts against the definitions without storing anything.
+
+    Prints one row per issue (code, severity, message, file, sheet, row, column, cell,
+    indicator, month). Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable or misuse.
+    """
+    from ..render import output as out
+    from ..render import terminal
+
+    _, definitions = load_workspace()
+    report = run_validation(
+        files,
+        definitions,
+        sheet=sheet,
+        encoding=encoding,
+        shape=shape,
+        month=month,
+        authority=authority,
+    )
+    chosen = out.resolve_format(fmt, output, allowed=("table", "csv", "tsv", "json", "jsonl"))
+    if chosen == "table":
+        if report.issues:
+            out.emit(report.issues_frame(), "table", output, table=lambda _: _issues_table(report))
+        terminal.say(("valid: " if report.valid else "invalid: ") + _summary(report))
+    else:
+        out.emit(report.issues_frame(), chosen, output)
+    raise typer.Exit(int(report_exit_code(report)))
+
+
+@app.command("import")
+@handles_errors
+def import_(
+    files: FilesArgument,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and show what would change; write nothing.")
+    ] = False,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", help="Seconds to wait for a busy store before exit 75."),
+    ] = 30.0,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    shape: ShapeOption = None,
+    month: MonthOption = None,
+    authority: AuthorityOption = None,
+) -> None:
+    """Validate extracts and, if they have no errors, store them as one atomic commit.
+
+    Any error: nothing is written, exit 1. Warnings are reported on stderr and the import
+    goes ahead. Importing the same content again changes nothing. With --dry-run the rows
+    that would be inserted or updated are printed (old and new values).
+    """
+    from ..render import output as out
+    from ..render import terminal
+
+    config, definitions = load_workspace()
+    store = open_store(config, definitions, wait=wait)
+    store.check_is_store()
+    report = run_validation(
+        files,
+        definitions,
+        sheet=sheet,
+        encoding=encoding,
+        shape=shape,
+        month=month,
+        authority=authority,
+    )
+    print_issues(report)
+    if not report.valid:
+        terminal.error(f"nothing imported: {_summary(report)}")
+        raise typer.Exit(int(report_exit_code(report)))
+    if dry_run:
+        plan = store.plan(report.observations)
+        changes = _plan_frame(plan)
+        terminal.say(
+            f"dry run: would insert {plan.inserted.height} and update {plan.updated.height} "
+            f"observation(s); {plan.unchanged} unchanged. Nothing written."
+        )
+        out.emit(changes, fmt, output)
+        return
+    result = store.commit_import(report.observations, report.files)
+    if not result.committed:
+        terminal.say(
+            f"no changes: the store already holds these {result.unchanged} observation(s) "
+            f"(version {result.version})"
+        )
+        return
+    terminal.say(
+        f"imported as version {result.version}: {result.inserted} new, {result.updated} "
+        f"updated, {result.unchanged} unchanged observation(s) "
+        f"({', '.join(result.months[:3])}{' ...' if len(result.months) > 3 else ''})"
+    )
+
+
+def _plan_frame(plan):
+    import polars as pl
+
+    inserted = plan.inserted.select(
+        pl.lit("insert").alias("change"),
+        "authority",
+        "indicator",
+        "month",
+        pl.lit(None, dtype=pl.Float64).alias("old_value"),
+        pl.lit(None, dtype=pl.String).alias("old_status"),
+        pl.col("value").alias("new_value"),
+        pl.col("status").alias("new_status"),
+        "source_file",
+        "source_row",
+    )
+    updated = plan.updated.select(
+        pl.lit("update").alias("change"),
+        "authority",
+        "indicator",
+        "month",
+        "old_value",
+        "old_status",
+        pl.col("value").alias("new_value"),
+        pl.col("status").alias("new_status"),
+        "source_file",
+        "source_row",
+    )
+    return pl.concat([updated, inserted])
+
+
+@app.command()
+@handles_errors
+def history(fmt: FormatOption = None, output: OutputOption = None) -> None:
+    """List every import: version, time, files, SHA-256, rows, months and what changed."""
+    import polars as pl
+
+    from ..render import output as out
+
+    config, definitions = load_workspace()
+    store = open_store(config, definitions)
+    entries = store.history()
+    schema = {
+        "version": pl.Int64,
+        "time": pl.String,
+        "operation": pl.String,
+        "files": pl.String,
+        "sha256": pl.String,
+        "rows": pl.Int64,
+        "months": pl.String,
+        "inserted": pl.Int64,
+        "updated": pl.Int64,
+        "unchanged": pl.Int64,
+    }
+    frame = pl.DataFrame(entries, schema=schema, orient="row")
+    chosen = out.resolve_format(fmt, output)
+    if chosen == "table":
+        frame = frame.with_columns(pl.col("sha256").str.slice(0, 12))
+    out.emit(frame, chosen, output)
+
+
+@app.command()
+@handles_errors
+def export(
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    as_of: AsOfOption = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", help="Only these indicator ids.")
+    ] = None,
+) -> None:
+    """Write the stored observations (current, or --as-of a version or date)."""
+    import polars as pl
+
+    from ..render import output as out
+
+    config, definitions = load_workspace()
+    store = open_store(config, definitions)
+    frame = store.observations(as_of)
+    if indicator:
+        unknown = sorted(set(indicator) - {i.id for i in definitions.indicators})
+        if unknown:
+            raise UsageError(f"unknown indicator id(s): {', '.join(unknown)}")
+        frame = frame.filter(pl.col("indicator").is_in(indicator))
+    out.emit(frame, fmt, output)

@@ -1,0 +1,201 @@
+"""Commands about the workspace: indicators, init, demo."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import ExitCode, UsageError
+from .app import FormatOption, OutputOption, app, handles_errors, settings
+from .data import load_workspace
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+    from ..definitions import Definitions
+
+DEMO_MONTH = "2024-10"
+
+
+def definitions_table(definitions: Definitions) -> pl.DataFrame:
+    """One row per indicator: what ``csc-perf indicators`` prints."""
+    import polars as pl
+
+    def target_text(indicator) -> str | None:
+        parts = []
+        for t in indicator.targets:
+            value = f"{t.low:g}-{t.high:g}" if t.value is None else f"{t.value:g}"
+            parts.append(value if t.from_month is None else f"{value} from {t.from_month:%Y-%m}")
+        return "; ".join(parts) or None
+
+    rows = [
+        {
+            "id": i.id,
+            "name": i.name,
+            "theme": ";".join(i.themes),
+            "unit": i.unit,
+            "measure": i.measure,
+            "polarity": i.polarity,
+            "target": target_text(i),
+            "amber": None if i.amber is None else f"{i.amber.kind} {i.amber.value:g}",
+            "valid_min": i.valid_min,
+            "valid_max": i.valid_max,
+            "decimals": i.decimals,
+            "required": i.required,
+            "aliases": ";".join(i.aliases),
+        }
+        for i in definitions.indicators
+    ]
+    schema = {
+        "id": pl.String,
+        "name": pl.String,
+        "theme": pl.String,
+        "unit": pl.String,
+        "measure": pl.String,
+        "polarity": pl.String,
+        "target": pl.String,
+        "amber": pl.String,
+        "valid_min": pl.Float64,
+        "valid_max": pl.Float64,
+        "decimals": pl.Int64,
+        "required": pl.Boolean,
+        "aliases": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+@app.command()
+@handles_errors
+def indicators(
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", help="Only validate this definitions file; exit 1 if invalid."),
+    ] = None,
+    theme: Annotated[str | None, typer.Option("--theme", help="Only this theme id.")] = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """List the indicator definitions, or validate a definitions file with --check."""
+    import polars as pl
+
+    from ..definitions import load_definitions
+    from ..errors import DefinitionsError
+    from ..render import output as out
+    from ..render import terminal
+
+    if check is not None:
+        try:
+            definitions = load_definitions(check)
+        except DefinitionsError as exc:
+            chosen = out.resolve_format(
+                fmt, output, allowed=("table", "csv", "tsv", "json", "jsonl")
+            )
+            if chosen == "table":
+                terminal.error(str(exc))
+            else:
+                problems = pl.DataFrame(
+                    [p.as_dict() for p in exc.problems],
+                    schema={"path": pl.String, "message": pl.String, "line": pl.Int64},
+                    orient="row",
+                )
+                out.emit(problems, chosen, output)
+            raise typer.Exit(int(ExitCode.INVALID)) from None
+        terminal.say(
+            f"{check}: valid: {len(definitions.indicators)} indicators in "
+            f"{len(definitions.themes)} themes"
+        )
+        return
+    _, definitions = load_workspace()
+    frame = definitions_table(definitions)
+    if theme is not None:
+        if theme not in {t.id for t in definitions.themes}:
+            known = ", ".join(t.id for t in definitions.themes)
+            raise UsageError(f"unknown theme {theme!r}; themes: {known}")
+        frame = frame.filter(pl.col("theme").str.split(";").list.contains(theme))
+    out.emit(frame, fmt, output)
+
+
+@app.command()
+@handles_errors
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite indicators.toml.")] = False,
+) -> None:
+    """Make a workspace: an indicators.toml (the example definitions) to edit."""
+    from ..render import terminal
+    from ..workspace import CONFIG_NAME, bundled
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / CONFIG_NAME
+    if target.exists() and not force:
+        raise UsageError(f"{target} already exists", hint="use --force to overwrite it")
+    shutil.copyfile(bundled("indicators.toml"), target)
+    terminal.say(
+        f"created {target}. Next: edit it, then `csc-perf validate EXTRACT` and "
+        "`csc-perf import EXTRACT`."
+    )
+
+
+@app.command()
+@handles_errors
+def demo(
+    keep: Annotated[
+        Path | None,
+        typer.Option("--keep", help="Build the demo workspace in this folder and keep it."),
+    ] = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Import the bundled example extracts (Southampton, Oct-22..Oct-24) into a throw-away
+    workspace and print the October 2024 figures."""
+    from ..definitions import load_definitions
+    from ..render import terminal
+    from ..store import Store
+    from ..validation import validate_files
+    from ..workspace import CONFIG_NAME, bundled
+
+    with tempfile.TemporaryDirectory(prefix="csc-perf-demo-") as scratch:
+        workspace = keep or Path(scratch)
+        workspace.mkdir(parents=True, exist_ok=True)
+        config = workspace / CONFIG_NAME
+        shutil.copyfile(bundled("indicators.toml"), config)
+        definitions = load_definitions(config)
+        store = Store(workspace / "store")
+        extracts = bundled("extracts")
+        monthly = sorted((extracts / "monthly").glob("*.csv"))
+        workbooks = sorted(extracts.glob("*.xlsx"))
+        # Import month by month, as a council's cron job would, then the report workbook.
+        for path in [*monthly, *workbooks]:
+            report = validate_files([path], definitions)
+            for issue in report.issues:
+                terminal.warn(f"{issue.severity} {issue.code}: {issue.message}")
+            if not report.valid:
+                raise typer.Exit(int(ExitCode.INVALID))
+            result = store.commit_import(report.observations, report.files)
+            terminal.say(
+                f"imported {path.name}: version {result.version}, {result.inserted} new, "
+                f"{result.updated} updated, {result.unchanged} unchanged"
+            )
+        if keep:
+            terminal.say(f"workspace kept in {workspace} (cd there and run csc-perf commands)")
+        show_month(store, definitions, DEMO_MONTH, fmt, output)
+
+
+def show_month(store, definitions, month_text: str, fmt, output) -> None:
+    """Print one month's figures per theme (value, previous month, a year ago, target)."""
+    from ..methods.figures import month_figures
+    from ..months import parse_month
+    from ..render import output as out
+    from ..render.figures import figures_tables
+
+    month = parse_month(month_text)
+    authority = definitions.workspace.authority
+    frame = month_figures(store.observations(), definitions, month, authority)
+    out.emit(frame, fmt, output, table=lambda f: figures_tables(f, definitions))
+
+
+__all__ = ["definitions_table", "settings"]

@@ -1,0 +1,117 @@
+"""The one parser for month labels.
+
+Months are the first day of the month as a :class:`datetime.date`. Accepted labels (case and
+surrounding spaces ignored): ``Oct-24``, ``Oct 24``, ``Oct-2024``, ``October 2024``,
+``2024-10``, ``2024/10``, ``2024-10-01`` (any day: the month is taken), ``10/2024``,
+``01/10/2024`` (UK day/month/year), a datetime text such as ``2024-10-01 00:00:00`` (how
+Excel date cells arrive), and :class:`datetime.date` / ``datetime`` objects.
+Two-digit years mean 20YY.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+MONTH_NAMES = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+}
+_NAME_ALT = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
+
+_NAMED = re.compile(rf"^(?P<name>{_NAME_ALT})[\s\-/'.]*(?P<year>\d{{4}}|\d{{2}})$")
+_ISO = re.compile(r"^(?P<year>\d{4})[-/.](?P<month>\d{1,2})(?:[-/.](?P<day>\d{1,2}))?$")
+_ISO_TIME = re.compile(
+    r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+)
+_MY = re.compile(r"^(?P<month>\d{1,2})[-/.](?P<year>\d{4})$")
+_DMY = re.compile(r"^(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})$")
+
+# Words that tell a header is trying to be a month even when it fails to parse
+# ("Octt-24", "2024-13"), as opposed to a column such as "Target" or "So'ton 22/23".
+_MONTHISH = re.compile(
+    rf"(?:\b(?:{_NAME_ALT})\b|^\d{{4}}[-/.]\d{{1,2}}\b|^\d{{1,2}}[-/.]\d{{4}}$|^\d{{1,2}}/\d{{1,2}}/\d{{4}})",
+    re.IGNORECASE,
+)
+
+
+class MonthError(ValueError):
+    """A label that is not a month this parser understands."""
+
+
+def parse_month(label: object) -> date:
+    """Return the first day of the month named by ``label``.
+
+    Raises :class:`MonthError` when the label is not a month (including month 13, day 32,
+    or an empty label).
+    """
+    if isinstance(label, datetime):
+        return date(label.year, label.month, 1)
+    if isinstance(label, date):
+        return date(label.year, label.month, 1)
+    if not isinstance(label, str):
+        raise MonthError(f"not a month: {label!r}")
+    text = label.strip().lower()
+    day = 1
+    m = _NAMED.match(text)
+    if m:
+        month = MONTH_NAMES[m["name"]]
+        year = int(m["year"])
+        if len(m["year"]) == 2:
+            year += 2000
+    else:
+        m = _ISO.match(text) or _ISO_TIME.match(text) or _MY.match(text) or _DMY.match(text)
+        if not m:
+            raise MonthError(f"not a month: {label!r}")
+        year = int(m["year"])
+        month = int(m["month"])
+        groups = m.groupdict()
+        if groups.get("day"):
+            day = int(groups["day"])
+    try:
+        date(year, month, day)  # validates month 1-12 and the day of that month
+    except ValueError as exc:
+        raise MonthError(f"not a month: {label!r} ({exc})") from None
+    return date(year, month, 1)
+
+
+def looks_like_month(label: str) -> bool:
+    """True when a header seems meant as a month, whether or not it parses."""
+    return bool(_MONTHISH.search(label.strip()))
+
+
+def month_label(month: date) -> str:
+    """The ISO label used in outputs: ``2024-10``."""
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def report_label(month: date) -> str:
+    """The label the report prints: ``Oct-24``."""
+    return month.strftime("%b-%y")
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + (month.month - 1) + n
+    return date(index // 12, index % 12 + 1, 1)

@@ -1,0 +1,135 @@
+"""Writers for frames: one per format, shared by every command that returns data.
+
+``table`` is for people (a Rich table on the terminal); ``csv``, ``tsv``, ``json`` (an array
+of objects), ``jsonl`` and ``parquet`` are for scripts. When stdout is not a terminal the
+default is CSV, never a box-drawn table. Files given with ``-o`` are written to a temporary
+file beside the target and renamed into place, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+FORMATS = ("table", "csv", "tsv", "json", "jsonl", "parquet")
+BINARY_FORMATS = {"parquet"}
+_SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def resolve_format(fmt: str | None, output: str | None, allowed=FORMATS) -> str:
+    """The format to write: the one asked for, else from ``-o``'s suffix, else table on a
+    terminal and CSV otherwise."""
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt not in allowed:
+            raise UsageError(f"unknown format {fmt!r}; use one of: {', '.join(allowed)}")
+        return fmt
+    if output and output != "-":
+        guessed = _SUFFIX_FORMATS.get(Path(output).suffix.lower())
+        if guessed in allowed:
+            return guessed
+        return "csv"
+    return "table" if stdout_is_terminal() and "table" in allowed else "csv"
+
+
+def serialise(frame: pl.DataFrame, fmt: str) -> bytes:
+    """The bytes of ``frame`` in a data format (not ``table``)."""
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        frame.write_csv(buffer)
+    elif fmt == "tsv":
+        frame.write_csv(buffer, separator="\t")
+    elif fmt == "json":
+        frame.write_json(buffer)
+        buffer.write(b"\n")
+    elif fmt == "jsonl":
+        frame.write_ndjson(buffer)
+    elif fmt == "parquet":
+        frame.write_parquet(buffer)
+    else:  # pragma: no cover - guarded by resolve_format
+        raise UsageError(f"format {fmt!r} cannot be serialised")
+    return buffer.getvalue()
+
+
+def write_bytes(data: bytes, output: str | None, *, binary: bool = False) -> None:
+    """Write ``data`` to stdout (``None`` or ``-``) or atomically to a file."""
+    if output is None or output == "-":
+        if binary and stdout_is_terminal():
+            raise UsageError(
+                "refusing to write binary output to a terminal", hint="add -o FILE or a pipe"
+            )
+        stream = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
+        if stream is None:  # a text-only stdout (some test runners)
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            sys.stdout.flush()
+            stream.write(data)
+            stream.flush()
+        return
+    write_file_atomically(Path(output), data)
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same folder, then rename over ``path``."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{path}: the folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def emit(
+    frame: pl.DataFrame,
+    fmt: str | None,
+    output: str | None,
+    *,
+    table: Callable[[pl.DataFrame], object] | None = None,
+) -> None:
+    """Write ``frame`` in the resolved format; ``table`` renders the terminal view."""
+    from .terminal import frame_table, stdout_console
+
+    chosen = resolve_format(fmt, output)
+    if chosen == "table":
+        renderable = table(frame) if table else frame_table(frame)
+        if output and output != "-":
+            console = stdout_console(file=io.StringIO(), width=160)
+            console.print(renderable)
+            write_file_atomically(Path(output), console.file.getvalue().encode("utf-8"))
+        else:
+            stdout_console().print(renderable)
+        return
+    write_bytes(serialise(frame, chosen), output, binary=chosen in BINARY_FORMATS)

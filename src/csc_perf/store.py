@@ -1,0 +1,413 @@
+"""The store: every accepted import, kept, in a Delta Lake table.
+
+Layout of a store folder::
+
+    store/
+      csc-perf-store.json     marker: says this folder is a csc-perf store (format version)
+      .lock                   write lock (one writer at a time; readers never wait)
+      observations/           Delta Lake table: the current view, with full history
+
+Each import is one Delta commit (a MERGE on authority, indicator and month) carrying its own
+record (files, SHA-256, rows, months, what changed) in the commit metadata, so
+``csc-perf history`` and ``--as-of VERSION|DATE`` come from Delta's log. The table is
+readable by DuckDB, Spark or Fabric as it is.
+
+Policy: a value or a suppression mark replaces what the store holds for the same authority,
+indicator and month (the old one stays reachable with ``--as-of``); a *missing* cell never
+erases a known figure, it is only recorded where the store has nothing yet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from datetime import time as dtime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .cells import MISSING
+from .errors import StoreBusyError, StoreError, UsageError
+from .months import month_label
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+    from .validation import FileSummary
+
+MARKER = "csc-perf-store.json"
+LOCK = ".lock"
+TABLE = "observations"
+FORMAT = 1
+KEY = ("authority", "indicator", "month")
+METADATA_KEY = "csc_perf"
+DEFAULT_WAIT_SECONDS = 30.0
+
+
+@dataclass
+class ImportPlan:
+    """What an import would change: rows to insert, rows to update, rows already held."""
+
+    inserted: pl.DataFrame
+    updated: pl.DataFrame
+    unchanged: int
+    base_version: int | None
+
+    @property
+    def changes(self) -> pl.DataFrame:
+        import polars as pl
+
+        return pl.concat([self.inserted, self.updated.drop("old_value", "old_status")])
+
+    @property
+    def has_changes(self) -> bool:
+        return self.inserted.height + self.updated.height > 0
+
+
+@dataclass
+class ImportResult:
+    committed: bool
+    version: int | None
+    inserted: int
+    updated: int
+    unchanged: int
+    months: list[str] = field(default_factory=list)
+
+
+def parse_as_of(text: str | None) -> int | datetime | None:
+    """``--as-of`` value: a version number, or a date / datetime (a date means its end).
+
+    Raises :class:`UsageError` for anything else.
+    """
+    if text is None:
+        return None
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise UsageError(
+                f"--as-of {text!r} is neither a version number nor a date",
+                hint="use a version from `csc-perf history` (e.g. 3) or a date (2024-11-05)",
+            ) from None
+        moment = datetime.combine(day, dtime.max)
+    if len(text) == 10:  # a plain date: the store as it was at the end of that day
+        moment = datetime.combine(moment.date(), dtime.max)
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # local time, as the analyst means it
+    return moment
+
+
+class Store:
+    """A csc-perf store folder. Opening never writes; writing takes the lock."""
+
+    def __init__(self, path: str | Path, *, wait: float = DEFAULT_WAIT_SECONDS) -> None:
+        self.path = Path(path)
+        self.wait = wait
+
+    # -- state -----------------------------------------------------------------------
+    @property
+    def table_path(self) -> Path:
+        return self.path / TABLE
+
+    def is_new(self) -> bool:
+        """True when nothing has been stored yet (no folder, an empty one, or just a lock)."""
+        if not self.path.exists():
+            return not self.path.is_symlink()
+        if not self.path.is_dir():
+            raise StoreError(f"{self.path}: is a file, not a store folder")
+        entries = {p.name for p in self.path.iterdir()}
+        return entries <= {LOCK}
+
+    def check_is_store(self) -> None:
+        """Raise :class:`StoreError` unless the folder is a csc-perf store (or new)."""
+        if self.is_new():
+            return
+        marker = self.path / MARKER
+        if not marker.is_file():
+            raise StoreError(
+                f"{self.path}: this folder is not a csc-perf store (no {MARKER})",
+                hint="point --store (or CSC_PERF_STORE) at a store folder, or at a new one",
+            )
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{marker}: unreadable store marker ({exc})") from None
+        if not isinstance(info, dict) or info.get("format") != FORMAT:
+            raise StoreError(f"{marker}: unsupported store format {info!r}")
+        if not (self.table_path / "_delta_log").is_dir():
+            raise StoreError(f"{self.path}: the store has no {TABLE} table (damaged store?)")
+
+    def version(self) -> int | None:
+        """The latest version, or None for a store with nothing in it yet."""
+        self.check_is_store()
+        if self.is_new():
+            return None
+        from deltalake import DeltaTable
+
+        return DeltaTable(str(self.table_path)).version()
+
+    # -- reading ---------------------------------------------------------------------
+    def observations(self, as_of: int | datetime | str | None = None) -> pl.DataFrame:
+        """The current observations (or as they were at ``as_of``), sorted by key."""
+        return self.scan(as_of).sort(list(KEY)).collect()
+
+    def scan(self, as_of: int | datetime | str | None = None) -> pl.LazyFrame:
+        import polars as pl
+
+        from .validation import empty_observations
+
+        if isinstance(as_of, str):
+            as_of = parse_as_of(as_of)
+        self.check_is_store()
+        if self.is_new():
+            if as_of is not None:
+                raise StoreError(f"{self.path}: the store is empty; there is no version to read")
+            return empty_observations().lazy()
+        try:
+            return pl.scan_delta(str(self.table_path), version=as_of)
+        except Exception as exc:
+            raise StoreError(
+                f"{self.path}: cannot read the store as of {as_of} ({_first_line(exc)})",
+                hint="`csc-perf history` lists the versions",
+            ) from None
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every import, oldest first: version, time, files, SHA-256, rows, months, changes."""
+        self.check_is_store()
+        if self.is_new():
+            return []
+        from deltalake import DeltaTable
+
+        entries = []
+        for commit in DeltaTable(str(self.table_path)).history():
+            raw = commit.get(METADATA_KEY)
+            info = json.loads(raw) if isinstance(raw, str) else {}
+            stamp = datetime.fromtimestamp(commit["timestamp"] / 1000, tz=timezone.utc)
+            files = info.get("files", [])
+            entries.append(
+                {
+                    "version": commit["version"],
+                    "time": stamp.isoformat(timespec="seconds"),
+                    "operation": info.get("operation", commit.get("operation", "")),
+                    "files": ", ".join(Path(f["path"]).name for f in files),
+                    "sha256": ", ".join(f["sha256"] for f in files),
+                    "rows": sum(f.get("rows", 0) for f in files),
+                    "months": _month_span(info.get("months", [])),
+                    "inserted": info.get("inserted", 0),
+                    "updated": info.get("updated", 0),
+                    "unchanged": info.get("unchanged", 0),
+                }
+            )
+        return sorted(entries, key=lambda e: e["version"])
+
+    # -- writing ---------------------------------------------------------------------
+    def plan(self, observations: pl.DataFrame, *, as_of: int | None = None) -> ImportPlan:
+        """Compare ``observations`` with the store: what would be inserted and updated."""
+        import polars as pl
+
+        new = observations.unique(subset=list(KEY), keep="last", maintain_order=True)
+        base_version = None if self.is_new() else self.version()
+        current = self.scan(as_of)
+        if new.height:
+            authorities = new.get_column("authority").unique().to_list()
+            indicators = new.get_column("indicator").unique().to_list()
+            current = current.filter(
+                pl.col("authority").is_in(authorities) & pl.col("indicator").is_in(indicators)
+            )
+        old = current.select(
+            *KEY, pl.col("value").alias("_old_value"), pl.col("status").alias("_old_status")
+        ).collect()
+        joined = new.join(old, on=list(KEY), how="left", nulls_equal=True)
+        is_new = pl.col("_old_status").is_null()
+        differs = pl.col("value").ne_missing(pl.col("_old_value")) | (
+            pl.col("status") != pl.col("_old_status")
+        )
+        # A missing cell never erases a figure the store already holds.
+        keeps_old = (pl.col("status") == MISSING) & ~is_new
+        inserted = joined.filter(is_new).drop("_old_value", "_old_status")
+        updated = joined.filter(~is_new & differs & ~keeps_old).rename(
+            {"_old_value": "old_value", "_old_status": "old_status"}
+        )
+        unchanged = new.height - inserted.height - updated.height
+        return ImportPlan(inserted, updated, unchanged, base_version)
+
+    def commit_import(
+        self,
+        observations: pl.DataFrame,
+        files: Sequence[FileSummary],
+        *,
+        operation: str = "import",
+    ) -> ImportResult:
+        """Write ``observations`` as one atomic commit; a no-op when nothing would change.
+
+        Takes the write lock (waiting up to ``self.wait`` seconds, then raising
+        :class:`StoreBusyError`), re-plans against the latest version under the lock, and
+        merges. Raises :class:`StoreError` when the folder is not a store.
+        """
+        from deltalake import CommitProperties, DeltaTable
+
+        self.check_is_store()
+        self.path.mkdir(parents=True, exist_ok=True)
+        with self.lock():
+            self._create_if_new()
+            plan = self.plan(observations)
+            months = sorted(
+                {month_label(m) for m in observations.get_column("month").unique().to_list()}
+            )
+            if not plan.has_changes:
+                return ImportResult(False, plan.base_version, 0, 0, plan.unchanged, months)
+            info = {
+                "operation": operation,
+                "files": [
+                    {"path": f.path, "sha256": f.sha256, "rows": f.rows, "shape": f.shape}
+                    for f in files
+                ],
+                "months": months,
+                "inserted": plan.inserted.height,
+                "updated": plan.updated.height,
+                "unchanged": plan.unchanged,
+            }
+            source = plan.changes.select(_table_schema_exprs()).to_arrow()
+            table = DeltaTable(str(self.table_path))
+            (
+                table.merge(
+                    source,
+                    predicate=" AND ".join(f"t.{k} = s.{k}" for k in KEY),
+                    source_alias="s",
+                    target_alias="t",
+                    commit_properties=CommitProperties(
+                        custom_metadata={METADATA_KEY: json.dumps(info)}
+                    ),
+                )
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute()
+            )
+            version = DeltaTable(str(self.table_path)).version()
+            return ImportResult(
+                True, version, plan.inserted.height, plan.updated.height, plan.unchanged, months
+            )
+
+    def _create_if_new(self) -> None:
+        if not self.is_new():
+            return
+        import pyarrow as pa
+        from deltalake import CommitProperties, DeltaTable
+
+        schema = pa.schema(
+            [
+                ("authority", pa.string()),
+                ("indicator", pa.string()),
+                ("month", pa.date32()),
+                ("value", pa.float64()),
+                ("status", pa.string()),
+                ("source_file", pa.string()),
+                ("source_sheet", pa.string()),
+                ("source_row", pa.int64()),
+            ]
+        )
+        DeltaTable.create(
+            str(self.table_path),
+            schema,
+            name="observations",
+            commit_properties=CommitProperties(
+                custom_metadata={METADATA_KEY: json.dumps({"operation": "create"})}
+            ),
+        )
+        # The marker is written last: until then the folder reads as new, never half-made.
+        marker = self.path / MARKER
+        tmp = marker.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"format": FORMAT}) + "\n", encoding="utf-8")
+        os.replace(tmp, marker)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the store's write lock; wait at most ``self.wait`` seconds for it."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path / LOCK, "a+b")  # noqa: SIM115 - held for the with-block
+        try:
+            deadline = time.monotonic() + max(self.wait, 0.0)
+            delay = 0.05
+            while not _try_lock(handle):
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"{self.path}: the store is busy (another import holds it); gave up "
+                        f"after {self.wait:g}s",
+                        hint="retry later, or wait longer with --wait SECONDS",
+                    )
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+            try:
+                yield
+            finally:
+                _unlock(handle)
+        finally:
+            handle.close()
+
+
+def _table_schema_exprs() -> list:
+    import polars as pl
+
+    return [
+        pl.col("authority").cast(pl.String),
+        pl.col("indicator").cast(pl.String),
+        pl.col("month").cast(pl.Date),
+        pl.col("value").cast(pl.Float64),
+        pl.col("status").cast(pl.String),
+        pl.col("source_file").cast(pl.String),
+        pl.col("source_sheet").cast(pl.String),
+        pl.col("source_row").cast(pl.Int64),
+    ]
+
+
+def _try_lock(handle) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        try:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _unlock(handle) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _month_span(months: list[str]) -> str:
+    if not months:
+        return ""
+    if len(months) == 1:
+        return months[0]
+    return f"{months[0]}..{months[-1]} ({len(months)})"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,542 @@
+"""Checks on extracts: a report of issues (stable codes, severities, positions) and the
+observations that passed.
+
+Every check has a stable code; scripts may rely on them. See :data:`CHECKS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .cells import INVALID, PRESENT, SUPPRESSED, cell_exprs
+from .definitions import Definitions, normalise_name
+from .errors import ExtractReadError
+from .extracts import read_tables, table_cells
+from .months import MonthError, month_label, parse_month
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+ERROR = "error"
+WARNING = "warning"
+
+#: code -> (severity, what it means). The severity of ``value-out-of-range`` is set per
+#: indicator (``out_of_range`` in indicators.toml); the one here is the default.
+CHECKS: dict[str, tuple[str, str]] = {
+    "file-unreadable": (ERROR, "the file cannot be opened or is not a CSV/Excel/Parquet file"),
+    "encoding-error": (ERROR, "the file is not in the expected text encoding"),
+    "file-empty": (ERROR, "the file, or a sheet, has no data rows"),
+    "header-missing": (ERROR, "no usable header: no month columns and no indicator/month/value"),
+    "header-duplicate": (ERROR, "two columns with the same header, or the same month twice"),
+    "month-required": (ERROR, "a one-month extract was given without --month"),
+    "indicator-unknown": (ERROR, "an indicator that indicators.toml does not define"),
+    "value-unparseable": (ERROR, "a cell that is not a number, a missing or a suppressed mark"),
+    "month-unparseable": (ERROR, "a month label that cannot be read"),
+    "month-future": (ERROR, "a month after the current month"),
+    "month-too-early": (ERROR, "a month before January 2000"),
+    "duplicate-conflict": (ERROR, "the same indicator and month twice with different values"),
+    "value-out-of-range": (WARNING, "a value outside the indicator's valid range"),
+    "count-negative": (ERROR, "a negative value for a count"),
+    "required-missing": (WARNING, "a required indicator has no value for a month in the file"),
+}
+
+#: Codes meaning a file could not be read at all (exit 2 rather than 1).
+READ_FAILURES = {"file-unreadable", "encoding-error", "month-required"}
+
+EARLIEST_MONTH = date(2000, 1, 1)
+
+OBSERVATION_SCHEMA = {
+    "authority": "String",
+    "indicator": "String",
+    "month": "Date",
+    "value": "Float64",
+    "status": "String",
+    "source_file": "String",
+    "source_sheet": "String",
+    "source_row": "Int64",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding, with everything needed to find the cell."""
+
+    code: str
+    severity: str
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    cell: str | None = None
+    indicator: str | None = None
+    month: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def where(self) -> str:
+        parts = [self.file or ""]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    path: str
+    sha256: str
+    rows: int
+    shape: str
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating one or more files together."""
+
+    issues: list[Issue]
+    observations: pl.DataFrame
+    files: list[FileSummary] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def unreadable(self) -> bool:
+        return any(i.code in READ_FAILURES for i in self.issues)
+
+    def issues_frame(self) -> pl.DataFrame:
+        import polars as pl
+
+        schema = {
+            "code": pl.String,
+            "severity": pl.String,
+            "message": pl.String,
+            "file": pl.String,
+            "sheet": pl.String,
+            "row": pl.Int64,
+            "column": pl.String,
+            "cell": pl.String,
+            "indicator": pl.String,
+            "month": pl.String,
+        }
+        return pl.DataFrame([i.as_dict() for i in self.issues], schema=schema, orient="row")
+
+
+def empty_observations() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(schema={k: getattr(pl, v) for k, v in OBSERVATION_SCHEMA.items()})
+
+
+def validate_files(
+    paths: Sequence[str | Path],
+    definitions: Definitions,
+    *,
+    authority: str | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    shape: str | None = None,
+    month: date | None = None,
+    today: date | None = None,
+) -> ValidationReport:
+    """Read and check ``paths`` together against ``definitions``.
+
+    Returns a :class:`ValidationReport`; never raises for bad data (an unreadable file is a
+    ``file-unreadable`` issue). ``authority`` defaults to the workspace's authority code.
+    ``today`` fixes "now" for the future-month check.
+    """
+    import polars as pl
+
+    issues: list[Issue] = []
+    summaries: list[FileSummary] = []
+    parts: list[pl.DataFrame] = []
+    for path in paths:
+        try:
+            source = read_tables(path, sheet=sheet, encoding=encoding)
+        except ExtractReadError as exc:
+            issues.append(_read_issue(exc, str(path)))
+            continue
+        rows = 0
+        shapes: list[str] = []
+        for table in source.tables:
+            try:
+                cells = table_cells(table, shape=shape, month=month)
+            except ExtractReadError as exc:
+                issues.append(_read_issue(exc, table.file, table.sheet))
+                continue
+            shapes.append(cells.shape)
+            for p in cells.problems:
+                issues.append(
+                    Issue(
+                        p["code"],
+                        CHECKS[p["code"]][0],
+                        p["message"],
+                        file=table.file,
+                        sheet=table.sheet,
+                        row=p["row"],
+                        column=p["column"],
+                        cell=p["cell"],
+                    )
+                )
+            rows += cells.cells.select(pl.col("row").n_unique()).item()
+            parts.append(cells.cells)
+        if not source.tables:
+            issues.append(
+                Issue("file-empty", ERROR, f"{source.path}: the workbook has no data", source.path)
+            )
+        summaries.append(
+            FileSummary(source.path, source.sha256, rows, ",".join(sorted(set(shapes))) or "-")
+        )
+    if not parts:
+        return ValidationReport(issues, empty_observations(), summaries)
+    cells = pl.concat(parts)
+    observations, found = check_cells(
+        cells,
+        definitions,
+        authority=authority or definitions.workspace.authority or "",
+        today=today or date.today(),
+    )
+    issues.extend(found)
+    return ValidationReport(issues, observations, summaries)
+
+
+def _read_issue(exc: ExtractReadError, file: str, sheet: str | None = None) -> Issue:
+    message = str(exc)
+    return Issue(exc.code, CHECKS.get(exc.code, (ERROR, ""))[0], message, file=file, sheet=sheet)
+
+
+def check_cells(
+    cells: pl.DataFrame,
+    definitions: Definitions,
+    *,
+    authority: str,
+    today: date,
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """Parse and check long-form cells (see :func:`csc_perf.extracts.table_cells`).
+
+    Returns the observations (one per authority, indicator and month; only rows whose
+    indicator, month and cell could be read) and the issues found.
+    """
+    import polars as pl
+
+    issues: list[Issue] = []
+    # Rows with neither an indicator nor a value are blank lines, not data.
+    cells = cells.with_columns(
+        pl.col("indicator_text").str.strip_chars(),
+        pl.col("cell").str.strip_chars(),
+        pl.col("authority_text").str.strip_chars().fill_null(authority),
+    ).filter(
+        pl.col("indicator_text").fill_null("").str.len_chars().gt(0)
+        | pl.col("cell").fill_null("").str.len_chars().gt(0)
+    )
+
+    # -- indicators: matched by id, name or alias, ignoring case and runs of spaces ------
+    lookup = definitions.lookup_table()
+    texts = cells.get_column("indicator_text").drop_nulls().unique().to_list()
+    matched = {t: lookup.get(normalise_name(t)) for t in texts}
+    cells = cells.with_columns(
+        pl.col("indicator_text")
+        .replace_strict(matched, default=None, return_dtype=pl.String)
+        .alias("indicator")
+    )
+    unknown = cells.filter(pl.col("indicator").is_null())
+    for group in _first_of_each(unknown, ["file", "sheet", "indicator_text"]):
+        text = group["indicator_text"]
+        if not text:
+            message = f"{group['_where']}: the row has figures but no indicator name"
+        else:
+            suggestions = definitions.suggest(text)
+            hint = (
+                "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+                if suggestions
+                else "; add it to indicators.toml (as a new indicator or an alias)"
+            )
+            message = f"{group['_where']}: unknown indicator {text!r}{group['_more']}{hint}"
+        issues.append(
+            Issue(
+                "indicator-unknown",
+                ERROR,
+                message,
+                file=group["file"],
+                sheet=group["sheet"],
+                row=group["row"],
+                column=None,
+                cell=text,
+            )
+        )
+
+    # -- months: few distinct labels, parsed once each -------------------------------
+    current = date(today.year, today.month, 1)
+    labels = cells.get_column("month_text").drop_nulls().unique().to_list()
+    months: dict[str, date | None] = {}
+    month_problem: dict[str, tuple[str, str]] = {}
+    for label in labels:
+        try:
+            parsed = parse_month(label)
+        except MonthError:
+            months[label] = None
+            month_problem[label] = ("month-unparseable", f"{label!r} is not a month")
+            continue
+        months[label] = parsed
+        if parsed > current:
+            month_problem[label] = (
+                "month-future",
+                f"{month_label(parsed)} is in the future (today is {today.isoformat()})",
+            )
+        elif parsed < EARLIEST_MONTH:
+            month_problem[label] = ("month-too-early", f"{month_label(parsed)} is before 2000")
+    cells = cells.with_columns(
+        pl.col("month_text")
+        .replace_strict(months, default=None, return_dtype=pl.Date)
+        .alias("month")
+    )
+    if month_problem:
+        bad = cells.filter(pl.col("month_text").is_in(list(month_problem)))
+        # In a wide table a bad month is a header: report it once per column.
+        for group in _first_of_each(bad, ["file", "sheet", "month_column", "month_text"]):
+            code, text = month_problem[group["month_text"]]
+            is_header = group["month_column"] == group["month_text"]
+            issues.append(
+                Issue(
+                    code,
+                    CHECKS[code][0],
+                    f"{group['_where_col'] if is_header else group['_where']}: month {text}"
+                    f"{'' if is_header else group['_more']}",
+                    file=group["file"],
+                    sheet=group["sheet"],
+                    row=None if is_header else group["row"],
+                    column=group["month_column"],
+                    cell=group["month_text"],
+                    month=group["month_text"],
+                )
+            )
+    missing_month = cells.filter(pl.col("month_text").is_null() & pl.col("indicator").is_not_null())
+    for group in _first_of_each(missing_month, ["file", "sheet"]):
+        issues.append(
+            Issue(
+                "month-unparseable",
+                ERROR,
+                f"{group['_where']}: the month cell is blank{group['_more']}",
+                file=group["file"],
+                sheet=group["sheet"],
+                row=group["row"],
+                column=group["month_column"],
+            )
+        )
+
+    # -- values ----------------------------------------------------------------------
+    value, status = cell_exprs("cell")
+    cells = cells.with_columns(value.alias("value"), status.alias("status"))
+    invalid = cells.filter(pl.col("status") == INVALID)
+    for row in invalid.iter_rows(named=True):
+        where = _where(row) + f", column {row['column']!r}"
+        issues.append(
+            Issue(
+                "value-unparseable",
+                ERROR,
+                f"{where}: {row['cell']!r} is not a number (expected e.g. 87, 87%, 4,266, "
+                "blank or - for missing, c or x for suppressed)",
+                file=row["file"],
+                sheet=row["sheet"],
+                row=row["row"],
+                column=row["column"],
+                cell=row["cell"],
+                indicator=row["indicator"],
+                month=_month_text(row["month"]),
+            )
+        )
+
+    good = cells.filter(
+        pl.col("indicator").is_not_null()
+        & pl.col("month").is_not_null()
+        & (pl.col("status") != INVALID)
+        & ~pl.col("month_text").is_in(list(month_problem))
+    )
+
+    # -- the same indicator and month twice ------------------------------------------
+    key = ["authority_text", "indicator", "month"]
+    dupes = good.filter(pl.len().over(key) > 1)
+    if dupes.height:
+        conflicting = dupes.filter(pl.struct("value", "status").n_unique().over(key) > 1).sort(
+            [*key, "file", "sheet", "row"], nulls_last=True
+        )
+        for _, group in conflicting.group_by(key, maintain_order=True):
+            first, *others = group.iter_rows(named=True)
+            for other in others:
+                if (other["value"], other["status"]) == (first["value"], first["status"]):
+                    continue
+                issues.append(
+                    Issue(
+                        "duplicate-conflict",
+                        ERROR,
+                        f"{_where(other)}, column {other['column']!r}: "
+                        f"{definitions[other['indicator']].name!r} for "
+                        f"{month_label(other['month'])} is {_show_cell(other)} here but "
+                        f"{_show_cell(first)} at {_where(first)}, column {first['column']!r}",
+                        file=other["file"],
+                        sheet=other["sheet"],
+                        row=other["row"],
+                        column=other["column"],
+                        cell=other["cell"],
+                        indicator=other["indicator"],
+                        month=month_label(other["month"]),
+                    )
+                )
+    good = good.unique(subset=key, keep="first", maintain_order=True)
+
+    # -- ranges ----------------------------------------------------------------------
+    bounds = pl.DataFrame(
+        {
+            "indicator": [i.id for i in definitions.indicators],
+            "_min": [i.valid_min for i in definitions.indicators],
+            "_max": [i.valid_max for i in definitions.indicators],
+            "_unit": [i.unit for i in definitions.indicators],
+            "_severity": [i.out_of_range for i in definitions.indicators],
+        },
+        schema={
+            "indicator": pl.String,
+            "_min": pl.Float64,
+            "_max": pl.Float64,
+            "_unit": pl.String,
+            "_severity": pl.String,
+        },
+    )
+    checked = good.filter(pl.col("status") == PRESENT).join(bounds, on="indicator", how="left")
+    negative = checked.filter((pl.col("_unit") == "count") & (pl.col("value") < 0))
+    for row in negative.iter_rows(named=True):
+        issues.append(
+            _value_issue(
+                "count-negative", ERROR, row, definitions, "is negative, and a count cannot be"
+            )
+        )
+    outside = checked.filter(
+        ~((pl.col("_unit") == "count") & (pl.col("value") < 0))
+        & (
+            (pl.col("value") < pl.col("_min")).fill_null(False)
+            | (pl.col("value") > pl.col("_max")).fill_null(False)
+        )
+    )
+    for row in outside.iter_rows(named=True):
+        low = "-inf" if row["_min"] is None else f"{row['_min']:g}"
+        high = "inf" if row["_max"] is None else f"{row['_max']:g}"
+        issues.append(
+            _value_issue(
+                "value-out-of-range",
+                row["_severity"],
+                row,
+                definitions,
+                f"is outside the valid range [{low}, {high}]",
+            )
+        )
+
+    # -- required indicators ---------------------------------------------------------
+    required = [i for i in definitions.indicators if i.required]
+    if required:
+        have = good.filter(pl.col("status").is_in([PRESENT, SUPPRESSED]))
+        present = set(have.select("authority_text", "indicator", "month").iter_rows())
+        months_by_authority = good.select("authority_text", "month").unique().sort("month")
+        for auth, month in months_by_authority.iter_rows():
+            for indicator in required:
+                if (auth, indicator.id, month) not in present:
+                    issues.append(
+                        Issue(
+                            "required-missing",
+                            WARNING,
+                            f"required indicator {indicator.name!r} has no value for "
+                            f"{month_label(month)}"
+                            + (f" (authority {auth})" if auth != authority else ""),
+                            indicator=indicator.id,
+                            month=month_label(month),
+                        )
+                    )
+
+    observations = good.select(
+        pl.col("authority_text").alias("authority"),
+        "indicator",
+        "month",
+        "value",
+        "status",
+        pl.col("file").alias("source_file"),
+        pl.col("sheet").alias("source_sheet"),
+        pl.col("row").alias("source_row"),
+    )
+    return observations, issues
+
+
+def _value_issue(code: str, severity: str, row: dict, definitions: Definitions, what: str) -> Issue:
+    name = definitions[row["indicator"]].name
+    return Issue(
+        code,
+        severity,
+        f"{_where(row)}, column {row['column']!r}: {name!r} for {month_label(row['month'])}: "
+        f"{row['cell']!r} {what}",
+        file=row["file"],
+        sheet=row["sheet"],
+        row=row["row"],
+        column=row["column"],
+        cell=row["cell"],
+        indicator=row["indicator"],
+        month=month_label(row["month"]),
+    )
+
+
+def _where(row: dict) -> str:
+    parts = [row["file"]]
+    if row.get("sheet"):
+        parts.append(f"sheet {row['sheet']!r}")
+    if row.get("row") is not None:
+        parts.append(f"row {row['row']}")
+    return ", ".join(parts)
+
+
+def _month_text(month: date | None) -> str | None:
+    return month_label(month) if month else None
+
+
+def _show_cell(row: dict) -> str:
+    return repr(row["cell"]) if row["cell"] else "blank"
+
+
+def _first_of_each(frame: pl.DataFrame, keys: Iterable[str]) -> list[dict]:
+    """One row per group (the first, in file order), with the count of further rows."""
+    import polars as pl
+
+    keys = list(keys)
+    if frame.height == 0:
+        return []
+    firsts = (
+        frame.sort(["file", "sheet", "row"], nulls_last=True)
+        .group_by(keys, maintain_order=True)
+        .agg(pl.all().first(), pl.len().alias("_count"))
+    )
+    out = []
+    for row in firsts.iter_rows(named=True):
+        more = row["_count"] - 1
+        row["_more"] = f" (and {more} more row{'s' if more != 1 else ''})" if more else ""
+        row["_where"] = _where(row)
+        where_col = [row["file"]]
+        if row.get("sheet"):
+            where_col.append(f"sheet {row['sheet']!r}")
+        if row.get("month_column"):
+            where_col.append(f"column {row['month_column']!r}")
+        row["_where_col"] = ", ".join(where_col)
+        out.append(row)
+    return out
