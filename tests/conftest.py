@@ -18,7 +18,10 @@ WORKBOOK = EXAMPLES / "report-tables-2024-10.xlsx"
 
 # CI: bounded and derandomised so a failure reproduces; locally: the same bound, random.
 settings.register_profile(
-    "ci", max_examples=200, derandomize=True, deadline=None,
+    "ci",
+    max_examples=200,
+    derandomize=True,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=200, deadline=None)

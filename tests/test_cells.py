@@ -52,7 +52,7 @@ def test_thousands_separators(n):
     assert parse_cell(f"{n:,}") == (float(n), "present")
 
 
-@given(st.decimals(min_value=-10**6, max_value=10**6, places=2, allow_nan=False))
+@given(st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False))
 def test_decimals_and_percent(number):
     text = f"{number:.2f}"
     assert parse_cell(text) == (float(text), "present")

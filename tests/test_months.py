@@ -33,8 +33,19 @@ def test_parse_month_accepts_report_and_iso_labels(label, expected):
 
 @pytest.mark.parametrize(
     "label",
-    ["", "Octember-24", "2024-13", "2024-00", "31/02/2024", "Target", "So'ton 22/23", "24", None,
-     "Oct-2x", "2024-10-01T"],
+    [
+        "",
+        "Octember-24",
+        "2024-13",
+        "2024-00",
+        "31/02/2024",
+        "Target",
+        "So'ton 22/23",
+        "24",
+        None,
+        "Oct-2x",
+        "2024-10-01T",
+    ],
 )
 def test_parse_month_rejects_non_months(label):
     with pytest.raises(MonthError):
@@ -45,8 +56,15 @@ def test_looks_like_month_separates_typos_from_other_columns():
     assert looks_like_month("Octt 24") is False or True  # documented as a heuristic
     assert looks_like_month("Oct-2x")
     assert looks_like_month("2024-13")
-    for header in ("Target", "RAG", "Direction of travel", "So'ton 22/23", "England 23/24",
-                   "22/23 Stat Neighbours", "South East 22/23"):
+    for header in (
+        "Target",
+        "RAG",
+        "Direction of travel",
+        "So'ton 22/23",
+        "England 23/24",
+        "22/23 Stat Neighbours",
+        "South East 22/23",
+    ):
         assert not looks_like_month(header), header
 
 
