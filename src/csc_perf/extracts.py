@@ -134,6 +134,12 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
             file=name,
             hint="save it from Excel as 'CSV UTF-8 (Comma delimited)'",
         )
+    if b"\x00" in data[:65536]:
+        raise ExtractReadError(
+            f"{name}: the file holds binary data, not text",
+            file=name,
+            hint="is it really a CSV file? Excel workbooks must be named .xlsx",
+        )
     codec = encoding or "utf-8"
     try:
         text = data.decode(
@@ -155,12 +161,6 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
             file=name,
             hint=hint,
         ) from None
-    if "\x00" in text:
-        raise ExtractReadError(
-            f"{name}: the file holds binary data, not text",
-            file=name,
-            hint="is it really a CSV file?",
-        )
     try:
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")),

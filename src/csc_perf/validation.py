@@ -184,11 +184,12 @@ def validate_files(
                 continue
             shapes.append(cells.shape)
             for p in cells.problems:
+                where = _where({"file": table.file, "sheet": table.sheet, "row": p["row"]})
                 issues.append(
                     Issue(
                         p["code"],
                         CHECKS[p["code"]][0],
-                        p["message"],
+                        f"{where}: {p['message']}",
                         file=table.file,
                         sheet=table.sheet,
                         row=p["row"],
@@ -390,7 +391,7 @@ def check_cells(
                         f"{_where(other)}, column {other['column']!r}: "
                         f"{definitions[other['indicator']].name!r} for "
                         f"{month_label(other['month'])} is {_show_cell(other)} here but "
-                        f"{_show_cell(first)} at {_where(first)}, column {first['column']!r}",
+                        f"{_show_cell(first)} at {_other_place(first, other)}",
                         file=other["file"],
                         sheet=other["sheet"],
                         row=other["row"],
@@ -505,6 +506,13 @@ def _where(row: dict) -> str:
     if row.get("row") is not None:
         parts.append(f"row {row['row']}")
     return ", ".join(parts)
+
+
+def _other_place(first: dict, other: dict) -> str:
+    """Where ``first`` is, said briefly when it is in the same file and sheet as ``other``."""
+    if (first["file"], first["sheet"]) == (other["file"], other["sheet"]):
+        return f"row {first['row']}, column {first['column']!r}"
+    return f"{_where(first)}, column {first['column']!r}"
 
 
 def _month_text(month: date | None) -> str | None:

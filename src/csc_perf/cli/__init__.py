@@ -13,24 +13,13 @@ __all__ = ["app", "main"]
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and ``python -m csc_perf``."""
     try:
-        code = app(args=argv, prog_name="csc-perf", standalone_mode=False)
+        app(args=argv, prog_name="csc-perf")
     except BrokenPipeError:
         quiet_closed_stdout()
-        code = 0
-    except KeyboardInterrupt:
-        code = 130
-    except Exception as exc:  # click's usage errors and aborts
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            code = exc.exit_code
-        elif isinstance(exc, click.exceptions.Abort):
-            code = 130
-        else:
-            raise
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        quiet_closed_stdout()
-    sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(0)
+    finally:
+        # A reader that went away (`csc-perf export | head -1`) is not an error.
+        try:
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError):
+            quiet_closed_stdout()

@@ -49,7 +49,6 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    ctx: typer.Context,
     config: Annotated[
         str | None,
         typer.Option(
@@ -81,16 +80,18 @@ def main_options(
     from ..render import terminal
 
     terminal.configure(no_color=no_color, quiet=quiet)
-    ctx.obj = Settings(config=config, store=store, debug=debug, quiet=quiet, no_color=no_color)
+    _current.clear()
+    _current.append(
+        Settings(config=config, store=store, debug=debug, quiet=quiet, no_color=no_color)
+    )
+
+
+# The global options of the running command (one command runs per process or test call).
+_current: list[Settings] = []
 
 
 def settings() -> Settings:
-    ctx = typer.get_current_context(silent=True)
-    while ctx is not None:
-        if isinstance(ctx.obj, Settings):
-            return ctx.obj
-        ctx = ctx.parent
-    return Settings()
+    return _current[-1] if _current else Settings()
 
 
 def handles_errors(fn: F) -> F:

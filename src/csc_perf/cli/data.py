@@ -215,7 +215,9 @@ def import_(
     )
     print_issues(report)
     if not report.valid:
-        terminal.error(f"nothing imported: {_summary(report)}")
+        terminal.error(
+            f"nothing imported: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        )
         raise typer.Exit(int(report_exit_code(report)))
     if dry_run:
         plan = store.plan(report.observations)
