@@ -222,8 +222,10 @@ def parse_definitions(text: str, source: str = "<string>") -> Definitions:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = getattr(exc, "msg", None) or str(exc)
+        # Python < 3.14 gives the position only inside the message: "... (at line 3, column 9)"
+        position = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(position.group(1)) if position else None)
+        message = str(exc) if position is None else str(exc)[: position.start()].strip()
         problem = Problem("(syntax)", f"invalid TOML: {message}", line)
         raise DefinitionsError(source, [problem]) from None
     checker = _Checker(_LineIndex(text))
@@ -398,14 +400,13 @@ class _Checker:
             self.add(path, "must be a table", line())
             return None
         before = len(self.problems)
-        for key in entry:
-            if key not in INDICATOR_KEYS:
-                self.add(f"{path}.{key}", _unknown_key(key, INDICATOR_KEYS), line(key))
-
         ind_id = self._string(entry, "id", path, "indicator", index, required=True)
         if ind_id is not None and not _ID.match(ind_id):
             self.add(f"{path}.id", f"{ind_id!r} is not a snake_case id", line("id"))
         label = f"{path} ({ind_id})" if ind_id else path
+        for key in entry:
+            if key not in INDICATOR_KEYS:
+                self.add(f"{label}.{key}", _unknown_key(key, INDICATOR_KEYS), line(key))
         name = self._string(entry, "name", label, "indicator", index, required=True)
         aliases = self._string_list(entry, "aliases", label, index)
         themes = self._themes_of(entry, label, index, theme_ids)

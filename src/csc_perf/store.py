@@ -158,7 +158,14 @@ class Store:
     # -- reading ---------------------------------------------------------------------
     def observations(self, as_of: int | datetime | str | None = None) -> pl.DataFrame:
         """The current observations (or as they were at ``as_of``), sorted by key."""
-        return self.scan(as_of).sort(list(KEY)).collect()
+        frame = self.scan(as_of).sort(list(KEY))
+        try:
+            return frame.collect()
+        except Exception as exc:
+            raise StoreError(
+                f"{self.path}: cannot read the store as of {as_of} ({_first_line(exc)})",
+                hint="`csc-perf history` lists the versions",
+            ) from None
 
     def scan(self, as_of: int | datetime | str | None = None) -> pl.LazyFrame:
         import polars as pl
@@ -172,6 +179,14 @@ class Store:
             if as_of is not None:
                 raise StoreError(f"{self.path}: the store is empty; there is no version to read")
             return empty_observations().lazy()
+        if isinstance(as_of, int):
+            latest = self.version()
+            if latest is None or not 0 <= as_of <= latest:
+                raise StoreError(
+                    f"{self.path}: cannot read the store as of {as_of}: versions run from 0 "
+                    f"to {latest}",
+                    hint="`csc-perf history` lists the versions",
+                )
         try:
             return pl.scan_delta(str(self.table_path), version=as_of)
         except Exception as exc:

@@ -91,18 +91,14 @@ def indicators(
         try:
             definitions = load_definitions(check)
         except DefinitionsError as exc:
-            chosen = out.resolve_format(
-                fmt, output, allowed=("table", "csv", "tsv", "json", "jsonl")
-            )
-            if chosen == "table":
-                terminal.error(str(exc))
-            else:
+            terminal.error(str(exc))
+            if fmt is not None and fmt != "table":
                 problems = pl.DataFrame(
                     [p.as_dict() for p in exc.problems],
                     schema={"path": pl.String, "message": pl.String, "line": pl.Int64},
                     orient="row",
                 )
-                out.emit(problems, chosen, output)
+                out.emit(problems, fmt, output)
             raise typer.Exit(int(ExitCode.INVALID)) from None
         terminal.say(
             f"{check}: valid: {len(definitions.indicators)} indicators in "
