@@ -119,13 +119,15 @@ class Store:
         return self.path / TABLE
 
     def is_new(self) -> bool:
-        """True when nothing has been stored yet (no folder, an empty one, or just a lock)."""
+        """True when nothing has been stored yet: no folder, an empty one, or one that another
+        process is creating right now (or was killed while creating): no marker yet, and
+        nothing but the lock and the table being made."""
         if not self.path.exists():
             return not self.path.is_symlink()
         if not self.path.is_dir():
             raise StoreError(f"{self.path}: is a file, not a store folder")
         entries = {p.name for p in self.path.iterdir()}
-        return entries <= {LOCK}
+        return MARKER not in entries and entries <= {LOCK, TABLE, MARKER + ".tmp"}
 
     def check_is_store(self) -> None:
         """Raise :class:`StoreError` unless the folder is a csc-perf store (or new)."""
@@ -313,10 +315,22 @@ class Store:
             )
 
     def _create_if_new(self) -> None:
+        """Create the table and then the marker (called with the lock held)."""
         if not self.is_new():
             return
+        import shutil
+
         import pyarrow as pa
         from deltalake import CommitProperties, DeltaTable
+
+        if self.table_path.exists():
+            # A creation that was interrupted before its marker was written. It can hold
+            # only the empty first version: anything more means a damaged store, kept as is.
+            log = self.table_path / "_delta_log"
+            commits = sorted(log.glob("*.json")) if log.is_dir() else []
+            if len(commits) > 1:
+                raise StoreError(f"{self.path}: the store has data but no {MARKER} (damaged?)")
+            shutil.rmtree(self.table_path)
 
         schema = pa.schema(
             [
