@@ -136,3 +136,15 @@ def test_stdout_holds_data_only(tmp_path):
     assert exported.stdout.splitlines()[0] == (
         "authority,indicator,month,value,status,source_file,source_sheet,source_row"
     )
+
+
+def test_readme_documents_every_code_and_command():
+    from csc_perf.validation import CHECKS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code in CHECKS:
+        assert f"| `{code}` |" in readme, code
+    for command in COMMANDS:
+        assert f"`csc-perf {command}" in readme, command
+    for exit_code in ("| 0 |", "| 1 |", "| 2 |", "| 70 |", "| 75 |"):
+        assert exit_code in readme
