@@ -93,3 +93,26 @@ def store_state(folder: Path):
 
     store = Store(folder)
     return store.version(), store.observations().to_dicts()
+
+
+@pytest.fixture(scope="session")
+def full_store_template(tmp_path_factory) -> Path:
+    """All example extracts imported one by one, as the demo and a council's cron job do."""
+    from csc_perf.definitions import load_definitions
+    from csc_perf.store import Store
+    from csc_perf.validation import validate_files
+
+    folder = tmp_path_factory.mktemp("full") / "store"
+    definitions = load_definitions(ROOT / "indicators.toml")
+    store = Store(folder)
+    for path in [*MONTHLY, WORKBOOK]:
+        report = validate_files([path], definitions)
+        assert report.valid, [i.message for i in report.errors]
+        store.commit_import(report.observations, report.files)
+    return folder
+
+
+@pytest.fixture
+def full_workspace(workspace, full_store_template) -> Path:
+    shutil.copytree(full_store_template, workspace / "store")
+    return workspace

@@ -12,7 +12,18 @@ import pytest
 
 from conftest import MONTHLY, ROOT, WORKBOOK
 
-COMMANDS = ["validate", "import", "history", "export", "indicators", "init", "demo"]
+COMMANDS = [
+    "validate",
+    "import",
+    "history",
+    "export",
+    "indicators",
+    "init",
+    "demo",
+    "rag",
+    "report",
+    "trend",
+]
 
 
 def run(*args: str, cwd=None, env=None, **kwargs) -> subprocess.CompletedProcess:
@@ -31,7 +42,7 @@ def test_help_imports_no_heavy_library():
     code = (
         "import sys\n"
         "from csc_perf.cli import main\n"
-        "for args in (['--help'], ['import', '--help'], ['export', '--help']):\n"
+        "for args in (['--help'], ['import', '--help'], ['rag', '--help'], ['report', '--help']):\n"
         "    try:\n"
         "        main(args)\n"
         "    except SystemExit as exc:\n"
@@ -102,9 +113,9 @@ def test_demo_prints_october_2024(cli):
     assert oct24["cla_childrens_homes"]["value_year_ago"] == 39
     assert oct24["eh_visits_4_weeks"]["target"] == 95
     assert oct24["initial_health_assessments"]["status"] == "missing"
-    # One row per table row of the report: 73 (70 indicators, children in care in 3 tables,
-    # its rate in 2).
-    assert frame.height == 73
+    # One row per indicator, rated: Early Help visits 83% against a 95% target is red.
+    assert frame.height == 70
+    assert oct24["eh_visits_4_weeks"]["rag"] == "red"
 
 
 def test_closed_pipe_ends_quietly(tmp_path):

@@ -59,6 +59,7 @@ INDICATOR_KEYS = {
     "decimals",
     "required",
     "description",
+    "no_change",
 }
 TARGET_KEYS = {"from", "value", "low", "high"}
 
@@ -111,6 +112,7 @@ class Indicator:
     decimals: int = 0
     required: bool = False
     description: str = ""
+    no_change: float = 0.0
 
     def target_for(self, month: date) -> Target | None:
         """The target in force in ``month`` (targets may change from a given month)."""
@@ -427,6 +429,14 @@ class _Checker:
             )
             required = False
         description = self._string(entry, "description", label, "indicator", index) or ""
+        no_change = entry.get("no_change", 0.0)
+        if not _is_number(no_change) or no_change < 0:
+            self.add(
+                f"{label}.no_change",
+                "must be a number >= 0 (percentage points for percentages, % otherwise)",
+                line("no_change"),
+            )
+            no_change = 0.0
 
         valid_min, valid_max = self._valid_range(entry, unit, label, index)
         targets = self._targets(entry, polarity, label, index)
@@ -471,6 +481,7 @@ class _Checker:
             decimals=decimals,
             required=required,
             description=description,
+            no_change=float(no_change),
         )
 
     def _themes_of(self, entry: dict, label: str, index: int, theme_ids: set[str]) -> list[str]:

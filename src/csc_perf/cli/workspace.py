@@ -147,7 +147,7 @@ def demo(
     output: OutputOption = None,
 ) -> None:
     """Import the bundled example extracts (Southampton, Oct-22..Oct-24) into a throw-away
-    workspace and print the October 2024 figures."""
+    workspace and print the October 2024 results: RAG and direction of travel."""
     from ..definitions import load_definitions
     from ..render import terminal
     from ..store import Store
@@ -182,16 +182,21 @@ def demo(
 
 
 def show_month(store, definitions, month_text: str, fmt, output) -> None:
-    """Print one month's figures per theme (value, previous month, a year ago, target)."""
-    from ..methods.figures import month_figures
+    """Print one month's results per theme: value, target, RAG, direction of travel."""
+    import polars as pl
+
+    from ..methods.results import compute_results
     from ..months import parse_month
     from ..render import output as out
-    from ..render.figures import figures_tables
+    from ..render.results import rag_tables
 
     month = parse_month(month_text)
     authority = definitions.workspace.authority
-    frame = month_figures(store.observations(), definitions, month, authority)
-    out.emit(frame, fmt, output, table=lambda f: figures_tables(f, definitions))
+    results = compute_results(
+        store.observations(), definitions, months=[month], authority=authority
+    )
+    results = results.filter(pl.col("month") == month)
+    out.emit(results, fmt, output, table=lambda f: rag_tables(f, definitions))
 
 
 __all__ = ["definitions_table", "settings"]

@@ -1,0 +1,239 @@
+"""Commands that compute results: rag, report, trend."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..errors import ExitCode, UsageError
+from .app import AsOfOption, FormatOption, OutputOption, app, handles_errors
+from .data import load_workspace, open_store
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+    from ..definitions import Definitions
+
+MonthArg = Annotated[
+    str | None,
+    typer.Option("--month", help="The month to report (2024-10 or Oct-24; default: the latest)."),
+]
+ThemeOption = Annotated[
+    list[str] | None, typer.Option("--theme", help="Only this theme id (repeatable).")
+]
+IndicatorOption = Annotated[
+    list[str] | None,
+    typer.Option("--indicator", help="Only this indicator id, name or alias (repeatable)."),
+]
+AuthorityOption = Annotated[
+    str | None,
+    typer.Option("--authority", help="Authority code (default: the workspace's)."),
+]
+FAIL_ON = ("red", "amber")
+
+
+def _month(text: str | None) -> date | None:
+    if text is None:
+        return None
+    from ..months import MonthError, parse_month
+
+    try:
+        return parse_month(text)
+    except MonthError:
+        raise UsageError(f"--month {text!r} is not a month (use 2024-10 or Oct-24)") from None
+
+
+def _indicator_ids(definitions: Definitions, wanted: list[str] | None) -> list[str] | None:
+    if not wanted:
+        return None
+    ids = []
+    for text in wanted:
+        indicator = definitions.match(text)
+        if indicator is None:
+            suggestions = definitions.suggest(text)
+            hint = (
+                ("did you mean " + " or ".join(repr(s) for s in suggestions) + "?")
+                if (suggestions)
+                else "`csc-perf indicators` lists them"
+            )
+            raise UsageError(f"unknown indicator {text!r}", hint=hint)
+        ids.append(indicator.id)
+    return ids
+
+
+def _check_themes(definitions: Definitions, themes: list[str] | None) -> None:
+    known = {t.id for t in definitions.themes}
+    for theme in themes or []:
+        if theme not in known:
+            raise UsageError(f"unknown theme {theme!r}; themes: {', '.join(sorted(known))}")
+
+
+def results_for(
+    month_text: str | None,
+    as_of: str | None,
+    authority: str | None,
+    months_back: int = 0,
+    extra_months: tuple[int, ...] = (),
+) -> tuple[Definitions, pl.DataFrame, date, str]:
+    """Load the workspace and compute results for the month (and ``months_back`` before)."""
+    from ..methods.results import compute_results, latest_month
+    from ..months import add_months, month_label
+
+    config, definitions = load_workspace()
+    store = open_store(config, definitions)
+    observations = store.observations(as_of)
+    code = authority or definitions.workspace.authority
+    if not code:
+        raise UsageError("no authority: set [workspace] authority or pass --authority")
+    month = _month(month_text) or latest_month(observations, code)
+    if month is None:
+        raise UsageError(
+            f"the store holds no figures for authority {code}",
+            hint="import an extract first: csc-perf import FILE",
+        )
+    months = sorted(
+        {add_months(month, -k) for k in range(months_back + 1)}
+        | {add_months(month, k) for k in extra_months}
+    )
+    results = compute_results(observations, definitions, months=months, authority=code)
+    if (
+        month_text
+        and results.filter(results.get_column("month") == month)
+        .get_column("status")
+        .eq("missing")
+        .all()
+    ):
+        from ..render import terminal
+
+        terminal.warn(f"warning: the store holds no figures for {month_label(month)}")
+    return definitions, results, month, code
+
+
+def _filter(results, definitions, themes, indicators):
+    import polars as pl
+
+    _check_themes(definitions, themes)
+    ids = _indicator_ids(definitions, indicators)
+    if themes:
+        results = results.filter(
+            pl.any_horizontal(*[pl.col("themes").str.split(";").list.contains(t) for t in themes])
+        )
+    if ids:
+        results = results.filter(pl.col("indicator").is_in(ids))
+    return results
+
+
+@app.command()
+@handles_errors
+def rag(
+    month: MonthArg = None,
+    theme: ThemeOption = None,
+    indicator: IndicatorOption = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", help="Exit 1 if any shown indicator is red (or amber/red)."),
+    ] = None,
+    authority: AuthorityOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """RAG rating and direction of travel for every indicator in a month.
+
+    Direction of travel is against the previous month, the same month last year and the mean
+    of the previous three months. --fail-on red|amber exits 1 when any indicator shown is at
+    or below that rating (for cron alerts).
+    """
+    import polars as pl
+
+    from ..methods.rag import RAG_SEVERITY
+    from ..render import output as out
+    from ..render.results import rag_tables
+
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise UsageError(f"--fail-on {fail_on!r}: use red or amber")
+    definitions, results, chosen, _ = results_for(month, as_of, authority)
+    shown = _filter(results.filter(pl.col("month") == chosen), definitions, theme, indicator)
+    out.emit(shown, fmt, output, table=lambda f: rag_tables(f, definitions))
+    if fail_on is not None:
+        threshold = RAG_SEVERITY[fail_on]
+        failing = shown.filter(
+            pl.col("rag").replace_strict(RAG_SEVERITY, return_dtype=pl.Int64) >= threshold
+        )
+        if failing.height:
+            from ..render import terminal
+
+            terminal.warn(
+                f"--fail-on {fail_on}: {failing.height} indicator(s) at {fail_on} or worse"
+            )
+            raise typer.Exit(int(ExitCode.INVALID))
+
+
+@app.command()
+@handles_errors
+def report(
+    month: MonthArg = None,
+    theme: ThemeOption = None,
+    authority: AuthorityOption = None,
+    as_of: AsOfOption = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, md, csv, tsv, json, jsonl or parquet (default: table on a terminal).",
+        ),
+    ] = None,
+    output: OutputOption = None,
+) -> None:
+    """The monthly report's tables: per theme, the last 13 months and the same month two
+    years back, with Target, RAG and direction of travel."""
+    import polars as pl
+
+    from ..render import output as out
+    from ..render.results import report_frame, report_markdown, report_tables
+
+    definitions, results, chosen, _ = results_for(
+        month, as_of, authority, months_back=12, extra_months=(-24,)
+    )
+    _check_themes(definitions, theme)
+    frame = report_frame(results, definitions, chosen)
+    if theme:
+        frame = frame.filter(pl.col("theme").is_in(theme))
+    if fmt == "md" or (fmt is None and output and output.endswith(".md")):
+        out.write_bytes(report_markdown(frame, definitions, chosen).encode("utf-8"), output)
+        return
+    out.emit(frame, fmt, output, table=lambda f: report_tables(f, definitions, chosen))
+
+
+@app.command()
+@handles_errors
+def trend(
+    indicator: Annotated[str, typer.Argument(help="Indicator id, name or alias.")],
+    months: Annotated[
+        int, typer.Option("--months", help="How many months to show, ending at --month.")
+    ] = 25,
+    month: MonthArg = None,
+    authority: AuthorityOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """One indicator month by month: value, target, RAG, direction, and a sparkline."""
+    import polars as pl
+
+    from ..render import output as out
+    from ..render.results import trend_table
+
+    if months < 1:
+        raise UsageError("--months must be at least 1")
+    definitions, results, _, _ = results_for(month, as_of, authority, months_back=months - 1)
+    (wanted,) = _indicator_ids(definitions, [indicator]) or [indicator]
+    series = results.filter(pl.col("indicator") == wanted).sort("month")
+    # Leading months before the first figure are not part of the series.
+    present = series.get_column("status") != "missing"
+    if present.any():
+        series = series.slice(int(present.arg_true()[0]))
+    out.emit(series, fmt, output, table=trend_table)

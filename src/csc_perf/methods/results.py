@@ -1,0 +1,233 @@
+"""The results frame: per indicator and month, value, target, RAG and direction of travel.
+
+Pure: observations and definitions in, a frame out. Column contract (later versions add
+columns at the end; none is renamed or removed):
+
+=====================  =================================================================
+column                 meaning
+=====================  =================================================================
+authority              authority code (``852``)
+indicator              indicator id
+name                   the name the report prints
+theme                  the indicator's first theme id (``themes`` lists all, ``;``-joined)
+month                  first day of the month
+value                  the figure (null unless status is ``present``)
+status                 ``present``, ``missing`` or ``suppressed`` (no row stored: missing)
+unit                   count, percent, rate, average
+target                 target in force that month (null for none / polarity range)
+polarity               higher, lower, range, none
+rag                    blue, green, amber, red, grey (no target / no polarity), no data
+previous_value         value the month before
+change_previous        value - previous_value
+change_previous_pct    change_previous / abs(previous_value) x 100 (null when it is 0)
+direction_previous     improving, declining, no change, increased, decreased, not comparable
+value_year_ago         value in the same month a year before
+change_year_ago        value - value_year_ago
+change_year_ago_pct    change_year_ago / abs(value_year_ago) x 100
+direction_year_ago     as direction_previous, against the same month last year
+mean_previous_3        mean of the 3 previous months (null unless all 3 have a value)
+direction_previous_3   as direction_previous, against mean_previous_3
+themes                 every theme the indicator is shown under, ``;``-joined
+decimals               decimals the report prints
+target_low             low end of a range target (polarity range)
+target_high            high end of a range target (polarity range)
+=====================  =================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ..definitions import Definitions
+from .direction import change_pct_expr, direction_expr
+from .rag import rag_expr
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+RESULT_COLUMNS = (
+    "authority",
+    "indicator",
+    "name",
+    "theme",
+    "month",
+    "value",
+    "status",
+    "unit",
+    "target",
+    "polarity",
+    "rag",
+    "previous_value",
+    "change_previous",
+    "change_previous_pct",
+    "direction_previous",
+    "value_year_ago",
+    "change_year_ago",
+    "change_year_ago_pct",
+    "direction_year_ago",
+    "mean_previous_3",
+    "direction_previous_3",
+    "themes",
+    "decimals",
+    "target_low",
+    "target_high",
+)
+
+
+def _month_index(column: str = "month") -> pl.Expr:
+    import polars as pl
+
+    return (pl.col(column).dt.year().cast(pl.Int32) * 12 + pl.col(column).dt.month() - 1).alias(
+        "mi"
+    )
+
+
+def indicator_frame(definitions: Definitions) -> pl.DataFrame:
+    """Per indicator, what the methods need from its definition, in definition order."""
+    import polars as pl
+
+    rows = [
+        {
+            "indicator": i.id,
+            "order": n,
+            "name": i.name,
+            "theme": i.themes[0],
+            "themes": ";".join(i.themes),
+            "unit": i.unit,
+            "polarity": i.polarity,
+            "decimals": i.decimals,
+            "amber_kind": i.amber.kind if i.amber else None,
+            "amber_value": i.amber.value if i.amber else None,
+            "stretch": i.stretch,
+            "no_change": i.no_change,
+        }
+        for n, i in enumerate(definitions.indicators)
+    ]
+    schema = {
+        "indicator": pl.String,
+        "order": pl.Int64,
+        "name": pl.String,
+        "theme": pl.String,
+        "themes": pl.String,
+        "unit": pl.String,
+        "polarity": pl.String,
+        "decimals": pl.Int64,
+        "amber_kind": pl.String,
+        "amber_value": pl.Float64,
+        "stretch": pl.Float64,
+        "no_change": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def target_frame(definitions: Definitions) -> pl.DataFrame:
+    """Target steps: indicator, from month index (0 = from the start), target, low, high."""
+    import polars as pl
+
+    rows = []
+    for indicator in definitions.indicators:
+        for t in indicator.targets:
+            start = 0 if t.from_month is None else t.from_month.year * 12 + t.from_month.month - 1
+            rows.append((indicator.id, start, t.value, t.low, t.high))
+    schema = {
+        "indicator": pl.String,
+        "from_mi": pl.Int32,
+        "target": pl.Float64,
+        "target_low": pl.Float64,
+        "target_high": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row").sort("from_mi")
+
+
+def latest_month(observations: pl.DataFrame, authority: str | None = None) -> date | None:
+    """The last month with any figure (present) for the authority."""
+    import polars as pl
+
+    frame = observations.filter(pl.col("status") == "present")
+    if authority is not None:
+        frame = frame.filter(pl.col("authority") == authority)
+    return frame.get_column("month").max() if frame.height else None  # type: ignore[return-value]
+
+
+def compute_results(
+    observations: pl.DataFrame,
+    definitions: Definitions,
+    *,
+    months: Sequence[date] | None = None,
+    authority: str | None = None,
+) -> pl.DataFrame:
+    """Results for every defined indicator in each of ``months`` (default: every month the
+    observations cover), for ``authority`` (default: every authority present).
+
+    An indicator with nothing stored for a month gets a row with status ``missing`` and RAG
+    ``no data``. Rows are in definition order, then month.
+    """
+    import polars as pl
+
+    obs = observations.select("authority", "indicator", "month", "value", "status")
+    if authority is not None:
+        obs = obs.filter(pl.col("authority") == authority)
+    obs = obs.with_columns(_month_index())
+
+    wanted = (
+        pl.DataFrame({"month": list(months)}, schema={"month": pl.Date})
+        if months is not None
+        else obs.select("month").unique()
+    )
+    authorities = (
+        pl.DataFrame({"authority": [authority]}, schema={"authority": pl.String})
+        if authority is not None
+        else obs.select("authority").unique()
+    )
+    indicators = indicator_frame(definitions)
+    grid = (
+        authorities.join(wanted, how="cross")
+        .join(indicators.select("indicator"), how="cross")
+        .with_columns(_month_index())
+    )
+
+    def shifted(by: int, name: str) -> pl.DataFrame:
+        return obs.select(
+            "authority", "indicator", (pl.col("mi") + by).alias("mi"), pl.col("value").alias(name)
+        )
+
+    previous_3 = (
+        pl.concat([shifted(k, "v") for k in (1, 2, 3)])
+        .group_by("authority", "indicator", "mi")
+        .agg(
+            pl.col("v").mean().alias("mean_previous_3"),
+            pl.col("v").is_not_null().sum().alias("_n3"),
+        )
+        .with_columns(pl.when(pl.col("_n3") == 3).then(pl.col("mean_previous_3")).otherwise(None))
+        .drop("_n3")
+    )
+    key = ["authority", "indicator", "mi"]
+    frame = (
+        grid.join(obs.drop("month"), on=key, how="left")
+        .join(shifted(1, "previous_value"), on=key, how="left")
+        .join(shifted(12, "value_year_ago"), on=key, how="left")
+        .join(previous_3, on=key, how="left")
+        .join(indicators, on="indicator", how="left")
+        .with_columns(pl.col("status").fill_null("missing"))
+        .sort("mi")
+        .join_asof(
+            target_frame(definitions),
+            left_on="mi",
+            right_on="from_mi",
+            by="indicator",
+            check_sortedness=False,
+        )
+    )
+    frame = frame.with_columns(
+        rag_expr(),
+        (pl.col("value") - pl.col("previous_value")).alias("change_previous"),
+        change_pct_expr("previous_value").alias("change_previous_pct"),
+        direction_expr("previous_value").alias("direction_previous"),
+        (pl.col("value") - pl.col("value_year_ago")).alias("change_year_ago"),
+        change_pct_expr("value_year_ago").alias("change_year_ago_pct"),
+        direction_expr("value_year_ago").alias("direction_year_ago"),
+        direction_expr("mean_previous_3").alias("direction_previous_3"),
+    )
+    return frame.sort("authority", "order", "mi").select(RESULT_COLUMNS)

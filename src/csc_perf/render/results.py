@@ -1,0 +1,335 @@
+"""People's views of results: RAG tables, the report layout, a trend, and Markdown.
+
+RAG is always written as a word (GREEN, AMBER, RED, BLUE) so it reads without colour;
+direction of travel as an arrow for the move and a word for what it means.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ..months import add_months, report_label
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+    from rich.console import Group
+    from rich.text import Text
+
+    from ..definitions import Definitions
+
+RAG_STYLE = {
+    "blue": ("BLUE", "bold white on blue"),
+    "green": ("GREEN", "bold black on green"),
+    "amber": ("AMBER", "bold black on yellow"),
+    "red": ("RED", "bold white on red"),
+    "grey": ("-", "dim"),
+    "no data": ("no data", "dim italic"),
+}
+DIRECTION_STYLE = {
+    "improving": "green",
+    "declining": "red",
+    "increased": "",
+    "decreased": "",
+    "no change": "",
+    "not comparable": "dim",
+}
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def format_value(value: float | None, unit: str, decimals: int, status: str | None = None) -> str:
+    """A figure as the report prints it: ``87%``, ``4,266``, ``14.24``; ``c`` if suppressed."""
+    if status == "suppressed":
+        return "c"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return f"{text}%" if unit == "percent" else text
+
+
+def format_target(row: dict) -> str:
+    """The target as the report prints it (a range as ``low-high``)."""
+    unit, decimals = row["unit"], row["decimals"]
+    if row.get("target_low") is not None and row.get("target_high") is not None:
+        low = format_value(row["target_low"], unit, decimals)
+        return f"{low}-{format_value(row['target_high'], unit, decimals)}"
+    target = row.get("target")
+    if target is None:
+        return ""
+    return format_value(target, unit, 0 if float(target).is_integer() else max(1, decimals))
+
+
+def format_change(row: dict, comparator: str) -> str:
+    """``+32.1%`` for counts and rates, ``+5pp`` for percentages; blank if not comparable."""
+    suffix = {"previous_value": "previous", "value_year_ago": "year_ago"}[comparator]
+    if row["unit"] == "percent":
+        change = row.get(f"change_{suffix}")
+        return "" if change is None else f"{change:+.{row['decimals']}f}pp"
+    pct = row.get(f"change_{suffix}_pct")
+    return "" if pct is None else f"{pct:+.1f}%"
+
+
+def arrow(row: dict, direction_column: str, comparator: str) -> str:
+    direction = row[direction_column]
+    if direction == "not comparable" or row.get(comparator) is None or row["value"] is None:
+        return ""
+    if direction == "no change":
+        return "→"
+    return "↑" if row["value"] > row[comparator] else "↓"
+
+
+def rag_text(label: str, no_color: bool = False) -> Text:
+    from rich.text import Text
+
+    word, style = RAG_STYLE.get(label, (label, ""))
+    return Text(word, style="" if no_color else style)
+
+
+def direction_text(row: dict, direction_column: str, comparator: str, change: str = "") -> Text:
+    from rich.text import Text
+
+    direction = row[direction_column]
+    if direction == "not comparable":
+        return Text("n/c", style="dim")
+    parts = [p for p in (arrow(row, direction_column, comparator), change, direction) if p]
+    return Text(" ".join(parts), style=DIRECTION_STYLE.get(direction, ""))
+
+
+def _theme_rows(results: pl.DataFrame, theme_id: str) -> pl.DataFrame:
+    import polars as pl
+
+    return results.filter(pl.col("themes").str.split(";").list.contains(theme_id))
+
+
+def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
+    """One table per theme: the month's value, target, RAG and three directions of travel."""
+    from rich.console import Group
+    from rich.table import Table
+
+    tables = []
+    month = results.get_column("month")[0] if results.height else None
+    for theme in definitions.themes:
+        rows = _theme_rows(results, theme.id)
+        if rows.height == 0 or month is None:
+            continue
+        table = Table(title=theme.name, title_justify="left", header_style="bold")
+        table.add_column("Indicator", ratio=5, overflow="fold")
+        table.add_column(report_label(month), justify="right", no_wrap=True)
+        table.add_column("Target", justify="right", no_wrap=True)
+        table.add_column("RAG", justify="center", no_wrap=True)
+        table.add_column("vs last month", no_wrap=True)
+        table.add_column("vs last year", no_wrap=True)
+        table.add_column("vs 3-month mean", no_wrap=True)
+        for row in rows.iter_rows(named=True):
+            table.add_row(
+                row["name"],
+                format_value(row["value"], row["unit"], row["decimals"], row["status"]),
+                format_target(row),
+                rag_text(row["rag"]),
+                direction_text(
+                    row,
+                    "direction_previous",
+                    "previous_value",
+                    format_change(row, "previous_value"),
+                ),
+                direction_text(
+                    row,
+                    "direction_year_ago",
+                    "value_year_ago",
+                    format_change(row, "value_year_ago"),
+                ),
+                direction_text(row, "direction_previous_3", "mean_previous_3"),
+            )
+        tables.append(table)
+    return Group(*tables)
+
+
+def report_months(month: date) -> list[date]:
+    """The seed's columns: the same month two years back, then the last 13 months."""
+    return [add_months(month, -24), *[add_months(month, k) for k in range(-12, 1)]]
+
+
+def report_frame(results: pl.DataFrame, definitions: Definitions, month: date) -> pl.DataFrame:
+    """The report's layout as data: per theme and indicator, one column per month (ISO
+    labels), then target, RAG and direction of travel (against the previous month)."""
+    import polars as pl
+
+    months = report_months(month)
+    current = results.filter(pl.col("month") == month)
+    values = (
+        results.filter(pl.col("month").is_in(months))
+        .with_columns(pl.col("month").dt.strftime("%Y-%m").alias("label"))
+        .pivot(on="label", index="indicator", values="value")
+    )
+    for m in months:
+        label = m.strftime("%Y-%m")
+        if label not in values.columns:
+            values = values.with_columns(pl.lit(None, dtype=pl.Float64).alias(label))
+    rows = []
+    for theme in definitions.themes:
+        members = _theme_rows(current, theme.id).select(
+            pl.lit(theme.id).alias("theme"),
+            "indicator",
+            "name",
+            "unit",
+            "decimals",
+            "target",
+            "target_low",
+            "target_high",
+            "rag",
+            "direction_previous",
+        )
+        rows.append(members)
+    if not rows:
+        return pl.DataFrame()
+    frame = pl.concat(rows).join(values, on="indicator", how="left", maintain_order="left")
+    return frame.select(
+        "theme",
+        "indicator",
+        "name",
+        *[m.strftime("%Y-%m") for m in months],
+        "target",
+        "target_low",
+        "target_high",
+        "rag",
+        pl.col("direction_previous").alias("direction"),
+        "unit",
+        "decimals",
+    )
+
+
+def _report_cells(row: dict, months: list[date]) -> list[str]:
+    unit, decimals = row["unit"], row["decimals"]
+    return [format_value(row[m.strftime("%Y-%m")], unit, decimals) for m in months]
+
+
+def _direction_word(row: dict) -> tuple[str, str]:
+    direction = row["direction"]
+    symbol = {"improving": "▲", "declining": "▼", "increased": "↑", "decreased": "↓"}.get(
+        direction, "→" if direction == "no change" else ""
+    )
+    return symbol, direction if direction != "not comparable" else "n/c"
+
+
+def report_tables(frame: pl.DataFrame, definitions: Definitions, month: date) -> Group:
+    """The seed's layout on the terminal: per theme, 13 months and two years back."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    months = report_months(month)
+    tables = []
+    for theme in definitions.themes:
+        rows = frame.filter(frame.get_column("theme") == theme.id)
+        if rows.height == 0:
+            continue
+        table = Table(title=theme.name, title_justify="left", header_style="bold", padding=(0, 1))
+        table.add_column("Indicator", ratio=4, overflow="fold", min_width=24)
+        for m in months:
+            table.add_column(report_label(m), justify="right", no_wrap=True)
+        table.add_column("Target", justify="right", no_wrap=True)
+        table.add_column("RAG", justify="center", no_wrap=True)
+        table.add_column("DoT", no_wrap=True)
+        for row in rows.iter_rows(named=True):
+            symbol, word = _direction_word(row)
+            table.add_row(
+                row["name"],
+                *_report_cells(row, months),
+                format_target(row),
+                rag_text(row["rag"]),
+                Text(f"{symbol} {word}".strip(), style=DIRECTION_STYLE.get(row["direction"], "")),
+            )
+        tables.append(table)
+    return Group(*tables)
+
+
+def report_markdown(frame: pl.DataFrame, definitions: Definitions, month: date) -> str:
+    """The report as Markdown: a heading and a pipe table per theme."""
+    months = report_months(month)
+    out = [f"# Performance report: {month:%B %Y}", ""]
+    for theme in definitions.themes:
+        rows = frame.filter(frame.get_column("theme") == theme.id)
+        if rows.height == 0:
+            continue
+        header = ["Indicator", *[report_label(m) for m in months], "Target", "RAG", "DoT"]
+        out += [f"## {theme.name}", ""]
+        out.append("| " + " | ".join(header) + " |")
+        out.append("| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |")
+        for row in rows.iter_rows(named=True):
+            symbol, word = _direction_word(row)
+            rag = RAG_STYLE.get(row["rag"], (row["rag"], ""))[0]
+            cells = [
+                _escape(row["name"]),
+                *_report_cells(row, months),
+                format_target(row),
+                rag,
+                f"{symbol} {word}".strip(),
+            ]
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def sparkline(values: list[float | None]) -> str:
+    """A one-line chart: ▁ lowest ... █ highest; a gap for a missing month."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return ""
+    low, high = min(present), max(present)
+    span = high - low
+    chars = []
+    for v in values:
+        if v is None:
+            chars.append(" ")
+        elif span == 0:
+            chars.append(SPARKS[len(SPARKS) // 2])
+        else:
+            chars.append(SPARKS[min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))])
+    return "".join(chars)
+
+
+def trend_table(results: pl.DataFrame) -> Group:
+    """One indicator month by month, with its sparkline."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    if results.height == 0:
+        return Group()
+    first = results.row(0, named=True)
+    table = Table(
+        title=f"{first['name']} ({first['indicator']})", title_justify="left", header_style="bold"
+    )
+    for name, justify in (
+        ("Month", "left"),
+        ("Value", "right"),
+        ("Target", "right"),
+        ("RAG", "center"),
+        ("vs last month", "left"),
+        ("vs last year", "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=True)
+    for row in results.iter_rows(named=True):
+        table.add_row(
+            report_label(row["month"]),
+            format_value(row["value"], row["unit"], row["decimals"], row["status"]),
+            format_target(row),
+            rag_text(row["rag"]),
+            direction_text(
+                row, "direction_previous", "previous_value", format_change(row, "previous_value")
+            ),
+            direction_text(
+                row, "direction_year_ago", "value_year_ago", format_change(row, "value_year_ago")
+            ),
+        )
+    values = results.get_column("value").to_list()
+    line = Text(
+        f"{report_label(results.get_column('month')[0])} {sparkline(values)} "
+        f"{report_label(results.get_column('month')[-1])}"
+    )
+    return Group(table, line)
