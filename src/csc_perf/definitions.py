@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DefinitionsError
+from .methods.spc import SpcOptions
 from .months import MonthError, parse_month
 
 if sys.version_info >= (3, 11):
@@ -60,6 +61,18 @@ INDICATOR_KEYS = {
     "required",
     "description",
     "no_change",
+    "spc",
+}
+SPC_KEYS = {
+    "enabled",
+    "min_points",
+    "shift_run",
+    "trend_run",
+    "baseline_points",
+    "recalculate_from",
+    "exclude",
+    "screen",
+    "conflict",
 }
 TARGET_KEYS = {"from", "value", "low", "high"}
 
@@ -113,6 +126,7 @@ class Indicator:
     required: bool = False
     description: str = ""
     no_change: float = 0.0
+    spc: SpcOptions = field(default_factory=SpcOptions)
 
     def target_for(self, month: date) -> Target | None:
         """The target in force in ``month`` (targets may change from a given month)."""
@@ -438,6 +452,7 @@ class _Checker:
             )
             no_change = 0.0
 
+        spc = self._spc(entry, label, index)
         valid_min, valid_max = self._valid_range(entry, unit, label, index)
         targets = self._targets(entry, polarity, label, index)
         amber = self._amber(entry, polarity, targets, label, index)
@@ -482,7 +497,52 @@ class _Checker:
             required=required,
             description=description,
             no_change=float(no_change),
+            spc=spc,
         )
+
+    def _spc(self, entry: dict, label: str, index: int) -> SpcOptions:
+        raw = entry.get("spc", {})
+        line = self.lines.line("indicator", index, "spc")
+        path = f"{label}.spc"
+        if not isinstance(raw, dict):
+            self.add(path, "must be a table such as { screen = true }", line)
+            return SpcOptions()
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            where = f"{path}.{key}"
+            if key not in SPC_KEYS:
+                self.add(where, _unknown_key(key, SPC_KEYS), line)
+            elif key in ("enabled", "screen"):
+                if not isinstance(value, bool):
+                    self.add(where, f"must be true or false, not {_type(value)}", line)
+                else:
+                    values[key] = value
+            elif key in ("shift_run", "trend_run"):
+                if not isinstance(value, int) or isinstance(value, bool) or not 6 <= value <= 8:
+                    self.add(where, "must be a whole number from 6 to 8", line)
+                else:
+                    values[key] = value
+            elif key in ("min_points", "baseline_points"):
+                if not isinstance(value, int) or isinstance(value, bool) or value < 2:
+                    self.add(where, "must be a whole number of at least 2", line)
+                else:
+                    values[key] = value
+            elif key == "conflict":
+                if value not in ("improvement", "concern"):
+                    self.add(where, "must be 'improvement' or 'concern'", line)
+                else:
+                    values[key] = value
+            else:  # recalculate_from, exclude: lists of months
+                months = []
+                for item in value if isinstance(value, list) else [None]:
+                    try:
+                        months.append(parse_month(item))
+                    except MonthError:
+                        self.add(
+                            where, f"{item!r} is not a month (use a list like ['2024-04'])", line
+                        )
+                values[key] = tuple(months)
+        return SpcOptions(**values)
 
     def _themes_of(self, entry: dict, label: str, index: int, theme_ids: set[str]) -> list[str]:
         raw = entry.get("theme")

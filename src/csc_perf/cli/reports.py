@@ -76,6 +76,7 @@ def results_for(
     authority: str | None,
     months_back: int = 0,
     extra_months: tuple[int, ...] = (),
+    all_months: bool = False,
 ) -> tuple[Definitions, pl.DataFrame, date, str]:
     """Load the workspace and compute results for the month (and ``months_back`` before)."""
     from ..methods.results import compute_results, latest_month
@@ -97,6 +98,9 @@ def results_for(
         {add_months(month, -k) for k in range(months_back + 1)}
         | {add_months(month, k) for k in extra_months}
     )
+    if all_months:  # every stored month up to the chosen one (for highlights' history)
+        stored = observations.get_column("month").unique().to_list()
+        months = sorted({m for m in stored if m <= month} | set(months))
     results = compute_results(observations, definitions, months=months, authority=code)
     if (
         month_text
@@ -196,16 +200,18 @@ def report(
     from ..render.results import report_frame, report_markdown, report_tables
 
     definitions, results, chosen, _ = results_for(
-        month, as_of, authority, months_back=12, extra_months=(-24,)
+        month, as_of, authority, months_back=12, extra_months=(-24,), all_months=True
     )
     _check_themes(definitions, theme)
     frame = report_frame(results, definitions, chosen)
     if theme:
         frame = frame.filter(pl.col("theme").is_in(theme))
+    found = highlights_for(definitions, results, chosen)
     if fmt == "md" or (fmt is None and output and output.endswith(".md")):
-        out.write_bytes(report_markdown(frame, definitions, chosen).encode("utf-8"), output)
+        text = report_markdown(frame, definitions, chosen, found)
+        out.write_bytes(text.encode("utf-8"), output)
         return
-    out.emit(frame, fmt, output, table=lambda f: report_tables(f, definitions, chosen))
+    out.emit(frame, fmt, output, table=lambda f: report_tables(f, definitions, chosen, found))
 
 
 @app.command()
@@ -237,3 +243,54 @@ def trend(
     if present.any():
         series = series.slice(int(present.arg_true()[0]))
     out.emit(series, fmt, output, table=trend_table)
+
+
+def highlights_for(definitions, results, month, top=None):
+    from ..methods.highlights import build_highlights
+
+    return build_highlights(results, definitions, month, top=top)
+
+
+@app.command()
+@handles_errors
+def summary(
+    month: MonthArg = None,
+    top: Annotated[
+        int | None, typer.Option("--top", help="Only the N most important highlights.")
+    ] = None,
+    theme: ThemeOption = None,
+    authority: AuthorityOption = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Plain-English highlights for the month, grouped by theme, most important first.
+
+    Deterministic sentences to paste into the report's commentary: changes on the previous
+    month and year, highest/lowest in N months, target met or missed and for how long, and
+    SPC signals. --format json gives the figures behind each sentence.
+    """
+    import polars as pl
+
+    from ..methods.highlights import highlights_frame
+    from ..render import output as out
+    from ..render.results import summary_view
+
+    if top is not None and top < 1:
+        raise UsageError("--top must be at least 1")
+    definitions, results, chosen, _ = results_for(month, as_of, authority, all_months=True)
+    _check_themes(definitions, theme)
+    found = highlights_for(definitions, results, chosen)
+    if theme:
+        found = [h for h in found if h.theme in theme]
+    if top is not None:
+        found = found[:top]
+    frame = highlights_frame(found)
+    chosen_format = out.resolve_format(fmt, output)
+    if chosen_format in ("json", "jsonl") and frame.height:
+        figure_columns = [c for c in frame.columns if c not in SUMMARY_COLUMNS]
+        frame = frame.select(*SUMMARY_COLUMNS, pl.struct(figure_columns).alias("figures"))
+    out.emit(frame, chosen_format, output, table=lambda f: summary_view(found, definitions))
+
+
+SUMMARY_COLUMNS = ("rank", "theme", "indicator", "name", "month", "sentence", "score")

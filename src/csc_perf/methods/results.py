@@ -31,6 +31,16 @@ themes                 every theme the indicator is shown under, ``;``-joined
 decimals               decimals the report prints
 target_low             low end of a range target (polarity range)
 target_high            high end of a range target (polarity range)
+spc_mean               SPC (XmR) centre line of the month's phase (null: no limits)
+spc_lower              lower process limit (mean - 2.66 x mean moving range)
+spc_upper              upper process limit
+spc_rule               special-cause rules the point meets, ``;``-joined (beyond_limit,
+                       shift, trend, two_of_three); empty for common cause
+spc_variation          common_cause, improvement_high|low, concern_high|low,
+                       neither_high|low (polarity none); null without limits
+spc_assurance          pass, fail, hit_or_miss against the target; null without a target,
+                       without limits, or for polarity none/range
+spc_note               why there are no limits (too few points, a rolling figure, ...)
 =====================  =================================================================
 """
 
@@ -43,6 +53,7 @@ from typing import TYPE_CHECKING
 from ..definitions import Definitions
 from .direction import change_pct_expr, direction_expr
 from .rag import rag_expr
+from .spc import SpcOptions, xmr
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -73,6 +84,13 @@ RESULT_COLUMNS = (
     "decimals",
     "target_low",
     "target_high",
+    "spc_mean",
+    "spc_lower",
+    "spc_upper",
+    "spc_rule",
+    "spc_variation",
+    "spc_assurance",
+    "spc_note",
 )
 
 
@@ -157,12 +175,15 @@ def compute_results(
     *,
     months: Sequence[date] | None = None,
     authority: str | None = None,
+    spc_overrides: dict | None = None,
 ) -> pl.DataFrame:
     """Results for every defined indicator in each of ``months`` (default: every month the
     observations cover), for ``authority`` (default: every authority present).
 
     An indicator with nothing stored for a month gets a row with status ``missing`` and RAG
-    ``no data``. Rows are in definition order, then month.
+    ``no data``. Rows are in definition order, then month. SPC runs on each series up to
+    the last month asked for (never on later data); ``spc_overrides`` (e.g.
+    ``{"screen": True}``) apply to every indicator's SPC options for this run.
     """
     import polars as pl
 
@@ -220,8 +241,12 @@ def compute_results(
             check_sortedness=False,
         )
     )
+    until = wanted.get_column("month").max()
+    spc = spc_frame(obs, definitions, until, spc_overrides or {})
+    frame = frame.join(spc, on=key, how="left")
     frame = frame.with_columns(
         rag_expr(),
+        assurance_expr().alias("spc_assurance"),
         (pl.col("value") - pl.col("previous_value")).alias("change_previous"),
         change_pct_expr("previous_value").alias("change_previous_pct"),
         direction_expr("previous_value").alias("direction_previous"),
@@ -231,3 +256,81 @@ def compute_results(
         direction_expr("mean_previous_3").alias("direction_previous_3"),
     )
     return frame.sort("authority", "order", "mi").select(RESULT_COLUMNS)
+
+
+def spc_frame(
+    observations: pl.DataFrame, definitions: Definitions, until: date | None, overrides: dict
+) -> pl.DataFrame:
+    """SPC per (authority, indicator, month index) for every month up to ``until``."""
+    import polars as pl
+
+    schema = {
+        "authority": pl.String,
+        "indicator": pl.String,
+        "mi": pl.Int32,
+        "spc_mean": pl.Float64,
+        "spc_lower": pl.Float64,
+        "spc_upper": pl.Float64,
+        "spc_rule": pl.String,
+        "spc_variation": pl.String,
+        "spc_note": pl.String,
+    }
+    rows: list[tuple] = []
+    if until is None:
+        return pl.DataFrame(schema=schema)
+    by_id = {i.id: i for i in definitions.indicators}
+    series = (
+        observations.filter(pl.col("month") <= until)
+        .filter(pl.col("indicator").is_in(list(by_id)))
+        .sort("month")
+        .group_by("authority", "indicator", maintain_order=True)
+        .agg("month", "value", "mi")
+    )
+    for authority, indicator_id, months, values, indexes in series.iter_rows():
+        indicator = by_id[indicator_id]
+        options: SpcOptions = indicator.spc.merged(**overrides)
+        if indicator.unit == "rate" and indicator.measure == "flow":
+            # A rolling 12-month rate is autocorrelated: SPC belongs on the monthly counts.
+            note = "rolling 12-month figure: SPC runs on monthly values only"
+            rows += [(authority, indicator_id, mi, *([None] * 5), note) for mi in indexes]
+            continue
+        result = xmr(months, values, polarity=indicator.polarity, options=options)
+        for mi, point in zip(indexes, result.points, strict=True):
+            rows.append(
+                (
+                    authority,
+                    indicator_id,
+                    mi,
+                    point.mean,
+                    point.lower,
+                    point.upper,
+                    ";".join(point.rules) if point.mean is not None else None,
+                    point.variation,
+                    None
+                    if point.mean is not None
+                    else ("excluded from SPC" if point.excluded else result.note or None),
+                )
+            )
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def assurance_expr() -> pl.Expr:
+    """pass / fail / hit_or_miss: where the target sits against the process limits."""
+    import polars as pl
+
+    target, lower, upper = pl.col("target"), pl.col("spc_lower"), pl.col("spc_upper")
+    higher = pl.col("polarity") == "higher"
+    lower_better = pl.col("polarity") == "lower"
+    return (
+        pl.when(target.is_null() | lower.is_null() | ~(higher | lower_better))
+        .then(None)
+        .when(higher & (target <= lower))
+        .then(pl.lit("pass"))
+        .when(higher & (target >= upper))
+        .then(pl.lit("fail"))
+        .when(lower_better & (target >= upper))
+        .then(pl.lit("pass"))
+        .when(lower_better & (target <= lower))
+        .then(pl.lit("fail"))
+        .otherwise(pl.lit("hit_or_miss"))
+    )

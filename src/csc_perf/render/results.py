@@ -121,6 +121,7 @@ def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
         table.add_column("vs last month", no_wrap=True)
         table.add_column("vs last year", no_wrap=True)
         table.add_column("vs 3-month mean", no_wrap=True)
+        table.add_column("SPC", overflow="fold", ratio=2)
         for row in rows.iter_rows(named=True):
             table.add_row(
                 row["name"],
@@ -140,6 +141,7 @@ def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
                     format_change(row, "value_year_ago"),
                 ),
                 direction_text(row, "direction_previous_3", "mean_previous_3"),
+                spc_words(row),
             )
         tables.append(table)
     return Group(*tables)
@@ -179,6 +181,9 @@ def report_frame(results: pl.DataFrame, definitions: Definitions, month: date) -
             "target_high",
             "rag",
             "direction_previous",
+            "spc_variation",
+            "spc_assurance",
+            "spc_note",
         )
         rows.append(members)
     if not rows:
@@ -194,8 +199,11 @@ def report_frame(results: pl.DataFrame, definitions: Definitions, month: date) -
         "target_high",
         "rag",
         pl.col("direction_previous").alias("direction"),
+        "spc_variation",
+        "spc_assurance",
         "unit",
         "decimals",
+        "spc_note",
     )
 
 
@@ -212,7 +220,13 @@ def _direction_word(row: dict) -> tuple[str, str]:
     return symbol, direction if direction != "not comparable" else "n/c"
 
 
-def report_tables(frame: pl.DataFrame, definitions: Definitions, month: date) -> Group:
+def report_tables(
+    frame: pl.DataFrame,
+    definitions: Definitions,
+    month: date,
+    highlights: list | None = None,
+    per_theme: int = 3,
+) -> Group:
     """The seed's layout on the terminal: per theme, 13 months and two years back."""
     from rich.console import Group
     from rich.table import Table
@@ -231,6 +245,7 @@ def report_tables(frame: pl.DataFrame, definitions: Definitions, month: date) ->
         table.add_column("Target", justify="right", no_wrap=True)
         table.add_column("RAG", justify="center", no_wrap=True)
         table.add_column("DoT", no_wrap=True)
+        table.add_column("SPC", overflow="fold", min_width=12)
         for row in rows.iter_rows(named=True):
             symbol, word = _direction_word(row)
             table.add_row(
@@ -239,12 +254,23 @@ def report_tables(frame: pl.DataFrame, definitions: Definitions, month: date) ->
                 format_target(row),
                 rag_text(row["rag"]),
                 Text(f"{symbol} {word}".strip(), style=DIRECTION_STYLE.get(row["direction"], "")),
+                spc_words(row),
             )
         tables.append(table)
+        for line in highlights_markdown(highlights or [], theme.id, per_theme):
+            if line:
+                tables.append(Text("  • " + line[2:]))
+        tables.append(Text(""))
     return Group(*tables)
 
 
-def report_markdown(frame: pl.DataFrame, definitions: Definitions, month: date) -> str:
+def report_markdown(
+    frame: pl.DataFrame,
+    definitions: Definitions,
+    month: date,
+    highlights: list | None = None,
+    per_theme: int = 3,
+) -> str:
     """The report as Markdown: a heading and a pipe table per theme."""
     months = report_months(month)
     out = [f"# Performance report: {month:%B %Y}", ""]
@@ -252,7 +278,7 @@ def report_markdown(frame: pl.DataFrame, definitions: Definitions, month: date) 
         rows = frame.filter(frame.get_column("theme") == theme.id)
         if rows.height == 0:
             continue
-        header = ["Indicator", *[report_label(m) for m in months], "Target", "RAG", "DoT"]
+        header = ["Indicator", *[report_label(m) for m in months], "Target", "RAG", "DoT", "SPC"]
         out += [f"## {theme.name}", ""]
         out.append("| " + " | ".join(header) + " |")
         out.append("| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |")
@@ -265,9 +291,11 @@ def report_markdown(frame: pl.DataFrame, definitions: Definitions, month: date) 
                 format_target(row),
                 rag,
                 f"{symbol} {word}".strip(),
+                spc_words(row),
             ]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
+        out += highlights_markdown(highlights or [], theme.id, per_theme)
     return "\n".join(out)
 
 
@@ -312,6 +340,7 @@ def trend_table(results: pl.DataFrame) -> Group:
         ("RAG", "center"),
         ("vs last month", "left"),
         ("vs last year", "left"),
+        ("SPC", "left"),
     ):
         table.add_column(name, justify=justify, no_wrap=True)
     for row in results.iter_rows(named=True):
@@ -326,10 +355,101 @@ def trend_table(results: pl.DataFrame) -> Group:
             direction_text(
                 row, "direction_year_ago", "value_year_ago", format_change(row, "value_year_ago")
             ),
+            spc_words(row),
         )
     values = results.get_column("value").to_list()
     line = Text(
         f"{report_label(results.get_column('month')[0])} {sparkline(values)} "
         f"{report_label(results.get_column('month')[-1])}"
     )
-    return Group(table, line)
+    last = results.row(-1, named=True)
+    spc = Text(
+        f"SPC: {spc_words(last) or 'no limits'}"
+        + (f" ({last['spc_note']})" if last.get("spc_note") else "")
+    )
+    return Group(table, line, Text(""), Text(text_chart(results)), spc)
+
+
+def spc_words(row: dict) -> str:
+    """The SPC icons in words: variation, then assurance."""
+    from ..methods.spc import ASSURANCE_WORDS, VARIATION_WORDS
+
+    variation = row.get("spc_variation")
+    if variation is None:
+        return "no SPC" if row.get("spc_note") else ""
+    words = VARIATION_WORDS[variation].replace("special cause ", "")
+    assurance = row.get("spc_assurance")
+    if assurance:
+        words += "; " + ASSURANCE_WORDS[assurance].replace(" the target", "")
+    return words
+
+
+def summary_view(highlights: list, definitions: Definitions) -> Group:
+    """Highlights grouped by theme, most important first, as bullet points."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts = []
+    for theme in definitions.themes:
+        mine = [h for h in highlights if h.theme == theme.id]
+        if not mine:
+            continue
+        parts.append(Text(theme.name, style="bold"))
+        for h in mine:
+            parts.append(Text(f"  {h.rank:>3}. {h.sentence}"))
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def highlights_markdown(highlights: list, theme_id: str, per_theme: int) -> list[str]:
+    mine = [h for h in highlights if h.theme == theme_id][:per_theme]
+    return [f"- {h.sentence}" for h in mine] + ([""] if mine else [])
+
+
+def text_chart(results: pl.DataFrame, height: int = 12) -> str:
+    """A character chart of a series with its SPC mean (─), limits (┄) and target (═).
+
+    Points: ● common cause, ▲ / ▼ special cause high / low, ○ excluded or without limits.
+    """
+    rows = list(results.iter_rows(named=True))
+    values = [r["value"] for r in rows]
+    lines = {
+        "mean": next((r["spc_mean"] for r in reversed(rows) if r["spc_mean"] is not None), None),
+        "upper": next((r["spc_upper"] for r in reversed(rows) if r["spc_upper"] is not None), None),
+        "lower": next((r["spc_lower"] for r in reversed(rows) if r["spc_lower"] is not None), None),
+        "target": next((r["target"] for r in reversed(rows) if r["target"] is not None), None),
+    }
+    known = [v for v in values if v is not None] + [v for v in lines.values() if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+
+    def level(v: float) -> int:
+        return round((v - low) / span * (height - 1))
+
+    grid = [[" "] * len(rows) for _ in range(height)]
+    for name, char in (("upper", "┄"), ("lower", "┄"), ("mean", "─"), ("target", "═")):
+        if lines[name] is not None:
+            grid[level(lines[name])] = [char] * len(rows)
+    for x, row in enumerate(rows):
+        if row["value"] is None:
+            continue
+        variation = row.get("spc_variation") or ""
+        mark = (
+            "○"
+            if not variation
+            else "●"
+            if variation == "common_cause"
+            else ("▲" if variation.endswith("high") else "▼")
+        )
+        grid[level(row["value"])][x] = mark
+    unit, decimals = rows[0]["unit"], rows[0]["decimals"]
+    labels = {level(v): format_value(v, unit, decimals) for v in (high, low)}
+    width = max(len(t) for t in labels.values())
+    out = []
+    for y in range(height - 1, -1, -1):
+        out.append(f"{labels.get(y, ''):>{width}} │{''.join(grid[y])}")
+    out.append(f"{'':>{width}} └{'─' * len(rows)}")
+    legend = "● value  ▲▼ special cause  ─ mean  ┄ process limits  ═ target"
+    return "\n".join([*out, f"{'':>{width}}  {legend}"])
