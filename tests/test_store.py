@@ -105,7 +105,7 @@ def test_reimport_changes_nothing_and_says_so(cli, full_workspace):
     before = store_state(full_workspace / "store")
     result = cli("import", MONTHLY[-1])
     assert result.exit_code == 0
-    assert "no changes: the store already holds these 70 observation(s)" in result.stderr
+    assert "no changes: nothing in these 70 observation(s) differs from the store" in result.stderr
     assert store_state(full_workspace / "store") == before
 
 

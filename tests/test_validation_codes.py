@@ -33,7 +33,7 @@ ERRORS = [
         [],
         1,
         "header-duplicate",
-        "duplicate-headers.csv, row 1: column 4 repeats the header 'Value' of column 3",
+        "duplicate-headers.csv, row 1: two columns are headed 'Value'",
     ),
     (
         "duplicate-month-columns.csv",

@@ -77,9 +77,13 @@ SPC_KEYS = {
 TARGET_KEYS = {"from", "value", "low", "high"}
 
 
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
 def normalise_name(text: str) -> str:
-    """The key indicators are matched on: case folded, runs of whitespace made one space."""
-    return _SPACES.sub(" ", text).strip().casefold()
+    """The key indicators are matched on: case folded, runs of whitespace made one space,
+    curly quotes made straight (Excel's autocorrect turns children's into children’s)."""
+    return _SPACES.sub(" ", text.translate(_QUOTES)).strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -607,12 +611,19 @@ class _Checker:
         targets: list[Target] = []
         for step_index, step in enumerate(steps):
             where = f"{label}.target" + (f"[{step_index}]" if isinstance(raw, list) else "")
-            if _is_number(step) and polarity != "range":
+            if _is_number(step) and polarity != "range" and not isinstance(raw, list):
                 targets.append(Target(None, value=float(step)))
                 continue
             if not isinstance(step, dict):
-                expected = "{low = N, high = N}" if polarity == "range" else "a number"
-                self.add(where, f"must be {expected} or a list of {{from, ...}} steps", line)
+                if isinstance(raw, list):
+                    self.add(
+                        where,
+                        'each step must be a table such as { from = "2025-04", value = 95 }',
+                        line,
+                    )
+                else:
+                    expected = "{low = N, high = N}" if polarity == "range" else "a number"
+                    self.add(where, f"must be {expected} or a list of {{from, ...}} steps", line)
                 continue
             for key in step:
                 if key not in TARGET_KEYS:

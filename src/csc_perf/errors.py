@@ -58,10 +58,19 @@ class DefinitionsError(ConfigError):
 class ExtractReadError(CscPerfError):
     """An extract file could not be read at all (missing, undecodable, not a spreadsheet)."""
 
-    def __init__(self, message: str, *, code: str = "file-unreadable", file: str = "", hint=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "file-unreadable",
+        file: str = "",
+        hint=None,
+        row: int | None = None,
+    ):
         super().__init__(message, hint=hint)
         self.code = code
         self.file = file
+        self.row = row
 
 
 class StoreError(CscPerfError):

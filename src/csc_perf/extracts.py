@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -39,7 +40,19 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 
 # Header names (compared case-insensitively, spaces and underscores alike) that say what a
 # column of a long or one-month extract holds.
-INDICATOR_HEADERS = {"indicator", "indicator id", "indicator name", "measure", "id", "name"}
+INDICATOR_HEADERS = {
+    "indicator",
+    "indicator id",
+    "indicator name",
+    "indicator description",
+    "measure",
+    "measure name",
+    "id",
+    "name",
+    "kpi",
+    "metric",
+    "description",
+}
 MONTH_HEADERS = {"month", "period", "date", "reporting month", "month end"}
 VALUE_HEADERS = {"value", "figure", "result", "actual"}
 AUTHORITY_HEADERS = {"authority", "la", "la code", "old la code", "authority code"}
@@ -79,9 +92,18 @@ class TableCells:
 
 
 def read_tables(
-    path: str | Path, *, sheet: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    sheet: str | Sequence[str] | None = None,
+    encoding: str | None = None,
 ) -> SourceFile:
-    """Read ``path`` into raw tables; raise :class:`ExtractReadError` if it cannot be read."""
+    """Read ``path`` into raw tables; raise :class:`ExtractReadError` if it cannot be read.
+
+    ``sheet`` names one worksheet or several (default: every sheet of a workbook).
+    """
+    if isinstance(sheet, str):
+        sheet = [sheet]
+    sheet = list(sheet) if sheet else None
     path = Path(path)
     name = str(path)
     try:
@@ -161,6 +183,13 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
             file=name,
             hint=hint,
         ) from None
+    # Blank lines above the header would make Polars take the width from an empty line.
+    lines = text.split("\n")
+    skipped = 0
+    while skipped < len(lines) - 1 and not lines[skipped].strip().strip(delimiter).strip():
+        skipped += 1
+    if skipped:
+        text = "\n".join(lines[skipped:])
     try:
         frame = pl.read_csv(
             io.BytesIO(text.encode("utf-8")),
@@ -169,11 +198,11 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
             separator=delimiter,
         )
     except pl.exceptions.ComputeError:
-        raise _ragged_row_error(name, text, delimiter) from None
-    return RawTable(name, None, frame, first_row=1)
+        raise _ragged_row_error(name, text, delimiter, skipped) from None
+    return RawTable(name, None, frame, first_row=1 + skipped)
 
 
-def _ragged_row_error(name: str, text: str, delimiter: str) -> ExtractReadError:
+def _ragged_row_error(name: str, text: str, delimiter: str, skipped: int) -> ExtractReadError:
     """Find the row that Polars could not parse, to say where it is."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     width = None
@@ -181,15 +210,17 @@ def _ragged_row_error(name: str, text: str, delimiter: str) -> ExtractReadError:
         if width is None:
             width = len(record)
         elif len(record) > width:
+            row = reader.line_num + skipped
             return ExtractReadError(
-                f"{name}: row {reader.line_num}: {len(record)} cells but the header has {width}",
+                f"{name}: row {row}: {len(record)} cells but the header has {width}",
                 file=name,
                 hint="check for an unquoted comma in a cell",
+                row=row,
             )
     return ExtractReadError(f"{name}: not a readable CSV file", file=name)
 
 
-def _read_excel(name: str, data: bytes, sheet: str | None) -> list[RawTable]:
+def _read_excel(name: str, data: bytes, sheets: list[str] | None) -> list[RawTable]:
     import fastexcel
 
     try:
@@ -201,14 +232,15 @@ def _read_excel(name: str, data: bytes, sheet: str | None) -> list[RawTable]:
             hint="a password-protected or damaged workbook must be saved again without protection",
         ) from None
     names = reader.sheet_names
-    if sheet is not None:
-        if sheet not in names:
-            raise ExtractReadError(
-                f"{name}: no sheet named {sheet!r}",
-                file=name,
-                hint="sheets in this workbook: " + ", ".join(repr(n) for n in names),
-            )
-        names = [sheet]
+    if sheets is not None:
+        for sheet in sheets:
+            if sheet not in names:
+                raise ExtractReadError(
+                    f"{name}: no sheet named {sheet!r}",
+                    file=name,
+                    hint="sheets in this workbook: " + ", ".join(repr(n) for n in names),
+                )
+        names = [n for n in names if n in sheets]
     tables: list[RawTable] = []
     for sheet_name in names:
         try:
@@ -235,7 +267,10 @@ def _read_parquet(name: str, data: bytes) -> RawTable:
             f"{name}: not a readable Parquet file ({_first_line(exc)})", file=name
         ) from None
     header = pl.DataFrame([pl.Series(c, [c], dtype=pl.String) for c in frame.columns])
-    body = frame.select(_as_text(frame[c]).alias(c) for c in frame.columns)
+    try:
+        body = frame.select(_as_text(frame[c]).alias(c) for c in frame.columns)
+    except ExtractReadError as exc:
+        raise ExtractReadError(f"{name}: {exc.message}", file=name) from None
     # A Parquet file has a real header: row 1 is the header, data from row 2.
     return RawTable(name, None, pl.concat([header, body]), first_row=1)
 
@@ -243,6 +278,10 @@ def _read_parquet(name: str, data: bytes) -> RawTable:
 def _as_text(series: pl.Series) -> pl.Series:
     import polars as pl
 
+    if series.dtype.is_nested():
+        raise ExtractReadError(
+            f"column {series.name!r} holds {series.dtype} values, not single figures"
+        )
     if series.dtype == pl.Date:
         return series.dt.strftime("%Y-%m-%d")
     if series.dtype == pl.Datetime:
@@ -290,6 +329,7 @@ def table_cells(
             f"{where}: has a header (row {header_row}) but no data rows",
             code="file-empty",
             file=table.file,
+            row=header_row,
         )
     columns = frame.columns
     keys = [_header_key(h) for h in header]
@@ -308,8 +348,7 @@ def table_cells(
         if key in seen:
             problem(
                 "header-duplicate",
-                f"column {index + 1} repeats the header {header[index]!r} of column "
-                f"{seen[key] + 1}",
+                f"two columns are headed {header[index]!r}",
                 header[index],
                 header[index],
             )
@@ -350,6 +389,7 @@ def table_cells(
                 "indicator/month/value columns",
                 code="header-missing",
                 file=table.file,
+                row=header_row,
                 hint="a long extract needs columns Indicator, Month, Value; a wide one an "
                 "indicator column and one column per month (Oct-24 or 2024-10)",
             )
@@ -414,7 +454,15 @@ def table_cells(
             col(value_col).alias("cell"),
         )
     else:
-        ind = 0 if indicator_col is None else indicator_col
+        if not month_columns:
+            raise ExtractReadError(
+                f"{where}: row {header_row}: no month columns in the header {_show(header)}",
+                code="header-missing",
+                file=table.file,
+                row=header_row,
+                hint="a wide extract has one column per month, headed Oct-24 or 2024-10",
+            )
+        ind = _indicator_column(body, columns, header, indicator_col, month_columns)
         for index, text in enumerate(header):
             if index in (ind, authority_col) or index in month_columns:
                 continue
@@ -423,10 +471,12 @@ def table_cells(
                     col(index).str.strip_chars().str.len_chars().fill_null(0).gt(0).any()
                 ).item()
                 if has_data:
+                    after = next((h for h in reversed(header[:index]) if h), None)
+                    place = f"after {after!r}" if after else "before the first header"
                     problem(
                         "header-missing",
-                        f"column {index + 1} has figures but no header",
-                        f"column {index + 1}",
+                        f"a column with figures has no header (the column {place})",
+                        None,
                     )
             elif looks_like_month(text):
                 problem(
@@ -481,6 +531,29 @@ def table_cells(
             )
         )
     return TableCells(shape, cells, problems, ignored)
+
+
+def _indicator_column(
+    body: pl.DataFrame,
+    columns: list[str],
+    header: list[str],
+    named: int | None,
+    month_columns: list[int],
+) -> int:
+    """The indicator column of a wide table: the one headed like it, else the first column
+    (not a month) that holds mostly text rather than figures."""
+    if named is not None:
+        return named
+    for index, _ in enumerate(header):
+        if index in month_columns:
+            continue
+        values = body.get_column(columns[index]).drop_nulls()
+        if values.len() == 0:
+            continue
+        numeric = values.str.strip_chars().str.contains(r"^[\d.,%\-]*$").mean()
+        if numeric is not None and numeric < 0.5:
+            return index
+    return 0
 
 
 def _show(header: list[str]) -> str:

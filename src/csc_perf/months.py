@@ -2,10 +2,11 @@
 
 Months are the first day of the month as a :class:`datetime.date`. Accepted labels (case and
 surrounding spaces ignored): ``Oct-24``, ``Oct 24``, ``Oct-2024``, ``October 2024``,
-``2024-10``, ``2024/10``, ``2024-10-01`` (any day: the month is taken), ``10/2024``,
-``01/10/2024`` (UK day/month/year), a datetime text such as ``2024-10-01 00:00:00`` (how
-Excel date cells arrive), and :class:`datetime.date` / ``datetime`` objects.
-Two-digit years mean 20YY.
+``2024-10``, ``2024-10-31`` or ``2024/10/31`` (any day: the month is taken), ``10/2024``,
+``31/10/2024`` (UK day/month/year), with or without a time (``2024-10-01 00:00:00``,
+``2024-10-31T00:00:00``, ``31/10/2024 00:00``: how Excel date cells arrive as text), and
+:class:`datetime.date` / ``datetime`` objects. Two-digit years mean 20YY. ``2023/24`` is a
+financial year, not a month.
 """
 
 from __future__ import annotations
@@ -42,17 +43,19 @@ MONTH_NAMES = {
 _NAME_ALT = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
 
 _NAMED = re.compile(rf"^(?P<name>{_NAME_ALT})[\s\-/'.]*(?P<year>\d{{4}}|\d{{2}})$")
-_ISO = re.compile(r"^(?P<year>\d{4})[-/.](?P<month>\d{1,2})(?:[-/.](?P<day>\d{1,2}))?$")
-_ISO_TIME = re.compile(
-    r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
-)
+_TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"
+# Year-month needs a dash: "2023/24" is a financial year in UK reporting, not a month.
+_ISO = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})$")
+_ISO_DATE = re.compile(rf"^(?P<year>\d{{4}})[-/](?P<month>\d{{1,2}})[-/](?P<day>\d{{1,2}}){_TIME}$")
 _MY = re.compile(r"^(?P<month>\d{1,2})[-/.](?P<year>\d{4})$")
-_DMY = re.compile(r"^(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})[-/.](?P<year>\d{4})$")
+_DMY = re.compile(rf"^(?P<day>\d{{1,2}})[-/.](?P<month>\d{{1,2}})[-/.](?P<year>\d{{4}}){_TIME}$")
 
-# Words that tell a header is trying to be a month even when it fails to parse
-# ("Octt-24", "2024-13"), as opposed to a column such as "Target" or "So'ton 22/23".
+# A header that is trying to be a month even though it fails to parse ("Octt-24", "Oct-2x",
+# "2024-13"), as opposed to "Target", "So'ton 22/23", "2023/24" or "Mar-24 YTD", which are
+# other columns of a report table and are ignored.
 _MONTHISH = re.compile(
-    rf"(?:\b(?:{_NAME_ALT})\b|^\d{{4}}[-/.]\d{{1,2}}\b|^\d{{1,2}}[-/.]\d{{4}}$|^\d{{1,2}}/\d{{1,2}}/\d{{4}})",
+    rf"^(?:(?:{_NAME_ALT})[a-z]*[\s\-/'.]*\d[0-9a-z]{{1,3}}|\d{{4}}-\d{{1,2}}(?:-\d{{1,2}})?"
+    r"|\d{1,2}[-/.]\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})$",
     re.IGNORECASE,
 )
 
@@ -82,7 +85,7 @@ def parse_month(label: object) -> date:
         if len(m["year"]) == 2:
             year += 2000
     else:
-        m = _ISO.match(text) or _ISO_TIME.match(text) or _MY.match(text) or _DMY.match(text)
+        m = _ISO.match(text) or _ISO_DATE.match(text) or _MY.match(text) or _DMY.match(text)
         if not m:
             raise MonthError(f"not a month: {label!r}")
         year = int(m["year"])
@@ -99,7 +102,7 @@ def parse_month(label: object) -> date:
 
 def looks_like_month(label: str) -> bool:
     """True when a header seems meant as a month, whether or not it parses."""
-    return bool(_MONTHISH.search(label.strip()))
+    return bool(_MONTHISH.match(label.strip()))
 
 
 def month_label(month: date) -> str:

@@ -153,9 +153,19 @@ class Store:
         self.check_is_store()
         if self.is_new():
             return None
+        return self._table().version()
+
+    def _table(self):
+        """The Delta table; a damaged one is a :class:`StoreError`, not a crash."""
         from deltalake import DeltaTable
 
-        return DeltaTable(str(self.table_path)).version()
+        try:
+            return DeltaTable(str(self.table_path))
+        except Exception as exc:
+            raise StoreError(
+                f"{self.path}: the store cannot be read ({_first_line(exc)})",
+                hint="is it damaged? `csc-perf history` on a backup copy shows its versions",
+            ) from None
 
     # -- reading ---------------------------------------------------------------------
     def observations(self, as_of: int | datetime | str | None = None) -> pl.DataFrame:
@@ -164,8 +174,9 @@ class Store:
         try:
             return frame.collect()
         except Exception as exc:
+            when = "" if as_of is None else f" as of {as_of}"
             raise StoreError(
-                f"{self.path}: cannot read the store as of {as_of} ({_first_line(exc)})",
+                f"{self.path}: cannot read the store{when} ({_first_line(exc)})",
                 hint="`csc-perf history` lists the versions",
             ) from None
 
@@ -192,8 +203,9 @@ class Store:
         try:
             return pl.scan_delta(str(self.table_path), version=as_of)
         except Exception as exc:
+            when = "" if as_of is None else f" as of {as_of}"
             raise StoreError(
-                f"{self.path}: cannot read the store as of {as_of} ({_first_line(exc)})",
+                f"{self.path}: cannot read the store{when} ({_first_line(exc)})",
                 hint="`csc-perf history` lists the versions",
             ) from None
 
@@ -202,10 +214,8 @@ class Store:
         self.check_is_store()
         if self.is_new():
             return []
-        from deltalake import DeltaTable
-
         entries = []
-        for commit in DeltaTable(str(self.table_path)).history():
+        for commit in self._table().history():
             raw = commit.get(METADATA_KEY)
             info = json.loads(raw) if isinstance(raw, str) else {}
             stamp = datetime.fromtimestamp(commit["timestamp"] / 1000, tz=timezone.utc)
@@ -270,7 +280,7 @@ class Store:
         :class:`StoreBusyError`), re-plans against the latest version under the lock, and
         merges. Raises :class:`StoreError` when the folder is not a store.
         """
-        from deltalake import CommitProperties, DeltaTable
+        from deltalake import CommitProperties
 
         self.check_is_store()
         self.path.mkdir(parents=True, exist_ok=True)
@@ -294,7 +304,7 @@ class Store:
                 "unchanged": plan.unchanged,
             }
             source = plan.changes.select(_table_schema_exprs()).to_arrow()
-            table = DeltaTable(str(self.table_path))
+            table = self._table()
             (
                 table.merge(
                     source,
@@ -309,7 +319,7 @@ class Store:
                 .when_not_matched_insert_all()
                 .execute()
             )
-            version = DeltaTable(str(self.table_path)).version()
+            version = self._table().version()
             return ImportResult(
                 True, version, plan.inserted.height, plan.updated.height, plan.unchanged, months
             )

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cells import INVALID, PRESENT, SUPPRESSED, cell_exprs
+from .cells import INVALID, MISSING, PRESENT, SUPPRESSED, cell_exprs
 from .definitions import Definitions, normalise_name
 from .errors import ExtractReadError
 from .extracts import read_tables, table_cells
@@ -42,6 +42,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "value-out-of-range": (WARNING, "a value outside the indicator's valid range"),
     "count-negative": (ERROR, "a negative value for a count"),
     "required-missing": (WARNING, "a required indicator has no value for a month in the file"),
+    "percent-as-fraction": (
+        WARNING,
+        "every value of a percentage in a file is between 0 and 1 (0.87 for 87%?)",
+    ),
 }
 
 #: Codes meaning a file could not be read at all (exit 2 rather than 1).
@@ -151,7 +155,7 @@ def validate_files(
     definitions: Definitions,
     *,
     authority: str | None = None,
-    sheet: str | None = None,
+    sheet: str | Sequence[str] | None = None,
     encoding: str | None = None,
     shape: str | None = None,
     month: date | None = None,
@@ -221,7 +225,8 @@ def validate_files(
 
 def _read_issue(exc: ExtractReadError, file: str, sheet: str | None = None) -> Issue:
     message = str(exc)
-    return Issue(exc.code, CHECKS.get(exc.code, (ERROR, ""))[0], message, file=file, sheet=sheet)
+    severity = CHECKS.get(exc.code, (ERROR, ""))[0]
+    return Issue(exc.code, severity, message, file=file, sheet=sheet, row=exc.row)
 
 
 def check_cells(
@@ -374,7 +379,9 @@ def check_cells(
 
     # -- the same indicator and month twice ------------------------------------------
     key = ["authority_text", "indicator", "month"]
-    dupes = good.filter(pl.len().over(key) > 1)
+    # A blank cell says nothing: it never conflicts with a figure, and the figure wins.
+    informative = good.filter(pl.col("status") != MISSING)
+    dupes = informative.filter(pl.len().over(key) > 1)
     if dupes.height:
         conflicting = dupes.filter(pl.struct("value", "status").n_unique().over(key) > 1).sort(
             [*key, "file", "sheet", "row"], nulls_last=True
@@ -401,7 +408,13 @@ def check_cells(
                         month=month_label(other["month"]),
                     )
                 )
-    good = good.unique(subset=key, keep="first", maintain_order=True)
+    good = (
+        good.with_row_index("_order")
+        .sort(pl.col("status") == MISSING, "_order")
+        .unique(subset=key, keep="first", maintain_order=True)
+        .sort("_order")
+        .drop("_order")
+    )
 
     # -- ranges ----------------------------------------------------------------------
     bounds = pl.DataFrame(
@@ -447,6 +460,35 @@ def check_cells(
                 f"is outside the valid range [{low}, {high}]",
             )
         )
+
+    # -- percentages written as fractions (an Excel cell formatted as % holds 0.87) ----
+    percents = checked.filter(pl.col("_unit") == "percent")
+    if percents.height:
+        fractions = (
+            percents.group_by("file", "sheet", "indicator", maintain_order=True)
+            .agg(
+                pl.col("value").max().alias("_max"),
+                pl.col("row").first(),
+                pl.col("column").first(),
+            )
+            .filter((pl.col("_max") <= 1) & (pl.col("_max") > 0))
+        )
+        for row in fractions.iter_rows(named=True):
+            name = definitions[row["indicator"]].name
+            issues.append(
+                Issue(
+                    "percent-as-fraction",
+                    WARNING,
+                    f"{_where(row)}: every value of {name!r} is between 0 and 1; percentages "
+                    "are stored as 0-100 (87% is 87). If the cells are formatted as % in "
+                    "Excel they hold fractions: enter 87 or '87%' instead",
+                    file=row["file"],
+                    sheet=row["sheet"],
+                    row=row["row"],
+                    column=row["column"],
+                    indicator=row["indicator"],
+                )
+            )
 
     # -- required indicators ---------------------------------------------------------
     required = [i for i in definitions.indicators if i.required]
@@ -533,7 +575,7 @@ def _first_of_each(frame: pl.DataFrame, keys: Iterable[str]) -> list[dict]:
     firsts = (
         frame.sort(["file", "sheet", "row"], nulls_last=True)
         .group_by(keys, maintain_order=True)
-        .agg(pl.all().first(), pl.len().alias("_count"))
+        .agg(pl.all().first(), pl.col("row").n_unique().alias("_count"))
     )
     out = []
     for row in firsts.iter_rows(named=True):

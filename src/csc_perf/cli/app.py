@@ -113,6 +113,12 @@ def handles_errors(fn: F) -> F:
         except BrokenPipeError:
             quiet_closed_stdout()
             raise typer.Exit(0) from None
+        except OSError as exc:  # a file or folder the command was pointed at
+            if settings().debug:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            terminal.error(f"error: {where}{exc.strerror or exc}")
+            raise typer.Exit(int(ExitCode.USAGE)) from None
         except KeyboardInterrupt:
             terminal.error("interrupted")
             raise typer.Exit(130) from None
@@ -154,7 +160,8 @@ AsOfOption = Annotated[
     typer.Option("--as-of", help="Read the store as it was at VERSION or DATE (2024-11-05)."),
 ]
 SheetOption = Annotated[
-    str | None, typer.Option("--sheet", help="Read only this sheet of an Excel workbook.")
+    list[str] | None,
+    typer.Option("--sheet", help="Read only this sheet of an Excel workbook (repeatable)."),
 ]
 EncodingOption = Annotated[
     str | None,

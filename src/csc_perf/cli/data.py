@@ -63,7 +63,7 @@ def run_validation(
     files: list[Path],
     definitions: Definitions,
     *,
-    sheet: str | None,
+    sheet: list[str] | None,
     encoding: str | None,
     shape: str | None,
     month: str | None,
@@ -198,9 +198,13 @@ def import_(
     goes ahead. Importing the same content again changes nothing. With --dry-run the rows
     that would be inserted or updated are printed (old and new values).
     """
+    import math
+
     from ..render import output as out
     from ..render import terminal
 
+    if not math.isfinite(wait) or wait < 0:
+        raise UsageError(f"--wait {wait}: give a number of seconds, 0 or more")
     config, definitions = load_workspace()
     store = open_store(config, definitions, wait=wait)
     store.check_is_store()
@@ -231,8 +235,8 @@ def import_(
     result = store.commit_import(report.observations, report.files)
     if not result.committed:
         terminal.say(
-            f"no changes: the store already holds these {result.unchanged} observation(s) "
-            f"(version {result.version})"
+            f"no changes: nothing in these {result.unchanged} observation(s) differs from the "
+            f"store (version {result.version}); blank cells never erase stored figures"
         )
         return
     terminal.say(

@@ -154,6 +154,15 @@ def demo(
     from ..validation import validate_files
     from ..workspace import CONFIG_NAME, bundled
 
+    if (
+        keep is not None
+        and keep.exists()
+        and (not keep.is_dir() or (keep / CONFIG_NAME).exists() or (keep / "store").exists())
+    ):
+        raise UsageError(
+            f"--keep {keep}: already holds a workspace or is not a folder",
+            hint="give a new folder: the demo never writes over a real workspace",
+        )
     with tempfile.TemporaryDirectory(prefix="csc-perf-demo-") as scratch:
         workspace = keep or Path(scratch)
         workspace.mkdir(parents=True, exist_ok=True)

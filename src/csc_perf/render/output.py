@@ -50,9 +50,15 @@ def resolve_format(fmt: str | None, output: str | None, allowed=FORMATS) -> str:
             raise UsageError(f"unknown format {fmt!r}; use one of: {', '.join(allowed)}")
         return fmt
     if output and output != "-":
-        guessed = _SUFFIX_FORMATS.get(Path(output).suffix.lower())
+        suffix = Path(output).suffix.lower()
+        guessed = _SUFFIX_FORMATS.get(suffix)
         if guessed in allowed:
             return guessed
+        if suffix and suffix not in (".txt", ".out"):
+            raise UsageError(
+                f"-o {output}: cannot tell the format from {suffix!r}",
+                hint=f"add --format ({', '.join(f for f in allowed if f != 'table')})",
+            )
         return "csv"
     return "table" if stdout_is_terminal() and "table" in allowed else "csv"
 
@@ -95,12 +101,29 @@ def write_bytes(data: bytes, output: str | None, *, binary: bool = False) -> Non
 
 
 def write_file_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, then rename over ``path``."""
+    """Write to a temporary file in the same folder, then rename over ``path``.
+
+    A symlink is followed (its target is replaced); a FIFO, device or other special file is
+    written straight through, never replaced. The file gets the usual permissions (umask).
+    """
+    import stat
+
+    if path.is_symlink():
+        path = path.resolve()
+    if path.is_dir():
+        raise UsageError(f"-o {path}: is a folder")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        with open(path, "wb") as handle:  # a pipe or a device such as /dev/stdout
+            handle.write(data)
+        return
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise UsageError(f"{path}: the folder {folder} does not exist")
+        raise UsageError(f"-o {path}: the folder {folder} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
