@@ -23,6 +23,7 @@ COMMANDS = [
     "rag",
     "report",
     "trend",
+    "summary",
 ]
 
 
