@@ -123,3 +123,19 @@ def test_extreme_rules():
     since = extreme(list(zip(months, [5, 4, 3, 2, 1, 9, 2, 3, 4], strict=True)), 6)
     assert since["extreme_since"] == "2024-04" and since["extreme_months"] == 6
     assert extreme(list(zip(months, [5, 9, 3, 2, 1, 1, 2, 3, 4], strict=True)), 6) is None
+
+
+def test_spc_options_per_run(cli, full_workspace):
+    import io
+
+    import polars as pl
+
+    def mean(*options):
+        result = cli("rag", "--indicator", "children_in_care", "-f", "csv", *options)
+        return pl.read_csv(io.StringIO(result.stdout)).get_column("spc_mean")[0]
+
+    # Stored series: Oct-22 (552), then Oct-23..Oct-24 (sum 6338, Oct-24 468).
+    # Baseline of the first 13 points: (552 + 6338 - 468) / 13 = 494.0.
+    assert mean("--spc-baseline", "13") == pytest.approx(494.0)
+    assert mean() == pytest.approx((552 + 6338) / 14)
+    assert cli("rag", "--spc-baseline", "1").exit_code == 2

@@ -31,6 +31,17 @@ AuthorityOption = Annotated[
     str | None,
     typer.Option("--authority", help="Authority code (default: the workspace's)."),
 ]
+SpcScreenOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--spc-screen/--no-spc-screen",
+        help="SPC for this run: screen moving-range outliers (default: per indicator).",
+    ),
+]
+SpcBaselineOption = Annotated[
+    int | None,
+    typer.Option("--spc-baseline", help="SPC for this run: fix the limits after N points."),
+]
 FAIL_ON = ("red", "amber")
 
 
@@ -77,6 +88,7 @@ def results_for(
     months_back: int = 0,
     extra_months: tuple[int, ...] = (),
     all_months: bool = False,
+    spc_overrides: dict | None = None,
 ) -> tuple[Definitions, pl.DataFrame, date, str]:
     """Load the workspace and compute results for the month (and ``months_back`` before)."""
     from ..methods.results import compute_results, latest_month
@@ -101,7 +113,9 @@ def results_for(
     if all_months:  # every stored month up to the chosen one (for highlights' history)
         stored = observations.get_column("month").unique().to_list()
         months = sorted({m for m in stored if m <= month} | set(months))
-    results = compute_results(observations, definitions, months=months, authority=code)
+    results = compute_results(
+        observations, definitions, months=months, authority=code, spc_overrides=spc_overrides
+    )
     if (
         month_text
         and results.filter(results.get_column("month") == month)
@@ -113,6 +127,12 @@ def results_for(
 
         terminal.warn(f"warning: the store holds no figures for {month_label(month)}")
     return definitions, results, month, code
+
+
+def _spc(screen: bool | None, baseline: int | None) -> dict:
+    if baseline is not None and baseline < 2:
+        raise UsageError("--spc-baseline must be at least 2")
+    return {"screen": screen, "baseline_points": baseline}
 
 
 def _filter(results, definitions, themes, indicators):
@@ -140,6 +160,8 @@ def rag(
         typer.Option("--fail-on", help="Exit 1 if any shown indicator is red (or amber/red)."),
     ] = None,
     authority: AuthorityOption = None,
+    spc_screen: SpcScreenOption = None,
+    spc_baseline: SpcBaselineOption = None,
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -158,7 +180,9 @@ def rag(
 
     if fail_on is not None and fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r}: use red or amber")
-    definitions, results, chosen, _ = results_for(month, as_of, authority)
+    definitions, results, chosen, _ = results_for(
+        month, as_of, authority, spc_overrides=_spc(spc_screen, spc_baseline)
+    )
     shown = _filter(results.filter(pl.col("month") == chosen), definitions, theme, indicator)
     out.emit(shown, fmt, output, table=lambda f: rag_tables(f, definitions))
     if fail_on is not None:
@@ -181,6 +205,8 @@ def report(
     month: MonthArg = None,
     theme: ThemeOption = None,
     authority: AuthorityOption = None,
+    spc_screen: SpcScreenOption = None,
+    spc_baseline: SpcBaselineOption = None,
     as_of: AsOfOption = None,
     fmt: Annotated[
         str | None,
@@ -200,7 +226,13 @@ def report(
     from ..render.results import report_frame, report_markdown, report_tables
 
     definitions, results, chosen, _ = results_for(
-        month, as_of, authority, months_back=12, extra_months=(-24,), all_months=True
+        month,
+        as_of,
+        authority,
+        spc_overrides=_spc(spc_screen, spc_baseline),
+        months_back=12,
+        extra_months=(-24,),
+        all_months=True,
     )
     _check_themes(definitions, theme)
     frame = report_frame(results, definitions, chosen)
@@ -223,6 +255,8 @@ def trend(
     ] = 25,
     month: MonthArg = None,
     authority: AuthorityOption = None,
+    spc_screen: SpcScreenOption = None,
+    spc_baseline: SpcBaselineOption = None,
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -235,7 +269,13 @@ def trend(
 
     if months < 1:
         raise UsageError("--months must be at least 1")
-    definitions, results, _, _ = results_for(month, as_of, authority, months_back=months - 1)
+    definitions, results, _, _ = results_for(
+        month,
+        as_of,
+        authority,
+        spc_overrides=_spc(spc_screen, spc_baseline),
+        months_back=months - 1,
+    )
     (wanted,) = _indicator_ids(definitions, [indicator]) or [indicator]
     series = results.filter(pl.col("indicator") == wanted).sort("month")
     # Leading months before the first figure are not part of the series.
@@ -260,6 +300,8 @@ def summary(
     ] = None,
     theme: ThemeOption = None,
     authority: AuthorityOption = None,
+    spc_screen: SpcScreenOption = None,
+    spc_baseline: SpcBaselineOption = None,
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -278,7 +320,9 @@ def summary(
 
     if top is not None and top < 1:
         raise UsageError("--top must be at least 1")
-    definitions, results, chosen, _ = results_for(month, as_of, authority, all_months=True)
+    definitions, results, chosen, _ = results_for(
+        month, as_of, authority, spc_overrides=_spc(spc_screen, spc_baseline), all_months=True
+    )
     _check_themes(definitions, theme)
     found = highlights_for(definitions, results, chosen)
     if theme:
