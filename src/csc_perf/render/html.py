@@ -1,0 +1,497 @@
+"""The monthly report as one self-contained HTML document.
+
+Everything is inline: CSS in a ``<style>`` element, each chart a small hand-written SVG, no
+script and no fetched resource (a Content-Security-Policy forbids both, so the file stays
+inert wherever it is opened). The layout follows the seed report: a contents list, then per
+theme the table of indicators (the same month two years back and the last 13 months,
+target, RAG, direction of travel, SPC in words), a small chart per indicator (the last 13
+months, the target, the SPC mean and process limits where present) and the theme's top highlights.
+
+Built with f-strings and :func:`html.escape` rather than a template engine: the document is
+small and fixed in shape, and every piece of text (indicator names come from a TOML file
+anyone may edit) goes through :func:`_e`.
+
+Reading without colour: RAG cells carry the word (RED, AMBER, GREEN, BLUE); the target line
+is dashed and the process limits dotted, so the charts work in black and white.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ..months import add_months, report_label
+from .results import RAG_STYLE, _direction_word, format_target, format_value, spc_words
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+    from ..definitions import Definitions
+
+HIGHLIGHTS_PER_THEME = 3
+# The table's run of 13 months. (Not back to the month two years before: a store often
+# lacks the year between, and a chart that is mostly gap says less.)
+CHART_MONTHS = 13
+
+# Fill and text colours with at least 4.5:1 contrast (WCAG AA) for the bold cell text.
+RAG_COLOURS = {
+    "red": ("#b10e1e", "#ffffff"),
+    "amber": ("#ffbf47", "#0b0c0c"),
+    "green": ("#00703c", "#ffffff"),
+    "blue": ("#1d70b8", "#ffffff"),
+}
+
+CSS = """
+*, *::before, *::after { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; padding: 16px 20px 32px; color: #0b0c0c; background: #fff;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  font-size: 15px; line-height: 1.4; }
+h1 { font-size: 1.7rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.3rem; margin: 2rem 0 .5rem; padding-bottom: .2rem;
+  border-bottom: 3px solid #0b0c0c; }
+h3 { font-size: 1.05rem; margin: 1.25rem 0 .4rem; }
+p, li { max-width: 80em; }
+a { color: #1d70b8; }
+a:focus { outline: 3px solid #ffdd00; background: #ffdd00; color: #0b0c0c; }
+.meta, .outcome, .note { color: #505a5f; }
+nav ol { columns: 2; padding-left: 1.5em; }
+dl.key { display: grid; grid-template-columns: max-content 1fr; gap: .2rem .8rem; }
+dl.key dt { font-weight: 700; }
+dl.key dd { margin: 0; }
+.table-wrap { overflow-x: auto; }
+table.report { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 12px;
+  line-height: 1.25; }
+table.report caption { text-align: left; font-weight: 700; padding: 0 0 .3rem; }
+table.report th, table.report td { border: 1px solid #b1b4b6; padding: 3px 4px;
+  vertical-align: top; overflow-wrap: anywhere; }
+table.report thead th { background: #f3f2f1; text-align: right; vertical-align: bottom; }
+table.report thead th.name { text-align: left; }
+table.report tbody th { text-align: left; font-weight: 400; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.current { font-weight: 700; }
+td.rag { text-align: center; font-weight: 700; }
+td.rag-grey, td.rag-no-data { color: #505a5f; font-weight: 400; }
+td.suppressed { font-style: italic; }
+col.name { width: 17%; }
+col.month { width: 4.05%; }
+col.target { width: 4.3%; }
+col.rag { width: 5.3%; }
+col.dot { width: 7.5%; }
+col.spc { width: 9.2%; }
+table.report thead th.month { white-space: nowrap; overflow-wrap: normal; }
+table.report thead th.rag { text-align: center; }
+table.report thead th.text { text-align: left; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr));
+  gap: 10px; margin: 0; padding: 0; }
+figure.chart { margin: 0; padding: 6px; border: 1px solid #b1b4b6; break-inside: avoid; }
+figure.chart figcaption { font-size: 12px; line-height: 1.25; margin-bottom: 4px; }
+svg.chart { display: block; width: 100%; height: auto; }
+.legend { font-size: 12px; color: #505a5f; }
+.legend .swatch { display: inline-block; width: 24px; height: 0; vertical-align: middle;
+  margin: 0 4px 0 12px; border-top: 2px solid #1d70b8; }
+.legend .swatch.target { border-top: 2px dashed #b10e1e; }
+.legend .swatch.mean { border-top: 1px solid #505a5f; }
+.legend .swatch.limit { border-top: 2px dotted #505a5f; }
+ul.highlights li { margin-bottom: .3rem; }
+@page { size: A4 landscape; margin: 10mm; }
+@media print {
+  body { padding: 0; font-size: 9pt; }
+  h1 { font-size: 16pt; }
+  h2 { font-size: 13pt; margin-top: 0; }
+  a { color: inherit; text-decoration: none; }
+  nav { break-after: page; }
+  section.theme { break-before: page; }
+  table.report { font-size: 7pt; }
+  table.report thead { display: table-header-group; }
+  table.report tr { break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  .charts { grid-template-columns: repeat(5, 1fr); gap: 6px; }
+  figure.chart figcaption { font-size: 7pt; }
+  ul.highlights, .legend { font-size: 8pt; }
+}
+"""
+
+# Nothing may be fetched or run: styles inline only, SVG inline (no images at all).
+CSP = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def _e(text: object) -> str:
+    """Escape text for an HTML element or a double-quoted attribute."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def _rag_css() -> str:
+    # Printers drop backgrounds unless told; the word stays readable either way.
+    return "".join(
+        f"td.rag-{rag} {{ background: {fill}; color: {ink}; print-color-adjust: exact; "
+        "-webkit-print-color-adjust: exact; }\n"
+        for rag, (fill, ink) in RAG_COLOURS.items()
+    )
+
+
+def _rag_class(rag: str | None) -> str:
+    return "rag-" + (rag or "no data").replace(" ", "-")
+
+
+def report_html(
+    frame: pl.DataFrame,
+    results: pl.DataFrame,
+    definitions: Definitions,
+    month: date,
+    highlights: list,
+    *,
+    title: str | None = None,
+) -> str:
+    """The report as one self-contained HTML document.
+
+    ``frame`` is :func:`~csc_perf.render.results.report_frame` (possibly filtered to some
+    themes), ``results`` the results frame it came from (for suppressed cells and the
+    charts' series, targets and SPC limits), ``highlights`` the ranked
+    :class:`~csc_perf.methods.highlights.Highlight` list (the top three of each theme are
+    shown). Returns the document as text (encode it as UTF-8). Raises nothing for missing
+    data: a month without a figure is a blank cell and a gap in the chart.
+    """
+    from .. import __version__
+    from .results import report_months
+
+    authority = definitions.workspace.authority_name
+    if title is None:
+        who = f"{authority} children's social care" if authority else "Children's social care"
+        title = f"{who} performance report: {month:%B %Y}"
+    months = report_months(month)
+    series = _series_by_indicator(results, month)
+    statuses = _statuses(results, months)
+    themes = [
+        t
+        for t in definitions.themes
+        if frame.height and t.id in set(frame.get_column("theme").to_list())
+    ]
+
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en-GB">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="csc-perf {_e(__version__)}">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{CSS}{_rag_css()}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="meta">Figures for {month:%B %Y}'
+        + (
+            f", {_e(authority)} ({_e(definitions.workspace.authority)})"
+            if authority
+            else (
+                f", authority {_e(definitions.workspace.authority)}"
+                if definitions.workspace.authority
+                else ""
+            )
+        )
+        + f". Made with csc-perf {_e(__version__)}.</p>",
+        "</header>",
+        _contents(themes),
+        "<main>",
+    ]
+    if not themes:
+        parts.append("<p>No indicators to show.</p>")
+    for theme in themes:
+        rows = list(frame.filter(frame.get_column("theme") == theme.id).iter_rows(named=True))
+        mine = [h for h in highlights if h.theme == theme.id][:HIGHLIGHTS_PER_THEME]
+        parts.append(_theme_section(theme, rows, months, month, statuses, series, mine))
+    parts += [_key(), "</main>", "</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def _contents(themes: list) -> str:
+    items = "".join(f'<li><a href="#theme-{_e(t.id)}">{_e(t.name)}</a></li>' for t in themes)
+    return (
+        '<nav aria-labelledby="contents">'
+        '<h2 id="contents">Contents</h2>'
+        f"<ol>{items}"
+        '<li><a href="#key">How to read this report</a></li></ol>'
+        "</nav>"
+    )
+
+
+def _key() -> str:
+    return (
+        '<section id="key" aria-labelledby="key-heading">'
+        '<h2 id="key-heading">How to read this report</h2>'
+        '<dl class="key">'
+        "<dt>RAG</dt><dd>GREEN: the target is met. AMBER: missed, but within the indicator's "
+        "tolerance. RED: missed by more. BLUE: a stretch target is beaten. A dash: no "
+        "target (monitored only). The word is always printed, so the rating reads without "
+        "colour.</dd>"
+        "<dt>Direction of travel</dt><dd>Against the previous month: ▲ improving, ▼ "
+        "declining, ↑ increased / ↓ decreased for indicators without a better direction, "
+        "→ no change; n/c when there is nothing to compare with.</dd>"
+        "<dt>SPC</dt><dd>Statistical process control (XmR chart): whether the latest month "
+        "is common cause (normal) variation or a special cause, and whether the target is "
+        "consistently passed, failed, or hit and missed at random. Blank or “no SPC” when "
+        "there are too few months or the figure is a rolling 12-month value.</dd>"
+        "<dt>Charts</dt><dd>"
+        '<span class="legend"><span class="swatch" aria-hidden="true"></span>monthly value'
+        '<span class="swatch target" aria-hidden="true"></span>target (dashed)'
+        '<span class="swatch mean" aria-hidden="true"></span>SPC mean'
+        '<span class="swatch limit" aria-hidden="true"></span>process limits (dotted)</span>'
+        "</dd></dl></section>"
+    )
+
+
+def _theme_section(theme, rows, months, month, statuses, series, highlights) -> str:
+    heading = f"h-{_e(theme.id)}"
+    out = [
+        f'<section class="theme" id="theme-{_e(theme.id)}" aria-labelledby="{heading}">',
+        f'<h2 id="{heading}">{_e(theme.name)}</h2>',
+    ]
+    if theme.outcome:
+        out.append(f'<p class="outcome">{_e(theme.outcome)}</p>')
+    out.append(_table(theme, rows, months, month, statuses))
+    out.append(f"<h3>Charts: {_e(theme.name)}</h3>")
+    out.append('<div class="charts">')
+    for row in rows:
+        chart_id = f"chart-{theme.id}-{row['indicator']}"
+        points = series.get(row["indicator"], [])
+        out.append(
+            f'<figure class="chart" id="{_e(chart_id)}">'
+            f"<figcaption>{_e(row['name'])}</figcaption>"
+            f"{chart_svg(points, row, chart_id)}</figure>"
+        )
+    out.append("</div>")
+    if highlights:
+        out.append(f"<h3>Highlights: {_e(theme.name)}</h3>")
+        out.append(
+            '<ul class="highlights">'
+            + "".join(f"<li>{_e(h.sentence)}</li>" for h in highlights)
+            + "</ul>"
+        )
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _table(theme, rows, months, month, statuses) -> str:
+    labels = [report_label(m) for m in months]
+    cols = (
+        '<colgroup><col class="name">'
+        + '<col class="month">' * len(months)
+        + '<col class="target"><col class="rag"><col class="dot"><col class="spc"></colgroup>'
+    )
+    head = (
+        '<thead><tr><th scope="col" class="name">Indicator</th>'
+        + "".join(f'<th scope="col" class="month">{_e(label)}</th>' for label in labels)
+        + '<th scope="col">Target</th><th scope="col" class="rag">RAG</th>'
+        + '<th scope="col" class="text">Direction of travel</th>'
+        + '<th scope="col" class="text">SPC</th></tr></thead>'
+    )
+    body = []
+    for row in rows:
+        cells = [f'<th scope="row">{_e(row["name"])}</th>']
+        for m in months:
+            iso = m.strftime("%Y-%m")
+            status = statuses.get((row["indicator"], m))
+            text = format_value(row[iso], row["unit"], row["decimals"], status)
+            classes = ["num"]
+            if m == month:
+                classes.append("current")
+            if status == "suppressed":
+                classes.append("suppressed")
+            cells.append(f'<td class="{" ".join(classes)}">{_e(text)}</td>')
+        cells.append(f'<td class="num">{_e(format_target(row))}</td>')
+        word = RAG_STYLE.get(row["rag"], (row["rag"] or "", ""))[0]
+        cells.append(f'<td class="rag {_rag_class(row["rag"])}">{_e(word)}</td>')
+        symbol, direction = _direction_word(row)
+        arrow = f'<span aria-hidden="true">{_e(symbol)}</span> ' if symbol else ""
+        cells.append(f"<td>{arrow}{_e(direction)}</td>")
+        cells.append(f"<td>{_e(spc_words(row))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    caption = f"{theme.name}: {labels[0]} and {labels[1]} to {labels[-1]}"
+    return (
+        '<div class="table-wrap"><table class="report">'
+        f"<caption>{_e(caption)}</caption>{cols}{head}"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _statuses(results: pl.DataFrame, months: list[date]) -> dict[tuple[str, date], str]:
+    import polars as pl
+
+    rows = results.filter(pl.col("month").is_in(months)).select("indicator", "month", "status")
+    return {(i, m): s for i, m, s in rows.iter_rows()}
+
+
+SERIES_COLUMNS = (
+    "month",
+    "value",
+    "target",
+    "target_low",
+    "target_high",
+    "spc_mean",
+    "spc_lower",
+    "spc_upper",
+)
+
+
+def _series_by_indicator(results: pl.DataFrame, month: date) -> dict[str, list[dict[str, Any]]]:
+    """Per indicator, one point per month of the chart's span (missing months as None)."""
+    import polars as pl
+
+    span = [add_months(month, k) for k in range(-(CHART_MONTHS - 1), 1)]
+    found = results.filter(pl.col("month").is_in(span)).select("indicator", *SERIES_COLUMNS)
+    by_month: dict[str, dict[date, dict[str, Any]]] = {}
+    for row in found.iter_rows(named=True):
+        by_month.setdefault(row["indicator"], {})[row["month"]] = row
+    return {
+        indicator: [points.get(m, {"month": m}) for m in span]
+        for indicator, points in by_month.items()
+    }
+
+
+# Chart geometry (SVG user units; the SVG scales to its box).
+WIDTH, HEIGHT = 320, 130
+LEFT, RIGHT, TOP, BOTTOM = 46, 8, 8, 18
+
+
+def chart_svg(points: list[dict[str, Any]], row: dict[str, Any], chart_id: str) -> str:
+    """A small line chart of ``points`` (one per month, oldest first): the values, the target
+    (dashed; two lines for a range), the SPC mean (thin) and process limits (dotted).
+
+    ``row`` gives the indicator's name, unit, decimals and RAG (the last point's colour).
+    """
+    unit, decimals = row["unit"], row["decimals"]
+    title_id, desc_id = f"{chart_id}-t", f"{chart_id}-d"
+    values = [p.get("value") for p in points]
+    present = [v for v in values if v is not None]
+    lines = {key: [p.get(key) for p in points] for key in SERIES_COLUMNS[2:]}
+    everything = present + [v for line in lines.values() for v in line if v is not None]
+    description = _chart_description(points, row)
+    head = (
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" aria-labelledby="{_e(title_id)} {_e(desc_id)}">'
+        f'<title id="{_e(title_id)}">{_e(row["name"])}</title>'
+        f'<desc id="{_e(desc_id)}">{_e(description)}</desc>'
+    )
+    if not present:
+        return (
+            head + f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" '
+            'font-size="12" fill="#505a5f">no data</text></svg>'
+        )
+    low, high = min(everything), max(everything)
+    # Breathing room above and below; a flat series gets a band around its level.
+    pad = (high - low) * 0.06 if high != low else (abs(high) * 0.1 or 1.0)
+    low, high = low - pad, high + pad
+    n = len(points)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(i: float) -> float:
+        return LEFT + (i * plot_w / (n - 1) if n > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return TOP + (high - v) / (high - low) * plot_h
+
+    out = [head]
+    # Axes: the data's lowest and highest values as faint gridlines with labels.
+    for v in sorted({min(present), max(present)}):
+        out.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+            'stroke="#e5e6e7" stroke-width="1"/>'
+            f'<text x="{LEFT - 4}" y="{y(v) + 3.5:.1f}" text-anchor="end" font-size="10" '
+            f'fill="#505a5f">{_e(format_value(v, unit, decimals))}</text>'
+        )
+    out.append(
+        f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" stroke="#b1b4b6"/>'
+    )
+    first, last = points[0]["month"], points[-1]["month"]
+    out.append(
+        f'<text x="{x(0):.1f}" y="{HEIGHT - 4}" font-size="10" fill="#505a5f">'
+        f"{_e(report_label(first))}</text>"
+        f'<text x="{x(n - 1):.1f}" y="{HEIGHT - 4}" text-anchor="end" font-size="10" '
+        f'fill="#505a5f">{_e(report_label(last))}</text>'
+    )
+    styles = {
+        "spc_lower": 'stroke="#505a5f" stroke-width="1.2" stroke-dasharray="1.5 2.5"',
+        "spc_upper": 'stroke="#505a5f" stroke-width="1.2" stroke-dasharray="1.5 2.5"',
+        "spc_mean": 'stroke="#505a5f" stroke-width="0.8"',
+        "target": 'stroke="#b10e1e" stroke-width="1.5" stroke-dasharray="5 3"',
+        "target_low": 'stroke="#b10e1e" stroke-width="1.5" stroke-dasharray="5 3"',
+        "target_high": 'stroke="#b10e1e" stroke-width="1.5" stroke-dasharray="5 3"',
+    }
+    for key, style in styles.items():
+        path = _step_path(lines[key], x, y)
+        if path:
+            out.append(f'<path class="{key.replace("_", "-")}" d="{path}" fill="none" {style}/>')
+    path = _line_path(values, x, y)
+    if path:
+        out.append(
+            f'<path class="series" d="{path}" fill="none" stroke="#1d70b8" stroke-width="2" '
+            'stroke-linejoin="round"/>'
+        )
+    for i, v in enumerate(values):
+        if v is not None:
+            out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="1.8" fill="#1d70b8"/>')
+    if values[-1] is not None:
+        fill = RAG_COLOURS.get(row.get("rag") or "", ("#1d70b8", ""))[0]
+        out.append(
+            f'<circle class="latest" cx="{x(n - 1):.1f}" cy="{y(values[-1]):.1f}" r="4" '
+            f'fill="{fill}" stroke="#0b0c0c" stroke-width="1"/>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _line_path(values: list[float | None], x, y) -> str:
+    """Connected runs of values; a missing month breaks the line (never drawn as zero)."""
+    parts, pen_down = [], False
+    for i, v in enumerate(values):
+        if v is None:
+            pen_down = False
+            continue
+        parts.append(f"{'L' if pen_down else 'M'}{x(i):.1f} {y(v):.1f}")
+        pen_down = True
+    return " ".join(parts)
+
+
+def _step_path(values: list[float | None], x, y) -> str:
+    """A level per month (a target or SPC line changes between months, not gradually)."""
+    n = len(values)
+    parts, start = [], 0
+    while start < n:
+        v = values[start]
+        end = start
+        while end + 1 < n and values[end + 1] == v:
+            end += 1
+        if v is not None:
+            x0, x1 = x(max(start - 0.5, 0)), x(min(end + 0.5, n - 1))
+            parts.append(f"M{x0:.1f} {y(v):.1f}H{x1:.1f}")
+        start = end + 1
+    return "".join(parts)
+
+
+def _chart_description(points: list[dict[str, Any]], row: dict[str, Any]) -> str:
+    unit, decimals = row["unit"], row["decimals"]
+    if not points:
+        return "No figures."
+    span = f"{report_label(points[0]['month'])} to {report_label(points[-1]['month'])}"
+    known = [p for p in points if p.get("value") is not None]
+    if not known:
+        return f"Monthly values {span}: no figures."
+    latest = known[-1]
+    text = (
+        f"Monthly values {span}; latest {format_value(latest['value'], unit, decimals)} "
+        f"({report_label(latest['month'])})"
+    )
+    target = format_target(row)
+    if target:
+        text += f"; target {target}"
+    last = points[-1]
+    if last.get("spc_lower") is not None and last.get("spc_upper") is not None:
+        text += (
+            f"; process limits {format_value(last['spc_lower'], unit, decimals)} to "
+            f"{format_value(last['spc_upper'], unit, decimals)}"
+        )
+    return text + "."
