@@ -1,0 +1,387 @@
+"""The monthly report as an Excel workbook (xlsxwriter, built in memory).
+
+Sheets:
+
+* one per theme, named by the theme id (Excel allows 31 characters and the report's theme
+  names are longer; the full name is the sheet's title row), laid out like the report:
+  title row, header row, one row per indicator with the same month two years back and the
+  last 13 months, Target, RAG, Direction of travel and SPC, then the theme's top
+  highlights. The header row and the indicator column are frozen; RAG is the word in the
+  cell plus a conditional format that colours it;
+* ``Results``: the results frame as a plain table with an autofilter, for pivoting;
+* ``Definitions``: each indicator's id, name, themes, unit, measure, polarity, decimals,
+  target, amber rule and description, then a "Source" note.
+
+Numbers are written as numbers with the indicator's decimals. Percentages are stored as
+csc-perf stores them, on a 0-100 scale (87 means 87%), with the number format ``0"%"``
+(a literal percent sign): the value in the cell is the same figure as in the store, the
+Results sheet and every CSV export, so a lookup or pivot across them never meets a factor
+of 100. (Excel's own ``0%`` format would need 0.87.)
+
+Every text cell goes through :func:`~csc_perf.render.safety.neutralise`, and strings are
+never interpreted as formulas, numbers or links, so no cell of the workbook is a formula.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..months import report_label
+from .html import HIGHLIGHTS_PER_THEME, RAG_COLOURS
+from .results import RAG_STYLE, _direction_word, format_target, spc_words
+from .safety import neutralise
+
+if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
+    from ..definitions import Definitions, Indicator
+
+RESERVED_SHEETS = ("Results", "Definitions", "History")  # Excel reserves "History"
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+HEADER_ROW = 1  # row 0 is the theme's title
+FIRST_DATA_ROW = HEADER_ROW + 1
+
+
+def number_format(unit: str, decimals: int) -> str:
+    """The Excel number format for an indicator: ``#,##0`` for counts, ``0.0"%"`` for a
+    percentage with one decimal (stored 0-100: 87.5 shows as 87.5%)."""
+    fraction = "." + "0" * decimals if decimals > 0 else ""
+    if unit == "percent":
+        return f'0{fraction}"%"'
+    return f"#,##0{fraction}"
+
+
+def sheet_name(text: str, used: set[str]) -> str:
+    """A valid, unique (ignoring case) sheet name made from ``text``; added to ``used``."""
+    base = _BAD_SHEET_CHARS.sub("_", text).strip("'").strip()[:31] or "Sheet"
+    name, n = base, 2
+    while name.casefold() in used:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(name.casefold())
+    return name
+
+
+class _Formats:
+    """xlsxwriter formats, made once per distinct look."""
+
+    def __init__(self, workbook) -> None:
+        self.workbook = workbook
+        self.cache: dict[tuple, Any] = {}
+
+    def get(self, **props: Any):
+        key = tuple(sorted(props.items()))
+        if key not in self.cache:
+            self.cache[key] = self.workbook.add_format(props)
+        return self.cache[key]
+
+
+def report_xlsx(
+    frame: pl.DataFrame,
+    results: pl.DataFrame,
+    definitions: Definitions,
+    month: date,
+    highlights: list,
+) -> bytes:
+    """The report as the bytes of an .xlsx workbook.
+
+    ``frame`` is :func:`~csc_perf.render.results.report_frame` (possibly filtered to some
+    themes), ``results`` the results frame it came from (suppressed cells and the Results
+    sheet), ``highlights`` the ranked highlights (the top three per theme are written).
+    """
+    import io
+
+    import xlsxwriter
+
+    from .. import __version__
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            # Text stays text: never a formula, a number or a hyperlink.
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    authority = definitions.workspace.authority_name
+    workbook.set_properties(
+        {
+            "title": neutralise(f"{authority} performance report {month:%B %Y}".strip()),
+            "comments": f"Made with csc-perf {__version__}",
+        }
+    )
+    formats = _Formats(workbook)
+    used = {name.casefold() for name in RESERVED_SHEETS}
+    themes = set(frame.get_column("theme").to_list()) if frame.height else set()
+    statuses = _statuses(results)
+    for theme in definitions.themes:
+        if theme.id not in themes:
+            continue
+        rows = list(frame.filter(frame.get_column("theme") == theme.id).iter_rows(named=True))
+        mine = [h for h in highlights if h.theme == theme.id][:HIGHLIGHTS_PER_THEME]
+        sheet = workbook.add_worksheet(sheet_name(theme.id, used))
+        _theme_sheet(sheet, formats, theme, rows, month, statuses, mine)
+    _results_sheet(workbook.add_worksheet("Results"), formats, results)
+    _definitions_sheet(
+        workbook.add_worksheet("Definitions"), formats, definitions, results, month, __version__
+    )
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _text(sheet, row: int, col: int, text: str | None, fmt=None) -> None:
+    if text is None or text == "":
+        if fmt is not None:
+            sheet.write_blank(row, col, None, fmt)
+        return
+    sheet.write_string(row, col, neutralise(str(text)), fmt)
+
+
+def _number(sheet, row: int, col: int, value: float | None, fmt=None) -> None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        if fmt is not None:
+            sheet.write_blank(row, col, None, fmt)
+        return
+    sheet.write_number(row, col, value, fmt)
+
+
+def _statuses(results: pl.DataFrame) -> dict[tuple[str, str], str]:
+    import polars as pl
+
+    rows = results.select(
+        "indicator", pl.col("month").dt.strftime("%Y-%m").alias("label"), "status"
+    )
+    return {(i, m): s for i, m, s in rows.iter_rows()}
+
+
+def _theme_sheet(sheet, formats: _Formats, theme, rows, month, statuses, highlights) -> None:
+    from .results import report_months
+
+    months = report_months(month)
+    header = formats.get(bold=True, bg_color="#F3F2F1", border=1, text_wrap=True, valign="bottom")
+    header_right = formats.get(
+        bold=True, bg_color="#F3F2F1", border=1, text_wrap=True, valign="bottom", align="right"
+    )
+    name_format = formats.get(text_wrap=True, valign="top", border=1)
+    text_format = formats.get(text_wrap=True, valign="top", border=1)
+    rag_format = formats.get(bold=True, align="center", valign="top", border=1)
+
+    _text(sheet, 0, 0, theme.name, formats.get(bold=True, font_size=14))
+    columns = ["Indicator", *[report_label(m) for m in months], "Target"]
+    for col, title in enumerate(columns):
+        _text(sheet, HEADER_ROW, col, title, header if col == 0 else header_right)
+    rag_col = len(columns)
+    for offset, title in enumerate(("RAG", "Direction of travel", "SPC")):
+        _text(sheet, HEADER_ROW, rag_col + offset, title, header)
+
+    for r, row in enumerate(rows, start=FIRST_DATA_ROW):
+        unit, decimals = row["unit"], row["decimals"]
+        _text(sheet, r, 0, row["name"], name_format)
+        for c, m in enumerate(months, start=1):
+            iso = m.strftime("%Y-%m")
+            fmt = formats.get(
+                num_format=number_format(unit, decimals),
+                bold=m == month,
+                valign="top",
+                border=1,
+            )
+            if statuses.get((row["indicator"], iso)) == "suppressed":
+                sheet.write_string(r, c, "c", formats.get(align="right", valign="top", border=1))
+            else:
+                _number(sheet, r, c, row[iso], fmt)
+        target_col = len(months) + 1
+        if row.get("target_low") is not None and row.get("target_high") is not None:
+            _text(sheet, r, target_col, format_target(row), formats.get(align="right", border=1))
+        else:
+            # As format_target prints it: a whole target without decimals.
+            target = row.get("target")
+            whole = target is None or float(target).is_integer()
+            shown = 0 if whole else max(1, decimals)
+            target_fmt = formats.get(num_format=number_format(unit, shown), valign="top", border=1)
+            _number(sheet, r, target_col, target, target_fmt)
+        _text(sheet, r, rag_col, RAG_STYLE.get(row["rag"], (row["rag"], ""))[0], rag_format)
+        symbol, word = _direction_word(row)
+        _text(sheet, r, rag_col + 1, f"{symbol} {word}".strip(), text_format)
+        _text(sheet, r, rag_col + 2, spc_words(row), text_format)
+
+    last_row = FIRST_DATA_ROW + len(rows) - 1
+    if rows:
+        for rag, (fill, ink) in RAG_COLOURS.items():
+            sheet.conditional_format(
+                FIRST_DATA_ROW,
+                rag_col,
+                last_row,
+                rag_col,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{RAG_STYLE[rag][0]}"',
+                    "format": formats.get(bg_color=fill, font_color=ink, bold=True),
+                },
+            )
+    if highlights:
+        start = last_row + 2
+        _text(sheet, start, 0, "Highlights", formats.get(bold=True))
+        for k, highlight in enumerate(highlights, start=start + 1):
+            _text(sheet, k, 0, highlight.sentence)
+
+    sheet.freeze_panes(FIRST_DATA_ROW, 1)
+    sheet.set_column(0, 0, 55)
+    sheet.set_column(1, len(months) + 1, 8.5)
+    sheet.set_column(rag_col, rag_col, 9)
+    sheet.set_column(rag_col + 1, rag_col + 1, 16)
+    sheet.set_column(rag_col + 2, rag_col + 2, 28)
+    sheet.set_row(HEADER_ROW, 30)
+    # Printing: A4 landscape, one page wide, the header row on every page.
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(HEADER_ROW)
+
+
+def _results_sheet(sheet, formats: _Formats, results: pl.DataFrame) -> None:
+    import polars as pl
+
+    header = formats.get(bold=True, bg_color="#F3F2F1", border=1)
+    date_format = formats.get(num_format="yyyy-mm-dd")
+    for col, name in enumerate(results.columns):
+        _text(sheet, 0, col, name, header)
+    kinds = [
+        "date"
+        if dtype == pl.Date
+        else "number"
+        if dtype.is_numeric()
+        else "bool"
+        if dtype == pl.Boolean
+        else "text"
+        for dtype in results.dtypes
+    ]
+    for r, values in enumerate(results.iter_rows(), start=1):
+        for c, (kind, value) in enumerate(zip(kinds, values, strict=True)):
+            if value is None:
+                continue
+            if kind == "date":
+                sheet.write_datetime(r, c, value, date_format)
+            elif kind == "number":
+                _number(sheet, r, c, value)
+            elif kind == "bool":
+                sheet.write_boolean(r, c, value)
+            else:
+                _text(sheet, r, c, str(value))
+    if results.width:
+        sheet.autofilter(0, 0, max(results.height, 1), results.width - 1)
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, max(results.width - 1, 0), 14)
+
+
+DEFINITION_COLUMNS = (
+    "id",
+    "name",
+    "themes",
+    "unit",
+    "measure",
+    "polarity",
+    "decimals",
+    "target",
+    "amber rule",
+    "stretch",
+    "description",
+)
+
+
+def _definitions_sheet(
+    sheet, formats: _Formats, definitions: Definitions, results, month: date, version: str
+) -> None:
+    header = formats.get(bold=True, bg_color="#F3F2F1", border=1)
+    wrap = formats.get(text_wrap=True, valign="top")
+    for col, name in enumerate(DEFINITION_COLUMNS):
+        _text(sheet, 0, col, name, header)
+    for r, indicator in enumerate(definitions.indicators, start=1):
+        _text(sheet, r, 0, indicator.id)
+        _text(sheet, r, 1, indicator.name, wrap)
+        _text(sheet, r, 2, ";".join(indicator.themes))
+        _text(sheet, r, 3, indicator.unit)
+        _text(sheet, r, 4, indicator.measure)
+        _text(sheet, r, 5, indicator.polarity)
+        sheet.write_number(r, 6, indicator.decimals)
+        value_format = formats.get(num_format=number_format(indicator.unit, indicator.decimals))
+        target = _single_target(indicator)
+        if target is not None:
+            _number(sheet, r, 7, target, value_format)
+        else:
+            _text(sheet, r, 7, _target_text(indicator))
+        _text(sheet, r, 8, _amber_text(indicator))
+        _number(sheet, r, 9, indicator.stretch, value_format)
+        _text(sheet, r, 10, indicator.description, wrap)
+    last = len(definitions.indicators)
+    sheet.autofilter(0, 0, max(last, 1), len(DEFINITION_COLUMNS) - 1)
+    sheet.freeze_panes(1, 2)
+    sheet.set_column(0, 0, 26)
+    sheet.set_column(1, 1, 55)
+    sheet.set_column(2, 2, 22)
+    sheet.set_column(3, 7, 10)
+    sheet.set_column(8, 8, 30)
+    sheet.set_column(9, 9, 10)
+    sheet.set_column(10, 10, 60)
+
+    workspace = definitions.workspace
+    code = results.get_column("authority")[0] if results.height else workspace.authority
+    who = f"{workspace.authority_name} ({code})" if workspace.authority_name else code
+    notes = [
+        f"Definitions: {Path(definitions.source).name or 'indicators.toml'}.",
+        f"Figures: the csc-perf store for {who or 'the authority'}, report month "
+        f"{month:%B %Y}; RAG, direction of travel, SPC and highlights computed by "
+        f"csc-perf {version}.",
+        "Percentages are stored on a 0-100 scale (87 means 87%) and shown with a % sign by "
+        "the number format.",
+        "Text that starts with = + - @, a tab or a carriage return is written with a "
+        "leading ' so that it is never treated as a formula.",
+    ]
+    start = last + 2
+    _text(sheet, start, 0, "Source", formats.get(bold=True))
+    for k, note in enumerate(notes, start=start + 1):
+        _text(sheet, k, 0, note)
+
+
+def _single_target(indicator: Indicator) -> float | None:
+    """The target when there is one plain value for all months, else None."""
+    if len(indicator.targets) == 1 and indicator.targets[0].value is not None:
+        return indicator.targets[0].value
+    return None
+
+
+def _target_text(indicator: Indicator) -> str:
+    """Stepped or range targets in words: ``600; 581 from 2025-04``, ``10-20``."""
+    parts = []
+    for target in indicator.targets:
+        if target.low is not None and target.high is not None:
+            text = f"{target.low:g}-{target.high:g}"
+        elif target.value is not None:
+            text = f"{target.value:g}"
+        else:
+            continue
+        if target.from_month is not None:
+            text += f" from {target.from_month:%Y-%m}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _amber_text(indicator: Indicator) -> str:
+    rule = indicator.amber
+    if rule is None:
+        return ""
+    if rule.kind == "absolute":
+        units = " percentage points" if indicator.unit == "percent" else ""
+        return f"within {rule.value:g}{units} of the target"
+    if rule.kind == "relative":
+        return f"within {rule.value * 100:g}% of the target"
+    side = "at or below" if indicator.polarity == "lower" else "at or above"
+    return f"{side} {rule.value:g} (threshold)"
