@@ -143,7 +143,9 @@ def test_stdout_holds_data_only(tmp_path):
     assert result.stdout == ""
     assert "imported as version 1" in result.stderr
     quiet = run("--quiet", "import", str(MONTHLY[1]), env=env)
-    assert quiet.stderr == ""
+    # --quiet keeps warnings (Nov-23's children's homes 8% against 38 of 507 = 7.5%), only
+    assert "imported" not in quiet.stderr
+    assert all(line.startswith("warning ") for line in quiet.stderr.splitlines())
     exported = run("export", env=env)
     assert exported.stdout.splitlines()[0] == (
         "authority,indicator,month,value,status,source_file,source_sheet,source_row"

@@ -41,7 +41,8 @@ SEVERITIES = ("warning", "error")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _SPACES = re.compile(r"\s+")
 
-TOP_KEYS = {"workspace", "theme", "indicator"}
+TOP_KEYS = {"workspace", "theme", "indicator", "population", "benchmarks"}
+POPULATION_KEYS = {"year_lag", "year", "estimates"}
 WORKSPACE_KEYS = {"authority", "authority_name", "store"}
 THEME_KEYS = {"id", "name", "outcome"}
 INDICATOR_KEYS = {
@@ -62,6 +63,9 @@ INDICATOR_KEYS = {
     "description",
     "no_change",
     "spc",
+    "formula",
+    "tolerance",
+    "benchmark",
 }
 SPC_KEYS = {
     "enabled",
@@ -131,6 +135,18 @@ class Indicator:
     description: str = ""
     no_change: float = 0.0
     spc: SpcOptions = field(default_factory=SpcOptions)
+    formula: str | None = None
+    tolerance: float = 0.03
+    # DfE columns that hold this indicator's annual figures, each with the values other
+    # columns must have on the row (for files with a breakdown, such as population_type).
+    benchmark: tuple[BenchmarkSource, ...] = ()
+
+    @property
+    def formula_node(self):
+        """The parsed formula (None for an indicator that is not derived)."""
+        from .formulas import parse_formula
+
+        return None if self.formula is None else parse_formula(self.formula)
 
     def target_for(self, month: date) -> Target | None:
         """The target in force in ``month`` (targets may change from a given month)."""
@@ -153,6 +169,26 @@ class Workspace:
     authority: str = ""
     authority_name: str = ""
     store: str = "store"
+
+
+@dataclass(frozen=True)
+class BenchmarkSource:
+    """A DfE EES column holding an indicator's annual figures, and the row filter."""
+
+    column: str
+    where: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Population:
+    """Children aged 0-17 for the workspace's authority, by mid-year estimate year, and the
+    rule for which estimate a month uses: a month in financial year Y/Y+1 uses the
+    estimate of year Y - ``year_lag`` (default 2: October 2024, in 2024/25, uses mid-2022,
+    as the reference report does). ``year`` instead fixes one estimate for every month."""
+
+    year_lag: int = 2
+    estimates: tuple[tuple[int, float], ...] = ()
+    year: int | None = None  # one estimate year for every month, when set
 
 
 @dataclass(frozen=True)
@@ -179,6 +215,8 @@ class Definitions:
     themes: tuple[Theme, ...]
     workspace: Workspace = field(default_factory=Workspace)
     source: str = ""
+    population: Population = field(default_factory=Population)
+    benchmarks: dict = field(default_factory=dict)
     _lookup: dict[str, Indicator] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -315,9 +353,125 @@ class _Checker:
         workspace = self._workspace(data.get("workspace", {}))
         themes = self._themes(data.get("theme", []))
         indicators = self._indicators(data.get("indicator", []), {t.id for t in themes})
+        self._formulas(indicators, data.get("indicator", []))
+        population = self._population(data.get("population", {}))
+        benchmarks = self._benchmarks(data.get("benchmarks", {}))
         return Definitions(
-            indicators=tuple(indicators), themes=tuple(themes), workspace=workspace, source=source
+            indicators=tuple(indicators),
+            themes=tuple(themes),
+            workspace=workspace,
+            source=source,
+            population=population,
+            benchmarks=benchmarks,
         )
+
+    def _population(self, raw: Any) -> Population:
+        line = self.lines.line("population", 0)
+        if not isinstance(raw, dict):
+            self.add("population", "must be a table", line)
+            return Population()
+        for key in raw:
+            if key not in POPULATION_KEYS:
+                self.add(
+                    f"population.{key}",
+                    _unknown_key(key, POPULATION_KEYS),
+                    self.lines.line("population", 0, key),
+                )
+        lag = raw.get("year_lag", 2)
+        if not isinstance(lag, int) or isinstance(lag, bool) or not 0 <= lag <= 5:
+            self.add(
+                "population.year_lag",
+                "must be a whole number from 0 to 5",
+                self.lines.line("population", 0, "year_lag"),
+            )
+            lag = 2
+        estimates: list[tuple[int, float]] = []
+        table = raw.get("estimates", {})
+        if not isinstance(table, dict):
+            self.add("population.estimates", 'must be a table such as { "2022" = 49978 }', line)
+            table = {}
+        for year, value in table.items():
+            where = f"population.estimates.{year}"
+            if not (str(year).isdigit() and 1990 <= int(year) <= 2100):
+                self.add(where, f"{year!r} is not a year", line)
+            elif not _is_number(value) or value <= 0:
+                self.add(where, "must be a positive number of children", line)
+            else:
+                estimates.append((int(year), float(value)))
+        fixed = raw.get("year")
+        if fixed is not None and (not isinstance(fixed, int) or not 1990 <= fixed <= 2100):
+            self.add(
+                "population.year",
+                "must be a year such as 2022",
+                self.lines.line("population", 0, "year"),
+            )
+            fixed = None
+        return Population(lag, tuple(sorted(estimates)), fixed)
+
+    def _benchmarks(self, raw: Any) -> dict:
+        line = self.lines.line("benchmarks", 0)
+        if not isinstance(raw, dict):
+            self.add("benchmarks", "must be a table", line)
+            return {}
+        known = {"neighbours", "average"}
+        for key in raw:
+            if key not in known:
+                self.add(
+                    f"benchmarks.{key}",
+                    _unknown_key(key, known),
+                    self.lines.line("benchmarks", 0, key),
+                )
+        neighbours = raw.get("neighbours", "2021")
+        if neighbours not in ("2021", "2025"):
+            self.add("benchmarks.neighbours", "must be '2021' or '2025' (the DfE model)", line)
+            neighbours = "2021"
+        average = raw.get("average", "mean")
+        if average not in ("mean", "median"):
+            self.add("benchmarks.average", "must be 'mean' or 'median'", line)
+            average = "mean"
+        return {"neighbours": neighbours, "average": average}
+
+    def _formulas(self, indicators: list[Indicator], raw: Any) -> None:
+        """Type-check every formula against the ids, and look for cycles."""
+        from .formulas import check_formula, references
+
+        ids = {i.id for i in indicators}
+        graph: dict[str, set[str]] = {}
+        index_of = {}
+        for index, entry in enumerate(raw if isinstance(raw, list) else []):
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                index_of[entry["id"]] = index
+        for indicator in indicators:
+            if indicator.formula is None:
+                continue
+            index = index_of.get(indicator.id, 0)
+            where = f"indicator[{index}] ({indicator.id}).formula"
+            line = self.lines.line("indicator", index, "formula")
+            node = indicator.formula_node
+            for message in check_formula(node, ids):
+                self.add(where, message, line)
+            graph[indicator.id] = references(node) & ids
+        # Cycles: a derived indicator may not depend on itself, directly or not.
+        state: dict[str, int] = {}
+
+        def visit(node: str, path: list[str]) -> None:
+            state[node] = 1
+            for nxt in sorted(graph.get(node, ())):
+                if state.get(nxt) == 1:
+                    cycle = [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
+                    index = index_of.get(node, 0)
+                    self.add(
+                        f"indicator[{index}] ({node}).formula",
+                        "formulas refer to each other in a cycle: " + " -> ".join(cycle),
+                        self.lines.line("indicator", index, "formula"),
+                    )
+                elif state.get(nxt) is None:
+                    visit(nxt, [*path, nxt])
+            state[node] = 2
+
+        for node in sorted(graph):
+            if state.get(node) is None:
+                visit(node, [node])
 
     # -- workspace -------------------------------------------------------------------
     def _workspace(self, raw: Any) -> Workspace:
@@ -457,6 +611,23 @@ class _Checker:
             no_change = 0.0
 
         spc = self._spc(entry, label, index)
+        formula = self._string(entry, "formula", label, "indicator", index)
+        if formula is not None:
+            from .formulas import FormulaError, parse_formula
+
+            try:
+                parse_formula(formula)
+            except FormulaError as exc:
+                self.add(f"{label}.formula", f"{formula!r}: {exc}", line("formula"))
+        tolerance = entry.get("tolerance", 0.03)
+        if not _is_number(tolerance) or not 0 <= tolerance < 1:
+            self.add(
+                f"{label}.tolerance",
+                "must be a fraction from 0 to 1 (0.03 for 3%)",
+                line("tolerance"),
+            )
+            tolerance = 0.03
+        benchmark = self._benchmark(entry, label, line("benchmark"))
         valid_min, valid_max = self._valid_range(entry, unit, label, index)
         targets = self._targets(entry, polarity, label, index)
         amber = self._amber(entry, polarity, targets, label, index)
@@ -502,6 +673,9 @@ class _Checker:
             description=description,
             no_change=float(no_change),
             spc=spc,
+            formula=formula,
+            tolerance=float(tolerance),
+            benchmark=tuple(benchmark),
         )
 
     def _spc(self, entry: dict, label: str, index: int) -> SpcOptions:
@@ -547,6 +721,34 @@ class _Checker:
                         )
                 values[key] = tuple(months)
         return SpcOptions(**values)
+
+    def _benchmark(self, entry: dict, label: str, line: int | None) -> tuple:
+        raw = entry.get("benchmark", [])
+        items = raw if isinstance(raw, list) else [raw]
+        sources = []
+        for item in items:
+            if isinstance(item, str) and item.strip():
+                sources.append(BenchmarkSource(item.strip()))
+                continue
+            if isinstance(item, dict) and isinstance(item.get("column"), str):
+                unknown = set(item) - {"column", "where"}
+                where = item.get("where", {})
+                if unknown:
+                    self.add(f"{label}.benchmark", f"unknown key(s) {sorted(unknown)}", line)
+                elif not isinstance(where, dict) or not all(
+                    isinstance(v, str) for v in where.values()
+                ):
+                    self.add(f"{label}.benchmark.where", "must map column names to text", line)
+                else:
+                    sources.append(BenchmarkSource(item["column"], tuple(sorted(where.items()))))
+                continue
+            self.add(
+                f"{label}.benchmark",
+                'must be a DfE column name, or { column = "...", where = { col = "value" } }, '
+                "or a list of them",
+                line,
+            )
+        return tuple(sources)
 
     def _themes_of(self, entry: dict, label: str, index: int, theme_ids: set[str]) -> list[str]:
         raw = entry.get("theme")

@@ -6,6 +6,8 @@ Layout of a store folder::
       csc-perf-store.json     marker: says this folder is a csc-perf store (format version)
       .lock                   write lock (one writer at a time; readers never wait)
       observations/           Delta Lake table: the current view, with full history
+      population/             Delta table: ONS estimates of children aged 0-17 (if imported)
+      benchmarks/             Delta table: DfE annual figures, every authority (if imported)
 
 Each import is one Delta commit (a MERGE on authority, indicator and month) carrying its own
 record (files, SHA-256, rows, months, what changed) in the commit metadata, so
@@ -46,6 +48,7 @@ FORMAT = 1
 KEY = ("authority", "indicator", "month")
 METADATA_KEY = "csc_perf"
 DEFAULT_WAIT_SECONDS = 30.0
+REFERENCE_TABLES = ("population", "benchmarks")
 
 
 @dataclass
@@ -323,6 +326,54 @@ class Store:
             return ImportResult(
                 True, version, plan.inserted.height, plan.updated.height, plan.unchanged, months
             )
+
+    # -- reference tables: population estimates, benchmarks -----------------------------
+    def reference(self, name: str) -> pl.DataFrame | None:
+        """A reference table (``population``, ``benchmarks``), or None if never imported."""
+        import polars as pl
+
+        self.check_is_store()
+        path = self.path / name
+        if not (path / "_delta_log").is_dir():
+            return None
+        try:
+            return pl.read_delta(str(path))
+        except Exception as exc:
+            raise StoreError(f"{path}: cannot read the {name} table ({_first_line(exc)})") from None
+
+    def replace_reference(
+        self, name: str, frame: pl.DataFrame, key: Sequence[str], info: dict[str, Any]
+    ) -> int:
+        """Merge ``frame`` into the reference table ``name`` (rows with the same ``key`` are
+        replaced) as one commit, under the write lock. Returns the table's new version."""
+        from deltalake import CommitProperties, DeltaTable, write_deltalake
+
+        if name not in REFERENCE_TABLES:
+            raise StoreError(f"unknown reference table {name!r}")
+        self.check_is_store()
+        self.path.mkdir(parents=True, exist_ok=True)
+        with self.lock():
+            self._create_if_new()
+            path = str(self.path / name)
+            data = frame.to_arrow()
+            properties = CommitProperties(custom_metadata={METADATA_KEY: json.dumps(info)})
+            if not (self.path / name / "_delta_log").is_dir():
+                write_deltalake(path, data, mode="overwrite", commit_properties=properties)
+            else:
+                (
+                    DeltaTable(path)
+                    .merge(
+                        data,
+                        predicate=" AND ".join(f"t.{k} = s.{k}" for k in key),
+                        source_alias="s",
+                        target_alias="t",
+                        commit_properties=properties,
+                    )
+                    .when_matched_update_all()
+                    .when_not_matched_insert_all()
+                    .execute()
+                )
+            return DeltaTable(path).version()
 
     def _create_if_new(self) -> None:
         """Create the table and then the marker (called with the lock held)."""

@@ -42,6 +42,10 @@ CHECKS: dict[str, tuple[str, str]] = {
     "value-out-of-range": (WARNING, "a value outside the indicator's valid range"),
     "count-negative": (ERROR, "a negative value for a count"),
     "required-missing": (WARNING, "a required indicator has no value for a month in the file"),
+    "derived-mismatch": (
+        WARNING,
+        "an extract's figure for a derived indicator differs from the one its formula gives",
+    ),
     "percent-as-fraction": (
         WARNING,
         "every value of a percentage in a file is between 0 and 1 (0.87 for 87%?)",
@@ -160,12 +164,16 @@ def validate_files(
     shape: str | None = None,
     month: date | None = None,
     today: date | None = None,
+    history: pl.DataFrame | None = None,
+    population: pl.DataFrame | None = None,
 ) -> ValidationReport:
     """Read and check ``paths`` together against ``definitions``.
 
     Returns a :class:`ValidationReport`; never raises for bad data (an unreadable file is a
     ``file-unreadable`` issue). ``authority`` defaults to the workspace's authority code.
-    ``today`` fixes "now" for the future-month check.
+    ``today`` fixes "now" for the future-month check. ``history`` (the store's observations)
+    and ``population`` let derived indicators be computed to check the extract's own figures
+    for them (a 12-month rolling rate needs the months before the extract).
     """
     import polars as pl
 
@@ -220,7 +228,73 @@ def validate_files(
         today=today or date.today(),
     )
     issues.extend(found)
+    issues.extend(check_derived(observations, definitions, history, population))
     return ValidationReport(issues, observations, summaries)
+
+
+def check_derived(
+    observations: pl.DataFrame,
+    definitions: Definitions,
+    history: pl.DataFrame | None,
+    population: pl.DataFrame | None,
+) -> list[Issue]:
+    """Warn where an extract gives a derived indicator a figure its formula does not give:
+    further from it than the indicator's ``tolerance`` (relative, default 3%) and than the
+    rounding of the printed figure (half a unit of its last decimal)."""
+    import polars as pl
+
+    from .methods.derived import derive, population_frame
+
+    derived_ids = [i.id for i in definitions.indicators if i.formula]
+    supplied = observations.filter(
+        pl.col("indicator").is_in(derived_ids) & (pl.col("status") == PRESENT)
+    )
+    if supplied.height == 0:
+        return []
+    key = ["authority", "indicator", "month"]
+    base = observations.select(*key, "value", "status")
+    if history is not None and history.height:
+        older = history.select(*key, "value", "status").join(base, on=key, how="anti")
+        base = pl.concat([older, base])
+    computed = derive(base, definitions, population_frame(definitions, population))
+    tolerance = pl.DataFrame(
+        {
+            "indicator": derived_ids,
+            "_tol": [definitions[i].tolerance for i in derived_ids],
+            # a figure printed to N decimals may be off by half a unit of its last digit
+            "_rounding": [0.5 * 10 ** -definitions[i].decimals for i in derived_ids],
+        }
+    )
+    compared = (
+        supplied.join(computed.rename({"value": "_computed"}), on=key, how="inner")
+        .join(tolerance, on="indicator")
+        .filter(
+            (pl.col("value") - pl.col("_computed")).abs()
+            > pl.max_horizontal(pl.col("_tol") * pl.col("_computed").abs(), "_rounding") + 1e-9
+        )
+    )
+    issues = []
+    for row in compared.iter_rows(named=True):
+        indicator = definitions[row["indicator"]]
+        difference = (row["value"] - row["_computed"]) / abs(row["_computed"]) * 100
+        place = {"file": row["source_file"], "sheet": row["source_sheet"], "row": row["source_row"]}
+        issues.append(
+            Issue(
+                "derived-mismatch",
+                WARNING,
+                f"{_where(place)}: "
+                f"{indicator.name!r} for {month_label(row['month'])} is {row['value']:g} in "
+                f"the extract but {row['_computed']:.{max(indicator.decimals, 1)}f} from its "
+                f"formula ({indicator.formula}): {difference:+.1f}%, more than "
+                f"{indicator.tolerance:.0%}",
+                file=row["source_file"],
+                sheet=row["source_sheet"],
+                row=row["source_row"],
+                indicator=row["indicator"],
+                month=month_label(row["month"]),
+            )
+        )
+    return issues
 
 
 def _read_issue(exc: ExtractReadError, file: str, sheet: str | None = None) -> Issue:

@@ -48,6 +48,17 @@ def open_store(config: Path | None, definitions: Definitions | None, wait: float
     return Store(store_path(settings().store, config, setting), wait=wait)
 
 
+def _readable(store: Store) -> Store | None:
+    """The store if it can be read, for checks that use history; None otherwise."""
+    from ..errors import StoreError
+
+    try:
+        store.check_is_store()
+    except StoreError:
+        return None
+    return store
+
+
 def _parse_month_option(month: str | None):
     if month is None:
         return None
@@ -68,12 +79,18 @@ def run_validation(
     shape: str | None,
     month: str | None,
     authority: str | None,
+    store: Store | None = None,
 ) -> ValidationReport:
     from ..extracts import SHAPES
     from ..validation import validate_files
 
     if shape is not None and shape not in SHAPES:
         raise UsageError(f"--shape {shape!r}: use one of {', '.join(SHAPES)}")
+    history = population = None
+    if store is not None and not store.is_new() and any(i.formula for i in definitions.indicators):
+        store.check_is_store()
+        history = store.observations()
+        population = store.reference("population")
     return validate_files(
         files,
         definitions,
@@ -82,6 +99,8 @@ def run_validation(
         encoding=encoding,
         shape=shape,
         month=_parse_month_option(month),
+        history=history,
+        population=population,
     )
 
 
@@ -153,10 +172,12 @@ def validate(
     from ..render import output as out
     from ..render import terminal
 
-    _, definitions = load_workspace()
+    config, definitions = load_workspace()
+    store = open_store(config, definitions)
     report = run_validation(
         files,
         definitions,
+        store=_readable(store),
         sheet=sheet,
         encoding=encoding,
         shape=shape,
@@ -211,6 +232,7 @@ def import_(
     report = run_validation(
         files,
         definitions,
+        store=store,
         sheet=sheet,
         encoding=encoding,
         shape=shape,

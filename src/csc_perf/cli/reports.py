@@ -113,8 +113,16 @@ def results_for(
     if all_months:  # every stored month up to the chosen one (for highlights' history)
         stored = observations.get_column("month").unique().to_list()
         months = sorted({m for m in stored if m <= month} | set(months))
+    population, benchmarks, neighbours = reference_data(store, definitions)
     results = compute_results(
-        observations, definitions, months=months, authority=code, spc_overrides=spc_overrides
+        observations,
+        definitions,
+        months=months,
+        authority=code,
+        spc_overrides=spc_overrides,
+        population=population,
+        benchmarks=benchmarks,
+        neighbours=neighbours,
     )
     if (
         month_text
@@ -338,3 +346,15 @@ def summary(
 
 
 SUMMARY_COLUMNS = ("rank", "theme", "indicator", "name", "month", "sentence", "score")
+
+
+def reference_data(store, definitions):
+    """The store's population and benchmark tables, and the neighbour groupings in use."""
+    from ..dfe import statistical_neighbours
+
+    if store.is_new():
+        return None, None, {}
+    population = store.reference("population")
+    benchmarks = store.reference("benchmarks")
+    neighbours = statistical_neighbours(definitions.benchmarks.get("neighbours", "2021"))
+    return population, benchmarks, neighbours

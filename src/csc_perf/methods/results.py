@@ -41,6 +41,17 @@ spc_variation          common_cause, improvement_high|low, concern_high|low,
 spc_assurance          pass, fail, hit_or_miss against the target; null without a target,
                        without limits, or for polarity none/range
 spc_note               why there are no limits (too few points, a rolling figure, ...)
+derived                true when the value was computed by the indicator's formula (an
+                       extract's own figure, where given, is kept and wins)
+benchmark_year         the financial year compared with (``2023/24`` for Oct-24: the latest
+                       ended before the month); ``benchmark_year_previous`` the one before
+la_value               the authority's published figure that year (``_previous``: year before)
+sn_value               mean (``sn_method``: or median) of the statistical neighbours' figures;
+                       ``sn_count`` how many had one
+region_value           the authority's region; ``england_value`` England
+vs_sn, vs_region,      better, worse or same: the month's value against each, by polarity
+vs_england
+quartile               A (best quarter of authorities, by polarity) to D (worst)
 =====================  =================================================================
 """
 
@@ -51,6 +62,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..definitions import Definitions
+from .benchmarks import BENCHMARK_COLUMNS, add_benchmarks
 from .direction import change_pct_expr, direction_expr
 from .rag import rag_expr
 from .spc import SpcOptions, xmr
@@ -91,6 +103,8 @@ RESULT_COLUMNS = (
     "spc_variation",
     "spc_assurance",
     "spc_note",
+    "derived",
+    *BENCHMARK_COLUMNS,
 )
 
 
@@ -176,6 +190,9 @@ def compute_results(
     months: Sequence[date] | None = None,
     authority: str | None = None,
     spc_overrides: dict | None = None,
+    population: pl.DataFrame | None = None,
+    benchmarks: pl.DataFrame | None = None,
+    neighbours: dict[str, list[str]] | None = None,
 ) -> pl.DataFrame:
     """Results for every defined indicator in each of ``months`` (default: every month the
     observations cover), for ``authority`` (default: every authority present).
@@ -190,7 +207,7 @@ def compute_results(
     obs = observations.select("authority", "indicator", "month", "value", "status")
     if authority is not None:
         obs = obs.filter(pl.col("authority") == authority)
-    obs = obs.with_columns(_month_index())
+    obs = with_derived(obs, definitions, population).with_columns(_month_index())
 
     wanted = (
         pl.DataFrame({"month": list(months)}, schema={"month": pl.Date})
@@ -231,7 +248,7 @@ def compute_results(
         .join(shifted(12, "value_year_ago"), on=key, how="left")
         .join(previous_3, on=key, how="left")
         .join(indicators, on="indicator", how="left")
-        .with_columns(pl.col("status").fill_null("missing"))
+        .with_columns(pl.col("status").fill_null("missing"), pl.col("derived").fill_null(False))
         .sort("mi")
         .join_asof(
             target_frame(definitions),
@@ -254,6 +271,12 @@ def compute_results(
         change_pct_expr("value_year_ago").alias("change_year_ago_pct"),
         direction_expr("value_year_ago").alias("direction_year_ago"),
         direction_expr("mean_previous_3").alias("direction_previous_3"),
+    )
+    frame = add_benchmarks(
+        frame,
+        benchmarks,
+        neighbours or {},
+        method=definitions.benchmarks.get("average", "mean"),
     )
     return frame.sort("authority", "order", "mi").select(RESULT_COLUMNS)
 
@@ -334,3 +357,28 @@ def assurance_expr() -> pl.Expr:
         .then(pl.lit("fail"))
         .otherwise(pl.lit("hit_or_miss"))
     )
+
+
+def with_derived(
+    observations: pl.DataFrame, definitions: Definitions, population: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Observations plus derived values where the extracts gave none (column ``derived``)."""
+    import polars as pl
+
+    from .derived import derive, population_frame
+
+    obs = observations.with_columns(pl.lit(False).alias("derived"))
+    if not any(i.formula for i in definitions.indicators):
+        return obs
+    computed = derive(obs, definitions, population_frame(definitions, population))
+    given = obs.filter(pl.col("status") != "missing")
+    fills = computed.join(given, on=["authority", "indicator", "month"], how="anti").select(
+        "authority",
+        "indicator",
+        "month",
+        "value",
+        pl.lit("present").alias("status"),
+        pl.lit(True).alias("derived"),
+    )
+    kept = obs.join(fills, on=["authority", "indicator", "month"], how="anti")
+    return pl.concat([kept, fills])
