@@ -1,0 +1,142 @@
+"""Benchmarks from real DfE files (tests/fixtures/dfe/), against the seed's columns."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import polars as pl
+import pytest
+
+from conftest import FIXTURES
+
+DFE = FIXTURES / "dfe"
+FILES = [
+    DFE / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025_2023_to_2024.csv",
+    DFE / "d3_cpps_subsequent_plan_2013_to_2025_2023_to_2024.csv",
+    DFE / "cla_number_and_rate_per_10k_children_2023_to_2024.csv",
+]
+
+
+@pytest.fixture
+def benchmarked(cli, full_workspace):
+    result = cli("benchmarks", "import", *FILES)
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(cli("rag", "--month", "2024-10", "--format", "json").stdout)
+    return {r["indicator"]: r for r in rows}
+
+
+def test_referrals_nfa_reproduces_the_seed(benchmarked):
+    # Seed, "Percentage of referrals leading to NFA": So'ton 14.3% (22/23) and 8.6% (23/24),
+    # Stat Neighbours 7.6% and 5.8%, South East 11.9% (22/23), England 7.1% and 6.3%.
+    row = benchmarked["referrals_nfa"]
+    assert row["benchmark_year"] == "2023/24"
+    assert row["benchmark_year_previous"] == "2022/23"
+    assert (row["la_value_previous"], row["la_value"]) == (14.3, 8.6)
+    assert round(row["sn_value_previous"], 1) == 7.6
+    assert round(row["sn_value"], 1) == 5.8
+    assert row["region_value_previous"] == 11.9
+    assert (row["england_value_previous"], row["england_value"]) == (7.1, 6.3)
+    assert row["sn_method"] == "mean"
+    # October's 4% against lower-is-better benchmarks.
+    assert (row["vs_sn"], row["vs_england"]) == ("better", "better")
+
+
+def test_repeat_cp_plans_reproduces_the_seed(benchmarked):
+    # "Percentage of children subject to 2nd or more CP plan": So'ton 33.1 / 29.3,
+    # Stat Neighbours 25.1 / 26.8.
+    row = benchmarked["repeat_cp_plans"]
+    assert (row["la_value_previous"], row["la_value"]) == (33.1, 29.3)
+    assert (round(row["sn_value_previous"], 1), round(row["sn_value"], 1)) == (25.1, 26.8)
+    assert row["vs_sn"] == "worse"  # 36% with lower better
+
+
+def test_children_in_care_rate_from_a_file_with_a_breakdown(benchmarked):
+    # DfE's figures (cla_number_and_rate_per_10k_children.csv, children looked after on
+    # 31 March): Southampton 108 (2022/23) and 97 (2023/24); England 70 and 69. The seed
+    # prints 114 / 108 and 70 / 71 for this row: its Southampton pair is DfE's 2021/22 and
+    # 2022/23, a year behind the heading, and England 71 is in no year of DfE's file.
+    row = benchmarked["children_in_care_rate"]
+    assert (row["la_value_previous"], row["la_value"]) == (108, 97)
+    assert (row["england_value_previous"], row["england_value"]) == (70, 69)
+
+
+def test_no_benchmarks_gives_null_columns(cli, full_workspace):
+    rows = json.loads(cli("rag", "--format", "json").stdout)
+    assert all(r["la_value"] is None and r["quartile"] is None for r in rows)
+    assert rows[0]["benchmark_year"] == "2023/24"
+
+
+def test_benchmark_year_rule():
+    from csc_perf.methods.benchmarks import benchmark_year_expr
+
+    months = [date(2024, 3, 1), date(2024, 4, 1), date(2024, 10, 1), date(2025, 1, 1)]
+    years = pl.DataFrame({"month": months}).select(benchmark_year_expr()).to_series().to_list()
+    # March 2024 is still in 2023/24, so the last ended year is 2022/23 (2023).
+    assert years == [2023, 2024, 2024, 2024]
+
+
+def ees(rows: list[str]) -> str:
+    header = (
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+        "region_name,old_la_code,new_la_code,la_name,no_further_action_percent"
+    )
+    return "\n".join([header, *rows]) + "\n"
+
+
+def test_suppressed_neighbours_are_left_out_not_zero(tmp_path, definitions):
+    from csc_perf.dfe import benchmarks_from_ees, read_ees
+    from csc_perf.methods.benchmarks import add_benchmarks
+
+    path = tmp_path / "nfa.csv"
+    path.write_text(
+        ees(
+            [
+                "2024,Reporting year,Local authority,E92000001,England,R1,Region,1,E1,One,10",
+                "2024,Reporting year,Local authority,E92000001,England,R1,Region,2,E2,Two,20",
+                "2024,Reporting year,Local authority,E92000001,England,R1,Region,3,E3,Three,c",
+                "2024,Reporting year,Local authority,E92000001,England,R1,Region,4,E4,Four,x",
+                "2024,Reporting year,Regional,E92000001,England,R1,Region,,,,15",
+                "2024,Reporting year,National,E92000001,England,,,,,,12",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    table = benchmarks_from_ees(read_ees(path), definitions)
+    assert dict(table.select("authority", "status").iter_rows())["3"] == "suppressed"
+    results = pl.DataFrame(
+        {
+            "authority": ["1"],
+            "indicator": ["referrals_nfa"],
+            "month": [date(2024, 10, 1)],
+            "value": [11.0],
+            "polarity": ["lower"],
+        }
+    )
+    out = add_benchmarks(results, table, {"1": ["2", "3", "4"]}).row(0, named=True)
+    assert out["sn_value"] == 20  # the mean of the one neighbour with a figure
+    assert out["sn_count"] == 1
+    assert (out["region_value"], out["england_value"]) == (15, 12)
+    assert (out["vs_sn"], out["vs_region"], out["vs_england"]) == ("better", "better", "better")
+    # LA figures 10 and 20: quartiles 12.5 / 15 / 17.5; 11 with lower better is the best band.
+    assert out["quartile"] == "A"
+
+
+def test_benchmarks_show(cli, full_workspace):
+    assert cli("benchmarks", "import", *FILES).exit_code == 0
+    result = cli("benchmarks", "show", "referrals_nfa", "--format", "csv")
+    frame = pl.read_csv(io.StringIO(result.stdout))
+    latest = frame.filter(pl.col("year") == 2024).row(0, named=True)
+    assert latest["financial_year"] == "2023/24"
+    assert latest["authority"] == 8.6
+    assert round(latest["statistical_neighbours"], 1) == 5.8
+    assert latest["england"] == 6.3
+
+
+def test_import_of_a_file_that_is_not_ees(cli, full_workspace, tmp_path):
+    from conftest import MONTHLY
+
+    result = cli("benchmarks", "import", MONTHLY[0])
+    assert result.exit_code == 2
+    assert "not a DfE EES file" in result.stderr
