@@ -225,9 +225,22 @@ def report(
         ),
     ] = None,
     output: OutputOption = None,
+    fy: Annotated[
+        bool,
+        typer.Option("--fy", help="Add the last two financial years from the monthly figures."),
+    ] = False,
+    benchmarks: Annotated[
+        bool,
+        typer.Option(
+            "--benchmarks",
+            help="Add the published figures, statistical neighbours, region and England.",
+        ),
+    ] = False,
 ) -> None:
     """The monthly report's tables: per theme, the last 13 months and the same month two
-    years back, with Target, RAG and direction of travel."""
+    years back, with Target, RAG, direction of travel and SPC; --fy and --benchmarks add the
+    seed's comparison columns (the authority's financial years, neighbours, region, England).
+    """
     import polars as pl
 
     from ..render import output as out
@@ -246,6 +259,26 @@ def report(
     frame = report_frame(results, definitions, chosen)
     if theme:
         frame = frame.filter(pl.col("theme").is_in(theme))
+    if fy or benchmarks:
+        from ..methods.financial_years import financial_year_values
+        from ..render.results import add_comparisons
+
+        config, _ = load_workspace()
+        store = open_store(config, definitions)
+        population, _, _ = reference_data(store, definitions)
+        years = None
+        if fy:
+            years = financial_year_values(store.observations(as_of), definitions, population)
+            years = years.filter(
+                pl.col("authority") == (authority or definitions.workspace.authority)
+            )
+        frame = add_comparisons(
+            frame, results, chosen, financial_years=years, benchmarks=benchmarks
+        )
+        if years is not None and years.get_column("partial").any():
+            from ..render import terminal
+
+            terminal.say("* a financial year with fewer than 12 months of figures (partial)")
     found = highlights_for(definitions, results, chosen)
     if fmt == "md" or (fmt is None and output and output.endswith(".md")):
         text = report_markdown(frame, definitions, chosen, found)

@@ -7,6 +7,7 @@ direction of travel as an arrow for the move and a word for what it means.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -246,6 +247,9 @@ def report_tables(
         table.add_column("RAG", justify="center", no_wrap=True)
         table.add_column("DoT", no_wrap=True)
         table.add_column("SPC", overflow="fold", min_width=12)
+        extra = comparison_columns(frame, definitions.workspace.authority_name)
+        for _, header in extra:
+            table.add_column(header, justify="right")
         for row in rows.iter_rows(named=True):
             symbol, word = _direction_word(row)
             table.add_row(
@@ -255,6 +259,7 @@ def report_tables(
                 rag_text(row["rag"]),
                 Text(f"{symbol} {word}".strip(), style=DIRECTION_STYLE.get(row["direction"], "")),
                 spc_words(row),
+                *[comparison_cell(row, column) for column, _ in extra],
             )
         tables.append(table)
         for line in highlights_markdown(highlights or [], theme.id, per_theme):
@@ -278,7 +283,16 @@ def report_markdown(
         rows = frame.filter(frame.get_column("theme") == theme.id)
         if rows.height == 0:
             continue
-        header = ["Indicator", *[report_label(m) for m in months], "Target", "RAG", "DoT", "SPC"]
+        extra = comparison_columns(frame, definitions.workspace.authority_name)
+        header = [
+            "Indicator",
+            *[report_label(m) for m in months],
+            "Target",
+            "RAG",
+            "DoT",
+            "SPC",
+            *[h for _, h in extra],
+        ]
         out += [f"## {theme.name}", ""]
         out.append("| " + " | ".join(header) + " |")
         out.append("| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |")
@@ -292,6 +306,7 @@ def report_markdown(
                 rag,
                 f"{symbol} {word}".strip(),
                 spc_words(row),
+                *[comparison_cell(row, column) for column, _ in extra],
             ]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
@@ -453,3 +468,80 @@ def text_chart(results: pl.DataFrame, height: int = 12) -> str:
     out.append(f"{'':>{width}} └{'─' * len(rows)}")
     legend = "● value  ▲▼ special cause  ─ mean  ┄ process limits  ═ target"
     return "\n".join([*out, f"{'':>{width}}  {legend}"])
+
+
+def add_comparisons(
+    frame: pl.DataFrame,
+    results: pl.DataFrame,
+    month: date,
+    *,
+    financial_years: pl.DataFrame | None = None,
+    benchmarks: bool = False,
+) -> pl.DataFrame:
+    """The report frame with the seed's comparison columns: the authority's own financial
+    years from its monthly figures (``fy_2022_23``, with ``fy_2022_23_partial``), and the
+    published benchmarks (``la_``, ``sn_``, ``region_``, ``england_`` per year)."""
+    import polars as pl
+
+    from ..methods.benchmarks import benchmark_year_expr
+
+    ended = pl.DataFrame({"month": [month]}).select(benchmark_year_expr()).item()
+    years = [ended - 1, ended]  # years ending 31 March: the two latest ended before the month
+
+    def suffix(year_ending: int) -> str:
+        return f"{year_ending - 1}_{year_ending % 100:02d}"
+
+    if financial_years is not None:
+        for year in years:
+            part = financial_years.filter(pl.col("financial_year") == year - 1).select(
+                "indicator",
+                pl.col("value").alias(f"fy_{suffix(year)}"),
+                pl.col("partial").alias(f"fy_{suffix(year)}_partial"),
+            )
+            frame = frame.join(part, on="indicator", how="left", maintain_order="left")
+    if benchmarks:
+        current = results.filter(pl.col("month") == month)
+        for prefix, column in (
+            ("la", "la_value"),
+            ("sn", "sn_value"),
+            ("region", "region_value"),
+            ("england", "england_value"),
+        ):
+            picked = current.select(
+                "indicator",
+                pl.col(f"{column}_previous").alias(f"{prefix}_{suffix(years[0])}"),
+                pl.col(column).alias(f"{prefix}_{suffix(years[1])}"),
+            ).unique(subset=["indicator"])
+            frame = frame.join(picked, on="indicator", how="left", maintain_order="left")
+    return frame
+
+
+_COMPARISON = re.compile(r"^(fy|la|sn|region|england)_(\d{4})_(\d{2})$")
+
+
+def comparison_columns(frame: pl.DataFrame, authority_name: str = "") -> list[tuple[str, str]]:
+    """(column, header) of the comparison columns in a report frame, in the seed's wording."""
+    own = authority_name or "Own"
+    words = {
+        "fy": f"{own} {{y}} (own data)",
+        "la": f"{own} {{y}}",
+        "sn": "{y} Stat Neighbours",
+        "region": "Region {y}",
+        "england": "England {y}",
+    }
+    out = []
+    for column in frame.columns:
+        match = _COMPARISON.match(column)
+        if match:
+            year = f"{match.group(2)[2:]}/{match.group(3)}"
+            out.append((column, words[match.group(1)].format(y=year)))
+    return out
+
+
+def comparison_cell(row: dict, column: str) -> str:
+    value = row.get(column)
+    if value is None:
+        return ""
+    decimals = max(row["decimals"], 1) if not column.startswith("fy_") else row["decimals"]
+    text = format_value(value, row["unit"], decimals)
+    return text + ("*" if row.get(f"{column}_partial") else "")
