@@ -211,3 +211,53 @@ def test_sparkline():
 
     assert sparkline([1, 2, 3, None, 8]) == "▁▂▃ █"
     assert sparkline([5, 5]) == "▅▅"
+
+
+def test_report_writes_html_and_xlsx_files(cli, full_workspace, tmp_path):
+    from openpyxl import load_workbook
+
+    html = tmp_path / "report.html"
+    result = cli("report", "--month", "2024-10", "-o", html)
+    assert result.exit_code == 0, result.stderr
+    text = html.read_text(encoding="utf-8")
+    assert text.lstrip().lower().startswith("<!doctype html>")
+    assert "Right support at the right time – Family Help" in text
+    book = tmp_path / "report.xlsx"
+    assert cli("report", "--format", "xlsx", "-o", book).exit_code == 0
+    assert "Results" in load_workbook(book).sheetnames
+    assert cli("report", "--format", "xlsx").exit_code == 2  # a workbook needs -o
+
+
+def test_csv_files_for_people_cannot_run_formulas(cli, tmp_path):
+    config = tmp_path / "indicators.toml"
+    config.write_text(
+        """
+[[theme]]
+id = "t"
+name = "T"
+[[indicator]]
+id = "x"
+name = "=HYPERLINK(\\"http://example.invalid\\")"
+theme = "t"
+unit = "count"
+measure = "flow"
+polarity = "none"
+""",
+        encoding="utf-8",
+    )
+    target = tmp_path / "out.csv"
+    assert cli("--config", config, "indicators", "-o", target).exit_code == 0
+    name = target.read_text(encoding="utf-8").splitlines()[1].split(",")[1]
+    assert name.startswith("\"'=HYPERLINK") or name.startswith("'=HYPERLINK")
+    raw = tmp_path / "raw.csv"
+    assert cli("--config", config, "--raw-csv", "indicators", "-o", raw).exit_code == 0
+    assert (
+        raw.read_text(encoding="utf-8")
+        .splitlines()[1]
+        .split(",")[1]
+        .lstrip('"')
+        .startswith("=HYPERLINK")
+    )
+    # Standard output stays raw: scripts get the data as it is.
+    stdout = cli("--config", config, "indicators", "--format", "csv").stdout
+    assert stdout.splitlines()[1].split(",")[1].lstrip('"').startswith("=HYPERLINK")

@@ -72,14 +72,23 @@ def main_options(
         bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    raw_csv: Annotated[
+        bool,
+        typer.Option(
+            "--raw-csv",
+            help="In CSV files written with -o, leave cells starting with = + - @ as they are "
+            "(by default they get a leading ' so a spreadsheet cannot run them).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    from ..render import terminal
+    from ..render import output, terminal
 
     terminal.configure(no_color=no_color, quiet=quiet)
+    output.configure(formula_guard=not raw_csv)
     _current.clear()
     _current.append(
         Settings(config=config, store=store, debug=debug, quiet=quiet, no_color=no_color)

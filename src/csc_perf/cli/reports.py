@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -221,7 +222,8 @@ def report(
         typer.Option(
             "--format",
             "-f",
-            help="table, md, csv, tsv, json, jsonl or parquet (default: table on a terminal).",
+            help="table, md, html, xlsx, csv, tsv, json, jsonl or parquet (default: table on "
+            "a terminal; from -o's suffix).",
         ),
     ] = None,
     output: OutputOption = None,
@@ -280,11 +282,34 @@ def report(
 
             terminal.say("* a financial year with fewer than 12 months of figures (partial)")
     found = highlights_for(definitions, results, chosen)
-    if fmt == "md" or (fmt is None and output and output.endswith(".md")):
+    suffix = Path(output).suffix.lower() if output and output != "-" else ""
+    document = (
+        fmt
+        if fmt in ("md", "html", "xlsx")
+        else (
+            {".md": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}.get(suffix)
+            if fmt is None
+            else None
+        )
+    )
+    if document == "md":
         text = report_markdown(frame, definitions, chosen, found)
         out.write_bytes(text.encode("utf-8"), output)
-        return
-    out.emit(frame, fmt, output, table=lambda f: report_tables(f, definitions, chosen, found))
+    elif document == "html":
+        from ..render.html import report_html
+
+        text = report_html(frame, results, definitions, chosen, found)
+        out.write_bytes(text.encode("utf-8"), output)
+    elif document == "xlsx":
+        from ..render.xlsx import report_xlsx
+
+        if not output or output == "-":
+            raise UsageError("--format xlsx needs -o FILE.xlsx")
+        out.write_bytes(
+            report_xlsx(frame, results, definitions, chosen, found), output, binary=True
+        )
+    else:
+        out.emit(frame, fmt, output, table=lambda f: report_tables(f, definitions, chosen, found))
 
 
 @app.command()

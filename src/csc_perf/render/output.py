@@ -155,4 +155,33 @@ def emit(
         else:
             stdout_console().print(renderable)
         return
+    if chosen in ("csv", "tsv") and output and output != "-" and _settings["formula_guard"]:
+        frame = guard_formulas(frame)
     write_bytes(serialise(frame, chosen), output, binary=chosen in BINARY_FORMATS)
+
+
+_settings = {"formula_guard": True}
+
+
+def configure(*, formula_guard: bool = True) -> None:
+    _settings["formula_guard"] = formula_guard
+
+
+def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as a formula (OWASP CSV injection) get a leading
+    ``'``: for CSV files written with ``-o`` for people. Standard output stays raw."""
+    import polars as pl
+
+    from .safety import FORMULA_STARTS
+
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    starts = "|".join(
+        "\\t" if c == "\t" else "\\r" if c == "\r" else "\\" + c for c in FORMULA_STARTS
+    )
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(f"^(?:{starts})"))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    )
