@@ -288,6 +288,7 @@ class Store:
         self.check_is_store()
         self.path.mkdir(parents=True, exist_ok=True)
         with self.lock():
+            _crash_point("locked")
             self._create_if_new()
             plan = self.plan(observations)
             months = sorted(
@@ -307,6 +308,7 @@ class Store:
                 "unchanged": plan.unchanged,
             }
             source = plan.changes.select(_table_schema_exprs()).to_arrow()
+            _crash_point("before-commit")
             table = self._table()
             (
                 table.merge(
@@ -323,9 +325,157 @@ class Store:
                 .execute()
             )
             version = self._table().version()
+            _crash_point("after-commit")
             return ImportResult(
                 True, version, plan.inserted.height, plan.updated.height, plan.unchanged, months
             )
+
+    # -- maintenance -------------------------------------------------------------------
+    def check(self) -> list[str]:
+        """Problems found in the store (an empty list: it is sound).
+
+        Checks that the marker and the table are readable, the schema is the one expected,
+        versions run without gaps from 0, every data file of the latest version exists and
+        reads, each authority/indicator/month appears once, statuses are known and values are
+        present exactly when the status is ``present``, and reference tables read.
+        """
+        import polars as pl
+
+        problems: list[str] = []
+        try:
+            self.check_is_store()
+        except StoreError as exc:
+            return [exc.message]
+        if self.is_new():
+            return []
+        log = self.table_path / "_delta_log"
+        numbers = sorted(int(p.stem) for p in log.glob("*.json") if p.stem.isdigit())
+        checkpoints = [int(p.name.split(".")[0]) for p in log.glob("*.checkpoint*.parquet")]
+        start = max(checkpoints, default=0)
+        expected_versions = list(range(start, numbers[-1] + 1)) if numbers else []
+        present = [n for n in numbers if n >= start]
+        if present != expected_versions:
+            gaps = sorted(set(expected_versions) - set(present))
+            return [
+                f"the history has a gap: version(s) {gaps} missing from {log}, so versions "
+                f"after {gaps[0] - 1} cannot be read"
+            ]
+        table = self._table()
+        if numbers and table.version() != numbers[-1]:
+            problems.append(f"the table opens at version {table.version()}, not {numbers[-1]}")
+        expected = {
+            "authority": "string",
+            "indicator": "string",
+            "month": "date32",
+            "value": "double",
+            "status": "string",
+            "source_file": "string",
+            "source_sheet": "string",
+            "source_row": "int64",
+        }
+        actual = {f.name: str(f.type) for f in table.schema().to_arrow()}
+        for name, kind in expected.items():
+            if name not in actual:
+                problems.append(f"the observations table has no {name!r} column")
+            elif (
+                kind not in actual[name].lower()
+                and not (kind == "string" and "utf8" in actual[name].lower())
+                and not (kind == "double" and "float64" in actual[name].lower())
+            ):
+                problems.append(f"column {name!r} is {actual[name]}, expected {kind}")
+        versions = sorted(int(c["version"]) for c in table.history())
+        if versions != list(range(versions[-1] + 1)):
+            problems.append(f"the history has gaps: versions {versions}")
+        for uri in table.file_uris():
+            path = uri.removeprefix("file://")
+            if not Path(path).is_file():
+                problems.append(f"a data file of the current version is missing: {path}")
+        if problems:
+            return problems
+        try:
+            frame = pl.read_delta(str(self.table_path))
+        except Exception as exc:
+            return [f"the current version cannot be read ({_first_line(exc)})"]
+        duplicates = frame.group_by(*KEY).len().filter(pl.col("len") > 1).height
+        if duplicates:
+            problems.append(f"{duplicates} authority/indicator/month key(s) appear more than once")
+        bad_status = frame.filter(~pl.col("status").is_in(["present", "missing", "suppressed"]))
+        if bad_status.height:
+            problems.append(f"{bad_status.height} observation(s) have an unknown status")
+        inconsistent = frame.filter(
+            (pl.col("status") == "present") != pl.col("value").is_not_null()
+        ).height
+        if inconsistent:
+            problems.append(
+                f"{inconsistent} observation(s) have a value that does not match their status"
+            )
+        for name in REFERENCE_TABLES:
+            try:
+                self.reference(name)
+            except StoreError as exc:
+                problems.append(exc.message)
+        return problems
+
+    def compact(self) -> int | None:
+        """Merge small data files into larger ones as a new version; content and history
+        (so ``--as-of``) are unchanged, nothing is deleted. Returns the new version, or None
+        when there was nothing to compact."""
+        from deltalake import CommitProperties
+
+        self.check_is_store()
+        if self.is_new():
+            return None
+        with self.lock():
+            table = self._table()
+            before = table.version()
+            metrics = table.optimize.compact(
+                commit_properties=CommitProperties(
+                    custom_metadata={METADATA_KEY: json.dumps({"operation": "compact"})}
+                )
+            )
+            after = self._table().version()
+            if after == before or not metrics.get("numFilesRemoved"):
+                return None
+            return after
+
+    def diff(
+        self,
+        older: int | datetime | str | None = None,
+        newer: int | datetime | str | None = None,
+    ) -> pl.DataFrame:
+        """Figures that differ between two versions or dates (default: the version before the
+        latest, and the latest): authority, indicator, month, old and new value and status,
+        and ``change`` (revised, added, removed)."""
+        import polars as pl
+
+        latest = self.version()
+        if latest is None:
+            raise StoreError(f"{self.path}: the store is empty")
+        if newer is None:
+            newer = latest
+        if older is None:
+            base = newer if isinstance(newer, int) else latest
+            older = max(base - 1, 0)
+        old = self.observations(older).select(*KEY, "value", "status")
+        new = self.observations(newer).select(*KEY, "value", "status")
+        joined = old.join(new, on=list(KEY), how="full", coalesce=True, suffix="_new")
+        changed = joined.filter(
+            pl.col("value").ne_missing(pl.col("value_new"))
+            | pl.col("status").ne_missing(pl.col("status_new"))
+        )
+        return changed.select(
+            *KEY,
+            pl.col("value").alias("old_value"),
+            pl.col("value_new").alias("new_value"),
+            pl.col("status").alias("old_status"),
+            pl.col("status_new").alias("new_status"),
+            pl.when(pl.col("status").is_null())
+            .then(pl.lit("added"))
+            .when(pl.col("status_new").is_null())
+            .then(pl.lit("removed"))
+            .otherwise(pl.lit("revised"))
+            .alias("change"),
+        ).sort(*KEY)
 
     # -- reference tables: population estimates, benchmarks -----------------------------
     def reference(self, name: str) -> pl.DataFrame | None:
@@ -413,6 +563,7 @@ class Store:
                 custom_metadata={METADATA_KEY: json.dumps({"operation": "create"})}
             ),
         )
+        _crash_point("table-created")
         # The marker is written last: until then the folder reads as new, never half-made.
         marker = self.path / MARKER
         tmp = marker.with_suffix(".tmp")
@@ -457,6 +608,15 @@ def _table_schema_exprs() -> list:
         pl.col("source_sheet").cast(pl.String),
         pl.col("source_row").cast(pl.Int64),
     ]
+
+
+def _crash_point(name: str) -> None:
+    """Fault injection for the crash tests: ``CSC_PERF_CRASH_AT=<name>`` kills the process
+    here with SIGKILL, as a power cut or the OOM killer would. Unset, it does nothing."""
+    if os.environ.get("CSC_PERF_CRASH_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _try_lock(handle) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import data, reference, reports, workspace  # noqa: F401  (registers the commands)
+from . import data, maintenance, reference, reports, workspace  # noqa: F401  (registers the commands)
 from .app import app, quiet_closed_stdout
 
 __all__ = ["app", "main"]

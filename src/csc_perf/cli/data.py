@@ -300,14 +300,46 @@ def _plan_frame(plan):
 
 @app.command()
 @handles_errors
-def history(fmt: FormatOption = None, output: OutputOption = None) -> None:
-    """List every import: version, time, files, SHA-256, rows, months and what changed."""
+def history(
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Instead, list the figures that changed between two versions or dates "
+            "(default: the last import).",
+        ),
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option("--from", help="With --diff: the older VERSION or DATE.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="With --diff: the newer VERSION or DATE.")
+    ] = None,
+) -> None:
+    """List every import: version, time, files, SHA-256, rows, months and what changed.
+
+    With --diff: which figures changed between two versions or dates (indicator, month, old,
+    new), e.g. to say "September's visits were revised from 84% to 87%".
+    """
     import polars as pl
 
     from ..render import output as out
+    from ..store import parse_as_of
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
+    if diff:
+        changes = store.diff(parse_as_of(since), parse_as_of(until))
+        names = {i.id: i.name for i in definitions.indicators}
+        changes = changes.with_columns(
+            pl.col("indicator").replace_strict(names, default=None).alias("name")
+        )
+        out.emit(changes, fmt, output)
+        return
+    if since or until:
+        raise UsageError("--from and --to go with --diff")
     entries = store.history()
     schema = {
         "version": pl.Int64,

@@ -1,0 +1,56 @@
+"""Commands that look after the store: store check, store compact."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..errors import ExitCode
+from .app import app, handles_errors
+from .data import load_workspace, open_store
+
+store_app = typer.Typer(help="Look after the store: check it, compact it.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("check")
+@handles_errors
+def store_check() -> None:
+    """Verify the store: readable, schema as expected, history without gaps, data files
+    present, one figure per authority/indicator/month. Exit 0 sound, 1 with problems."""
+    from ..render import terminal
+
+    config, definitions = load_workspace()
+    store = open_store(config, definitions)
+    problems = store.check()
+    if problems:
+        for problem in problems:
+            terminal.error(f"problem: {problem}")
+        terminal.error(
+            f"{store.path}: {len(problems)} problem(s). Nothing was changed. Restore the "
+            "folder from a backup, or re-import the extracts into a new store."
+        )
+        raise typer.Exit(int(ExitCode.INVALID))
+    version = store.version()
+    terminal.say(f"{store.path}: sound" + ("" if version is None else f" (version {version})"))
+
+
+@store_app.command("compact")
+@handles_errors
+def store_compact(
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for a busy store before exit 75.")
+    ] = 30.0,
+) -> None:
+    """Merge the store's small data files (one per import) into larger ones. The figures and
+    the history that --as-of reads are unchanged; nothing is deleted."""
+    from ..render import terminal
+
+    config, definitions = load_workspace()
+    store = open_store(config, definitions, wait=wait)
+    version = store.compact()
+    if version is None:
+        terminal.say("nothing to compact")
+    else:
+        terminal.say(f"compacted as version {version}; figures and history unchanged")
