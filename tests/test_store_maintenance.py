@@ -79,3 +79,16 @@ def test_compact_of_a_busy_store_gives_exit_75(cli, full_workspace):
     with Store(full_workspace / "store").lock():
         result = cli("store", "compact", "--wait", "0")
     assert result.exit_code == 75
+
+
+def test_report_flags_revised_figures(cli, full_workspace, tmp_path):
+    revised = tmp_path / "revised.csv"
+    text = MONTHLY[-2].read_text(encoding="utf-8")  # Sep-24
+    line = "Percentage of CLA for whom a visit has taken place within agreed timescales,2024-09,89%"
+    revised.write_text(text.replace(line, line.replace("89%", "87%")), encoding="utf-8")
+    assert cli("import", revised).exit_code == 0
+    result = cli("report", "--revised-since", "14", "--format", "md", "--theme", "visiting")
+    assert "revised since 14: 1 indicator(s)" in result.stderr
+    row = next(x for x in result.stdout.splitlines() if x.startswith("| Percentage of CLA for"))
+    assert "| 87%† |" in row
+    assert "†" not in result.stdout.replace(row, "")

@@ -369,15 +369,52 @@ def export(
     indicator: Annotated[
         list[str] | None, typer.Option("--indicator", help="Only these indicator ids.")
     ] = None,
+    table: Annotated[
+        str,
+        typer.Option("--table", help="observations (default), benchmarks or population."),
+    ] = "observations",
+    suppress: Annotated[
+        bool,
+        typer.Option(
+            "--suppress",
+            help="For publication: counts from 1 to 5 as suppressed, with rates and totals "
+            "that would reveal them.",
+        ),
+    ] = False,
+    suppress_threshold: Annotated[
+        int, typer.Option("--suppress-threshold", help="The largest count suppressed.")
+    ] = 5,
 ) -> None:
-    """Write the stored observations (current, or --as-of a version or date)."""
+    """Write the stored observations (current, or --as-of a version or date), or the
+    benchmarks or population table."""
     import polars as pl
 
     from ..render import output as out
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
+    if table in ("benchmarks", "population"):
+        if as_of or suppress:
+            raise UsageError(f"--as-of and --suppress apply to observations, not {table}")
+        reference = store.reference(table)
+        if reference is None:
+            raise UsageError(f"no {table} in the store", hint=f"csc-perf {table} import FILE")
+        if indicator and table == "benchmarks":
+            reference = reference.filter(pl.col("indicator").is_in(indicator))
+        out.emit(reference, fmt, output)
+        return
+    if table != "observations":
+        raise UsageError(f"--table {table!r}: use observations, benchmarks or population")
     frame = store.observations(as_of)
+    if suppress:
+        from ..methods.suppression import suppress_observations
+        from ..render import terminal
+
+        if suppress_threshold < 1:
+            raise UsageError("--suppress-threshold must be at least 1")
+        frame, notes = suppress_observations(frame, definitions, suppress_threshold)
+        for note in notes:
+            terminal.warn(f"note: {note}")
     if indicator:
         unknown = sorted(set(indicator) - {i.id for i in definitions.indicators})
         if unknown:

@@ -43,6 +43,17 @@ SpcBaselineOption = Annotated[
     int | None,
     typer.Option("--spc-baseline", help="SPC for this run: fix the limits after N points."),
 ]
+SuppressOption = Annotated[
+    bool,
+    typer.Option(
+        "--suppress",
+        help="For publication: counts from 1 to 5 shown as c, with rates and totals that "
+        "would reveal them.",
+    ),
+]
+ThresholdOption = Annotated[
+    int, typer.Option("--suppress-threshold", help="The largest count suppressed.")
+]
 FAIL_ON = ("red", "amber")
 
 
@@ -90,6 +101,7 @@ def results_for(
     extra_months: tuple[int, ...] = (),
     all_months: bool = False,
     spc_overrides: dict | None = None,
+    suppress: int | None = None,
 ) -> tuple[Definitions, pl.DataFrame, date, str]:
     """Load the workspace and compute results for the month (and ``months_back`` before)."""
     from ..methods.results import compute_results, latest_month
@@ -125,6 +137,18 @@ def results_for(
         benchmarks=benchmarks,
         neighbours=neighbours,
     )
+    if suppress is not None:
+        from ..methods.suppression import suppress_results
+        from ..render import terminal
+
+        results, notes = suppress_results(
+            results,
+            observations.filter(observations.get_column("authority") == code),
+            definitions,
+            suppress,
+        )
+        for note in notes:
+            terminal.warn(f"note: {note}")
     if (
         month_text
         and results.filter(results.get_column("month") == month)
@@ -136,6 +160,14 @@ def results_for(
 
         terminal.warn(f"warning: the store holds no figures for {month_label(month)}")
     return definitions, results, month, code
+
+
+def _threshold(suppress: bool, threshold: int) -> int | None:
+    if not suppress:
+        return None
+    if threshold < 1:
+        raise UsageError("--suppress-threshold must be at least 1")
+    return threshold
 
 
 def _spc(screen: bool | None, baseline: int | None) -> dict:
@@ -171,6 +203,8 @@ def rag(
     authority: AuthorityOption = None,
     spc_screen: SpcScreenOption = None,
     spc_baseline: SpcBaselineOption = None,
+    suppress: SuppressOption = False,
+    suppress_threshold: ThresholdOption = 5,
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -190,7 +224,11 @@ def rag(
     if fail_on is not None and fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r}: use red or amber")
     definitions, results, chosen, _ = results_for(
-        month, as_of, authority, spc_overrides=_spc(spc_screen, spc_baseline)
+        month,
+        as_of,
+        authority,
+        spc_overrides=_spc(spc_screen, spc_baseline),
+        suppress=_threshold(suppress, suppress_threshold),
     )
     shown = _filter(results.filter(pl.col("month") == chosen), definitions, theme, indicator)
     out.emit(shown, fmt, output, table=lambda f: rag_tables(f, definitions))
@@ -216,6 +254,8 @@ def report(
     authority: AuthorityOption = None,
     spc_screen: SpcScreenOption = None,
     spc_baseline: SpcBaselineOption = None,
+    suppress: SuppressOption = False,
+    suppress_threshold: ThresholdOption = 5,
     as_of: AsOfOption = None,
     fmt: Annotated[
         str | None,
@@ -238,6 +278,13 @@ def report(
             help="Add the published figures, statistical neighbours, region and England.",
         ),
     ] = False,
+    revised_since: Annotated[
+        str | None,
+        typer.Option(
+            "--revised-since",
+            help="Mark (†) figures revised since this VERSION or DATE (the last report's).",
+        ),
+    ] = None,
 ) -> None:
     """The monthly report's tables: per theme, the last 13 months and the same month two
     years back, with Target, RAG, direction of travel and SPC; --fy and --benchmarks add the
@@ -253,6 +300,7 @@ def report(
         as_of,
         authority,
         spc_overrides=_spc(spc_screen, spc_baseline),
+        suppress=_threshold(suppress, suppress_threshold),
         months_back=12,
         extra_months=(-24,),
         all_months=True,
@@ -281,6 +329,23 @@ def report(
             from ..render import terminal
 
             terminal.say("* a financial year with fewer than 12 months of figures (partial)")
+    if revised_since is not None:
+        from ..render import terminal
+        from ..store import parse_as_of
+
+        config, _ = load_workspace()
+        changes = open_store(config, definitions).diff(parse_as_of(revised_since), None)
+        code = authority or definitions.workspace.authority
+        revised = (
+            changes.filter((pl.col("authority") == code) & (pl.col("change") == "revised"))
+            .group_by("indicator")
+            .agg(pl.col("month").dt.strftime("%Y-%m").sort().str.join(";").alias("revised"))
+        )
+        frame = frame.join(revised, on="indicator", how="left", maintain_order="left")
+        terminal.say(
+            f"† revised since {revised_since}: {revised.height} indicator(s) "
+            "(`csc-perf history --diff` lists old and new figures)"
+        )
     found = highlights_for(definitions, results, chosen)
     suffix = Path(output).suffix.lower() if output and output != "-" else ""
     document = (
@@ -368,6 +433,8 @@ def summary(
     authority: AuthorityOption = None,
     spc_screen: SpcScreenOption = None,
     spc_baseline: SpcBaselineOption = None,
+    suppress: SuppressOption = False,
+    suppress_threshold: ThresholdOption = 5,
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -387,7 +454,12 @@ def summary(
     if top is not None and top < 1:
         raise UsageError("--top must be at least 1")
     definitions, results, chosen, _ = results_for(
-        month, as_of, authority, spc_overrides=_spc(spc_screen, spc_baseline), all_months=True
+        month,
+        as_of,
+        authority,
+        spc_overrides=_spc(spc_screen, spc_baseline),
+        suppress=_threshold(suppress, suppress_threshold),
+        all_months=True,
     )
     _check_themes(definitions, theme)
     found = highlights_for(definitions, results, chosen)

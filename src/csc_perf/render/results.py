@@ -169,6 +169,13 @@ def report_frame(results: pl.DataFrame, definitions: Definitions, month: date) -
         label = m.strftime("%Y-%m")
         if label not in values.columns:
             values = values.with_columns(pl.lit(None, dtype=pl.Float64).alias(label))
+    # Months whose figure is suppressed (shown as c), per indicator.
+    hidden = (
+        results.filter(pl.col("month").is_in(months) & (pl.col("status") == "suppressed"))
+        .group_by("indicator")
+        .agg(pl.col("month").dt.strftime("%Y-%m").sort().str.join(";").alias("suppressed"))
+    )
+    values = values.join(hidden, on="indicator", how="left")
     rows = []
     for theme in definitions.themes:
         members = _theme_rows(current, theme.id).select(
@@ -205,12 +212,20 @@ def report_frame(results: pl.DataFrame, definitions: Definitions, month: date) -
         "unit",
         "decimals",
         "spc_note",
+        "suppressed",
     )
 
 
 def _report_cells(row: dict, months: list[date]) -> list[str]:
     unit, decimals = row["unit"], row["decimals"]
-    return [format_value(row[m.strftime("%Y-%m")], unit, decimals) for m in months]
+    hidden = set((row.get("suppressed") or "").split(";"))
+    revised = set((row.get("revised") or "").split(";"))
+    cells = []
+    for m in months:
+        label = m.strftime("%Y-%m")
+        text = "c" if label in hidden else format_value(row[label], unit, decimals)
+        cells.append(text + "†" if label in revised and text else text)
+    return cells
 
 
 def _direction_word(row: dict) -> tuple[str, str]:
