@@ -261,3 +261,32 @@ polarity = "none"
     # Standard output stays raw: scripts get the data as it is.
     stdout = cli("--config", config, "indicators", "--format", "csv").stdout
     assert stdout.splitlines()[1].split(",")[1].lstrip('"').startswith("=HYPERLINK")
+
+
+def test_several_authorities_are_ranked(cli, full_workspace, tmp_path):
+    # Two more authorities' October 2024 figures (made up) beside Southampton's.
+    extract = tmp_path / "others.csv"
+    extract.write_text(
+        "Authority,Indicator,Month,Value\n"
+        "851,Percentage of re-referrals within 12 months,2024-10,25%\n"
+        "850,Percentage of re-referrals within 12 months,2024-10,15%\n"
+        "851,Number of contacts in the month,2024-10,900\n",
+        encoding="utf-8",
+    )
+    assert cli("import", extract).exit_code == 0
+    rows = json.loads(
+        cli("rag", "--authority", "all", "--format", "json", "--indicator", "re_referrals").stdout
+    )
+    ranked = {
+        r["authority"]: (r["authority_rank"], r["authorities_ranked"], r["authority_band"])
+        for r in rows
+    }
+    # Lower is better: 15% (850) first, Southampton's 19% second, 25% (851) third.
+    assert ranked == {"850": (1, 3, "A"), "852": (2, 3, "B"), "851": (3, 3, "C")}
+    one = json.loads(cli("rag", "--format", "json", "--indicator", "re_referrals").stdout)
+    assert [r["authority"] for r in one] == ["852"]
+    assert one[0]["authority_rank"] is None  # one authority: no ranking
+    # contacts: polarity lower, but only 851 and 852 have figures
+    result = cli("report", "--authority", "all")
+    assert result.exit_code == 2
+    assert "--authority all works with rag and trend" in result.stderr

@@ -30,7 +30,11 @@ IndicatorOption = Annotated[
 ]
 AuthorityOption = Annotated[
     str | None,
-    typer.Option("--authority", help="Authority code (default: the workspace's)."),
+    typer.Option(
+        "--authority",
+        help="Authority code (default: the workspace's); 'all' for every authority in the "
+        "store, ranked (rag, trend).",
+    ),
 ]
 SpcScreenOption = Annotated[
     bool | None,
@@ -53,6 +57,9 @@ SuppressOption = Annotated[
 ]
 ThresholdOption = Annotated[
     int, typer.Option("--suppress-threshold", help="The largest count suppressed.")
+]
+NoSpcOption = Annotated[
+    bool, typer.Option("--no-spc", help="Skip SPC for this run (its columns stay, empty).")
 ]
 FAIL_ON = ("red", "amber")
 
@@ -102,6 +109,7 @@ def results_for(
     all_months: bool = False,
     spc_overrides: dict | None = None,
     suppress: int | None = None,
+    allow_all: bool = False,
 ) -> tuple[Definitions, pl.DataFrame, date, str]:
     """Load the workspace and compute results for the month (and ``months_back`` before)."""
     from ..methods.results import compute_results, latest_month
@@ -113,6 +121,14 @@ def results_for(
     code = authority or definitions.workspace.authority
     if not code:
         raise UsageError("no authority: set [workspace] authority or pass --authority")
+    every = code.lower() == "all"
+    if every and not allow_all:
+        raise UsageError(
+            "--authority all works with rag and trend; this command reports one authority",
+            hint="give an authority code, e.g. --authority 852",
+        )
+    if every:
+        code = None  # type: ignore[assignment]
     month = _month(month_text) or latest_month(observations, code)
     if month is None:
         raise UsageError(
@@ -143,7 +159,9 @@ def results_for(
 
         results, notes = suppress_results(
             results,
-            observations.filter(observations.get_column("authority") == code),
+            observations
+            if code is None
+            else observations.filter(observations.get_column("authority") == code),
             definitions,
             suppress,
         )
@@ -159,7 +177,7 @@ def results_for(
         from ..render import terminal
 
         terminal.warn(f"warning: the store holds no figures for {month_label(month)}")
-    return definitions, results, month, code
+    return definitions, results, month, code or "all"
 
 
 def _threshold(suppress: bool, threshold: int) -> int | None:
@@ -170,10 +188,10 @@ def _threshold(suppress: bool, threshold: int) -> int | None:
     return threshold
 
 
-def _spc(screen: bool | None, baseline: int | None) -> dict:
+def _spc(screen: bool | None, baseline: int | None, off: bool = False) -> dict:
     if baseline is not None and baseline < 2:
         raise UsageError("--spc-baseline must be at least 2")
-    return {"screen": screen, "baseline_points": baseline}
+    return {"screen": screen, "baseline_points": baseline, "enabled": False if off else None}
 
 
 def _filter(results, definitions, themes, indicators):
@@ -203,6 +221,7 @@ def rag(
     authority: AuthorityOption = None,
     spc_screen: SpcScreenOption = None,
     spc_baseline: SpcBaselineOption = None,
+    no_spc: NoSpcOption = False,
     suppress: SuppressOption = False,
     suppress_threshold: ThresholdOption = 5,
     as_of: AsOfOption = None,
@@ -227,7 +246,8 @@ def rag(
         month,
         as_of,
         authority,
-        spc_overrides=_spc(spc_screen, spc_baseline),
+        spc_overrides=_spc(spc_screen, spc_baseline, no_spc),
+        allow_all=True,
         suppress=_threshold(suppress, suppress_threshold),
     )
     shown = _filter(results.filter(pl.col("month") == chosen), definitions, theme, indicator)
@@ -254,6 +274,7 @@ def report(
     authority: AuthorityOption = None,
     spc_screen: SpcScreenOption = None,
     spc_baseline: SpcBaselineOption = None,
+    no_spc: NoSpcOption = False,
     suppress: SuppressOption = False,
     suppress_threshold: ThresholdOption = 5,
     as_of: AsOfOption = None,
@@ -299,7 +320,7 @@ def report(
         month,
         as_of,
         authority,
-        spc_overrides=_spc(spc_screen, spc_baseline),
+        spc_overrides=_spc(spc_screen, spc_baseline, no_spc),
         suppress=_threshold(suppress, suppress_threshold),
         months_back=12,
         extra_months=(-24,),
@@ -388,6 +409,7 @@ def trend(
     authority: AuthorityOption = None,
     spc_screen: SpcScreenOption = None,
     spc_baseline: SpcBaselineOption = None,
+    no_spc: NoSpcOption = False,
     as_of: AsOfOption = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
@@ -404,7 +426,8 @@ def trend(
         month,
         as_of,
         authority,
-        spc_overrides=_spc(spc_screen, spc_baseline),
+        spc_overrides=_spc(spc_screen, spc_baseline, no_spc),
+        allow_all=True,
         months_back=months - 1,
     )
     (wanted,) = _indicator_ids(definitions, [indicator]) or [indicator]
@@ -433,6 +456,7 @@ def summary(
     authority: AuthorityOption = None,
     spc_screen: SpcScreenOption = None,
     spc_baseline: SpcBaselineOption = None,
+    no_spc: NoSpcOption = False,
     suppress: SuppressOption = False,
     suppress_threshold: ThresholdOption = 5,
     as_of: AsOfOption = None,
@@ -457,7 +481,7 @@ def summary(
         month,
         as_of,
         authority,
-        spc_overrides=_spc(spc_screen, spc_baseline),
+        spc_overrides=_spc(spc_screen, spc_baseline, no_spc),
         suppress=_threshold(suppress, suppress_threshold),
         all_months=True,
     )

@@ -52,6 +52,9 @@ region_value           the authority's region; ``england_value`` England
 vs_sn, vs_region,      better, worse or same: the month's value against each, by polarity
 vs_england
 quartile               A (best quarter of authorities, by polarity) to D (worst)
+authority_rank         with several authorities in the run: rank among them that month,
+                       1 = best by polarity; ``authorities_ranked`` how many had a value;
+                       ``authority_band`` A (best quarter) to D. Null with one authority
 =====================  =================================================================
 """
 
@@ -105,6 +108,9 @@ RESULT_COLUMNS = (
     "spc_note",
     "derived",
     *BENCHMARK_COLUMNS,
+    "authority_rank",
+    "authorities_ranked",
+    "authority_band",
 )
 
 
@@ -278,7 +284,32 @@ def compute_results(
         neighbours or {},
         method=definitions.benchmarks.get("average", "mean"),
     )
+    frame = frame.with_columns(*ranking_exprs())
     return frame.sort("authority", "order", "mi").select(RESULT_COLUMNS)
+
+
+def ranking_exprs() -> list[pl.Expr]:
+    """Rank and quartile band among the authorities in the frame, per indicator and month
+    (null when only one authority has a value, or for polarity none/range)."""
+    import polars as pl
+
+    group = ["indicator", "month"]
+    ranked = pl.col("value").is_not_null() & pl.col("polarity").is_in(["higher", "lower"])
+    score = pl.when(ranked).then(
+        pl.when(pl.col("polarity") == "higher").then(-pl.col("value")).otherwise(pl.col("value"))
+    )
+    count = ranked.sum().over(group)
+    rank = score.rank("min").over(group)
+    usable = ranked & (count > 1)
+    band = ((rank - 1) * 4 // count).clip(0, 3)
+    return [
+        pl.when(usable).then(rank).otherwise(None).cast(pl.Int64).alias("authority_rank"),
+        pl.when(usable).then(count).otherwise(None).cast(pl.Int64).alias("authorities_ranked"),
+        pl.when(usable)
+        .then(band.cast(pl.Int64).replace_strict({0: "A", 1: "B", 2: "C", 3: "D"}))
+        .otherwise(None)
+        .alias("authority_band"),
+    ]
 
 
 def spc_frame(

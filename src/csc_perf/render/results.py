@@ -123,9 +123,16 @@ def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
         table.add_column("vs last year", no_wrap=True)
         table.add_column("vs 3-month mean", no_wrap=True)
         table.add_column("SPC", overflow="fold", ratio=2)
+        several = results.get_column("authority").n_unique() > 1
         for row in rows.iter_rows(named=True):
+            rank = (
+                f" (rank {row['authority_rank']}/{row['authorities_ranked']}, "
+                f"band {row['authority_band']})"
+                if several and row.get("authority_rank")
+                else ""
+            )
             table.add_row(
-                row["name"],
+                f"{row['authority']}: {row['name']}{rank}" if several else row["name"],
                 format_value(row["value"], row["unit"], row["decimals"], row["status"]),
                 format_target(row),
                 rag_text(row["rag"]),
