@@ -162,11 +162,10 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
             file=name,
             hint="is it really a CSV file? Excel workbooks must be named .xlsx",
         )
-    codec = encoding or "utf-8"
+    codec = (encoding or "utf-8").lower().replace("_", "-")
+    utf8 = codec in ("utf-8", "utf8", "utf-8-sig")
     try:
-        text = data.decode(
-            "utf-8-sig" if codec.lower().replace("_", "-") in ("utf-8", "utf8") else codec
-        )
+        text = data.decode("utf-8-sig" if utf8 else codec)
     except LookupError:
         raise ExtractReadError(f"unknown encoding {encoding!r}", file=name) from None
     except UnicodeDecodeError as exc:
@@ -183,22 +182,28 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
             file=name,
             hint=hint,
         ) from None
+    # UTF-8 goes to Polars as it is (no second copy); other encodings as re-encoded text.
+    raw = data.removeprefix(b"\xef\xbb\xbf") if utf8 else text.encode("utf-8")
+    del text
     # Blank lines above the header would make Polars take the width from an empty line.
-    lines = text.split("\n")
     skipped = 0
-    while skipped < len(lines) - 1 and not lines[skipped].strip().strip(delimiter).strip():
+    position = 0
+    while True:
+        end = raw.find(b"\n", position)
+        if end < 0 or raw[position:end].strip().strip(delimiter.encode()).strip():
+            break
         skipped += 1
-    if skipped:
-        text = "\n".join(lines[skipped:])
+        position = end + 1
+    raw = raw[position:] if skipped else raw
     try:
         frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(raw),
             has_header=False,
             infer_schema=False,
             separator=delimiter,
         )
     except pl.exceptions.ComputeError:
-        raise _ragged_row_error(name, text, delimiter, skipped) from None
+        raise _ragged_row_error(name, raw.decode("utf-8"), delimiter, skipped) from None
     return RawTable(name, None, frame, first_row=1 + skipped)
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cells import INVALID, MISSING, PRESENT, SUPPRESSED, cell_exprs
+from .cells import INVALID, MISSING, PRESENT, SUPPRESSED, parse_cells
 from .definitions import Definitions, normalise_name
 from .errors import ExtractReadError
 from .extracts import read_tables, table_cells
@@ -423,8 +423,7 @@ def check_cells(
         )
 
     # -- values ----------------------------------------------------------------------
-    value, status = cell_exprs("cell")
-    cells = cells.with_columns(value.alias("value"), status.alias("status"))
+    cells = parse_cells(cells, "cell")
     invalid = cells.filter(pl.col("status") == INVALID)
     for row in invalid.iter_rows(named=True):
         where = _where(row) + f", column {row['column']!r}"
@@ -482,13 +481,14 @@ def check_cells(
                         month=month_label(other["month"]),
                     )
                 )
-    good = (
-        good.with_row_index("_order")
-        .sort(pl.col("status") == MISSING, "_order")
-        .unique(subset=key, keep="first", maintain_order=True)
-        .sort("_order")
-        .drop("_order")
-    )
+    if good.select(pl.struct(key).is_duplicated().any()).item():
+        good = (
+            good.with_row_index("_order")
+            .sort(pl.col("status") == MISSING, "_order")
+            .unique(subset=key, keep="first", maintain_order=True)
+            .sort("_order")
+            .drop("_order")
+        )
 
     # -- ranges ----------------------------------------------------------------------
     bounds = pl.DataFrame(
@@ -565,25 +565,34 @@ def check_cells(
             )
 
     # -- required indicators ---------------------------------------------------------
-    required = [i for i in definitions.indicators if i.required]
+    required = [i.id for i in definitions.indicators if i.required]
     if required:
-        have = good.filter(pl.col("status").is_in([PRESENT, SUPPRESSED]))
-        present = set(have.select("authority_text", "indicator", "month").iter_rows())
-        months_by_authority = good.select("authority_text", "month").unique().sort("month")
-        for auth, month in months_by_authority.iter_rows():
-            for indicator in required:
-                if (auth, indicator.id, month) not in present:
-                    issues.append(
-                        Issue(
-                            "required-missing",
-                            WARNING,
-                            f"required indicator {indicator.name!r} has no value for "
-                            f"{month_label(month)}"
-                            + (f" (authority {auth})" if auth != authority else ""),
-                            indicator=indicator.id,
-                            month=month_label(month),
-                        )
-                    )
+        have = good.filter(pl.col("status").is_in([PRESENT, SUPPRESSED])).select(
+            "authority_text", "indicator", "month"
+        )
+        wanted = (
+            good.select("authority_text", "month")
+            .unique()
+            .join(pl.DataFrame({"indicator": required}), how="cross")
+        )
+        absent = wanted.join(have, on=["authority_text", "indicator", "month"], how="anti").sort(
+            "authority_text", "month", "indicator"
+        )
+        order = {ind: n for n, ind in enumerate(required)}
+        for auth, indicator_id, month in sorted(
+            absent.select("authority_text", "indicator", "month").iter_rows(),
+            key=lambda r: (r[0], r[2], order[r[1]]),
+        ):
+            issues.append(
+                Issue(
+                    "required-missing",
+                    WARNING,
+                    f"required indicator {definitions[indicator_id].name!r} has no value for "
+                    f"{month_label(month)}" + (f" (authority {auth})" if auth != authority else ""),
+                    indicator=indicator_id,
+                    month=month_label(month),
+                )
+            )
 
     observations = good.select(
         pl.col("authority_text").alias("authority"),
