@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -284,7 +285,7 @@ def main() -> None:
     parser.add_argument("--authorities", type=int, default=153)
     parser.add_argument("--seed", type=int, default=20241031)
     args = parser.parse_args()
-    print(generate(args.out, args.authorities, args.seed))
+    print(json.dumps(generate(args.out, args.authorities, args.seed)))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ the five ratios. ``--quick`` uses 20 authorities instead of 153 and fewer runs. 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -36,10 +37,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import generate  # noqa: E402
-
 PY = sys.executable
 CSC = shutil.which("csc-perf", path=str(Path(PY).parent)) or "csc-perf"
 MONTH = "2024-12"
@@ -50,6 +47,7 @@ pl.read_csv(sys.argv[1], schema_overrides={"Authority": pl.String, "Value": pl.S
     .write_parquet(sys.argv[2])
 """
 GB = 1024**3
+TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
 
 
 @dataclass
@@ -77,10 +75,14 @@ class Timed:
         err = Path(os.environ.get("TMPDIR", "/tmp")) / f"csc-bench-{os.getpid()}.err"
         try:
             with err.open("wb") as errors:
+                # Peak memory: /usr/bin/time's %M (the child's max RSS, in KiB). Not
+                # os.wait4's ru_maxrss: a child started by vfork/exec inherits this
+                # process's high-water mark, so it would never read below run.py's own RSS.
+                argv = self.argv
+                if TIME:
+                    argv = [TIME, "-f", "%M", "-o", str(err.with_suffix(".rss")), *argv]
                 start = time.perf_counter()
-                child = subprocess.Popen(
-                    self.argv, cwd=self.cwd, stdout=out, stderr=errors, env=ENV
-                )
+                child = subprocess.Popen(argv, cwd=self.cwd, stdout=out, stderr=errors, env=ENV)
                 _, status, usage = os.wait4(child.pid, 0)
                 elapsed = time.perf_counter() - start
                 child.returncode = os.waitstatus_to_exitcode(status)
@@ -94,7 +96,11 @@ class Timed:
             )
         err.unlink(missing_ok=True)
         self.times.append(elapsed)
-        self.rss.append(usage.ru_maxrss * 1024)  # KiB on Linux
+        rss = usage.ru_maxrss  # KiB on Linux
+        if TIME:
+            rss = int(err.with_suffix(".rss").read_text().split()[-1])
+            err.with_suffix(".rss").unlink()
+        self.rss.append(rss * 1024)
 
 
 ENV = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -229,7 +235,14 @@ def main() -> None:
 
     print(f"generating synthetic data ({n_auth} authorities) in {data}", flush=True)
     t = time.perf_counter()
-    info = generate.generate(data, n_auth)
+    # In a child process, so that this one stays small while it starts the measured ones.
+    done = subprocess.run(
+        [PY, str(HERE / "generate.py"), "--out", str(data), "--authorities", str(n_auth)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    info = json.loads(done.stdout)
     print(f"  {info} in {time.perf_counter() - t:.1f}s", flush=True)
 
     print("sanity: baselines against csc-perf rag on the 1-authority store", flush=True)
