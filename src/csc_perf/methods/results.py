@@ -332,6 +332,15 @@ def spc_frame(
     rows: list[tuple] = []
     if until is None:
         return pl.DataFrame(schema=schema)
+    if overrides.get("enabled") is False:  # SPC turned off for this run: empty columns
+        return (
+            observations.filter(pl.col("month") <= until)
+            .select("authority", "indicator", pl.col("mi").cast(pl.Int32))
+            .with_columns(
+                *[pl.lit(None, dtype=schema[c]).alias(c) for c in list(schema)[3:-1]],
+                pl.lit("SPC turned off for this run").alias("spc_note"),
+            )
+        )
     by_id = {i.id: i for i in definitions.indicators}
     series = (
         observations.filter(pl.col("month") <= until)
