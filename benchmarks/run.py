@@ -103,12 +103,23 @@ class Timed:
         self.rss.append(rss * 1024)
 
 
-ENV = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+# Bytecode is cached (as a pip install would have it) but outside the source tree:
+# PYTHONDONTWRITEBYTECODE would make an editable csc-perf recompile itself on every run
+# while typer and rich load their installed .pyc files. Set in main() from --data.
+ENV = {**os.environ, "NO_COLOR": "1"}
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
-def measure(commands: list[Timed], runs: int, budget: float | None = None) -> None:
+def measure(
+    commands: list[Timed], runs: int, budget: float | None = None, warmup: bool = False
+) -> None:
     """Interleave the commands run by run; with a budget (seconds) stop after the run that
-    exceeds it (always at least one run each)."""
+    would exceed it (always at least one run each). ``warmup``: one untimed run first."""
+    if warmup:
+        for command in commands:
+            command.run()
+            command.times.clear()
+            command.rss.clear()
     started = time.perf_counter()
     for n in range(runs):
         for command in commands:
@@ -232,6 +243,10 @@ def main() -> None:
     fast_runs, slow_runs = (3, 1) if args.quick else (5, 3)
     results_path = args.results or HERE / ("results-quick.md" if args.quick else "results.md")
     data = args.data.resolve()
+    ENV["PYTHONPYCACHEPREFIX"] = str(data / "pycache")
+    load_before = os.getloadavg()
+    if load_before[0] > 0.5:
+        print(f"warning: load average {load_before[0]:.2f}: the machine is busy", flush=True)
 
     print(f"generating synthetic data ({n_auth} authorities) in {data}", flush=True)
     t = time.perf_counter()
@@ -259,7 +274,7 @@ def main() -> None:
     print("1. csc-perf --help", flush=True)
     help_ = Timed("csc-perf --help", csc("--help"))
     floor1 = Timed("import typer, rich", [PY, "-c", "import typer, rich"])
-    measure([help_, floor1], fast_runs + 2)
+    measure([help_, floor1], fast_runs + 2, warmup=True)
 
     print("2. csc-perf rag on the example workspace", flush=True)
     rag_demo = Timed(
@@ -268,7 +283,7 @@ def main() -> None:
         cwd=demo,
     )
     floor2 = Timed("import polars, typer, rich", [PY, "-c", "import polars, typer, rich"])
-    measure([rag_demo, floor2], fast_runs + 2)
+    measure([rag_demo, floor2], fast_runs + 2, warmup=True)
 
     print("4. importing the national extract", flush=True)
     national_csv = data / "national.csv"
@@ -330,6 +345,7 @@ def main() -> None:
         info=info,
         checks=checks,
         total=total,
+        load=(load_before, os.getloadavg()),
         help_=help_,
         floor1=floor1,
         rag_demo=rag_demo,
@@ -344,7 +360,9 @@ def main() -> None:
     print(f"\nwrote {results_path} (whole run {total / 60:.1f} min)")
 
 
-def write_results(path: Path, *, quick: bool, info: dict, checks: list[str], total: float, **m):
+def write_results(
+    path: Path, *, quick: bool, info: dict, checks: list[str], total: float, load, **m
+):
     def ratio(a: Timed, b: Timed) -> float:
         return a.median / b.median
 
@@ -415,7 +433,9 @@ def write_results(path: Path, *, quick: bool, info: dict, checks: list[str], tot
         f"120 months (2015-01 to 2024-12); local store 1 authority ({info['local_rows']:,} "
         f"rows), national store {info['authorities']} authorities "
         f"({info['national_rows']:,} rows); ~2% blank, ~1% suppressed",
-        f"- Whole run: {total / 60:.1f} min",
+        f"- Whole run: {total / 60:.1f} min; load average (1 min) {load[0][0]:.2f} at the "
+        f"start, {load[1][0]:.2f} at the end (above 0.5: something else was running, and "
+        "the times are noisier)",
         "",
         "## Ratios and targets",
         "",
