@@ -117,7 +117,14 @@ def results_for(
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
-    observations = store.observations(as_of)
+    try:
+        observations = (
+            store.scan(as_of).select("authority", "indicator", "month", "value", "status").collect()
+        )
+    except Exception as exc:  # a version or date the store cannot give
+        from ..errors import StoreError
+
+        raise StoreError(f"{store.path}: cannot read the store as of {as_of} ({exc})") from None
     code = authority or definitions.workspace.authority
     if not code:
         raise UsageError("no authority: set [workspace] authority or pass --authority")

@@ -65,6 +65,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..definitions import Definitions
+from ..months import add_months
 from .benchmarks import BENCHMARK_COLUMNS, add_benchmarks
 from .direction import change_pct_expr, direction_expr
 from .rag import rag_expr
@@ -210,16 +211,26 @@ def compute_results(
     """
     import polars as pl
 
-    obs = observations.select("authority", "indicator", "month", "value", "status")
+    full = observations.select("authority", "indicator", "month", "value", "status")
     if authority is not None:
-        obs = obs.filter(pl.col("authority") == authority)
-    obs = with_derived(obs, definitions, population).with_columns(_month_index())
-
+        full = full.filter(pl.col("authority") == authority)
     wanted = (
         pl.DataFrame({"month": list(months)}, schema={"month": pl.Date})
         if months is not None
-        else obs.select("month").unique()
+        else full.select("month").unique()
     )
+    until = wanted.get_column("month").max()
+    spc_on = (spc_overrides or {}).get("enabled") is not False
+    if months is not None and until is not None:
+        # Only the months the figures, comparisons and formulas reach back to; SPC (below)
+        # reads the whole series.
+        earliest = wanted.get_column("month").min()
+        window = max([w for i in definitions.indicators for w in _windows(i)] or [1])
+        start = add_months(earliest, -(12 + window + 1))  # type: ignore[arg-type]
+        in_window = full.filter(pl.col("month").is_between(start, until))
+    else:
+        in_window = full
+    obs = with_derived(in_window, definitions, population).with_columns(_month_index())
     authorities = (
         pl.DataFrame({"authority": [authority]}, schema={"authority": pl.String})
         if authority is not None
@@ -237,22 +248,19 @@ def compute_results(
             "authority", "indicator", (pl.col("mi") + by).alias("mi"), pl.col("value").alias(name)
         )
 
-    previous_3 = (
-        pl.concat([shifted(k, "v") for k in (1, 2, 3)])
-        .group_by("authority", "indicator", "mi")
-        .agg(
-            pl.col("v").mean().alias("mean_previous_3"),
-            pl.col("v").is_not_null().sum().alias("_n3"),
-        )
-        .with_columns(pl.when(pl.col("_n3") == 3).then(pl.col("mean_previous_3")).otherwise(None))
-        .drop("_n3")
-    )
     key = ["authority", "indicator", "mi"]
     frame = (
         grid.join(obs.drop("month"), on=key, how="left")
         .join(shifted(1, "previous_value"), on=key, how="left")
         .join(shifted(12, "value_year_ago"), on=key, how="left")
-        .join(previous_3, on=key, how="left")
+        .join(shifted(2, "_v2"), on=key, how="left")
+        .join(shifted(3, "_v3"), on=key, how="left")
+        .with_columns(  # all three months needed
+            ((pl.col("previous_value") + pl.col("_v2") + pl.col("_v3")) / 3).alias(
+                "mean_previous_3"
+            )
+        )
+        .drop("_v2", "_v3")
         .join(indicators, on="indicator", how="left")
         .with_columns(pl.col("status").fill_null("missing"), pl.col("derived").fill_null(False))
         .sort("mi")
@@ -264,8 +272,11 @@ def compute_results(
             check_sortedness=False,
         )
     )
-    until = wanted.get_column("month").max()
-    spc = spc_frame(obs, definitions, until, spc_overrides or {})
+    if spc_on and in_window is not full:
+        series = with_derived(full, definitions, population).with_columns(_month_index())
+    else:
+        series = obs
+    spc = spc_frame(series, definitions, until, spc_overrides or {}, wanted=grid)
     frame = frame.join(spc, on=key, how="left")
     frame = frame.with_columns(
         rag_expr(),
@@ -313,9 +324,14 @@ def ranking_exprs() -> list[pl.Expr]:
 
 
 def spc_frame(
-    observations: pl.DataFrame, definitions: Definitions, until: date | None, overrides: dict
+    observations: pl.DataFrame,
+    definitions: Definitions,
+    until: date | None,
+    overrides: dict,
+    wanted: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """SPC per (authority, indicator, month index) for every month up to ``until``."""
+    """SPC per (authority, indicator, month index) for every month up to ``until`` (only the
+    rows of ``wanted``, a frame with authority, indicator and mi, when given)."""
     import polars as pl
 
     schema = {
@@ -349,16 +365,30 @@ def spc_frame(
         .group_by("authority", "indicator", maintain_order=True)
         .agg("month", "value", "mi")
     )
+    keep: dict[tuple[str, str], set[int]] | None = None
+    if wanted is not None:
+        keep = {}
+        for authority, indicator_id, mi in wanted.select(
+            "authority", "indicator", "mi"
+        ).iter_rows():
+            keep.setdefault((authority, indicator_id), set()).add(mi)
     for authority, indicator_id, months, values, indexes in series.iter_rows():
         indicator = by_id[indicator_id]
         options: SpcOptions = indicator.spc.merged(**overrides)
+        emit = None if keep is None else keep.get((authority, indicator_id), set())
         if indicator.unit == "rate" and indicator.measure == "flow":
             # A rolling 12-month rate is autocorrelated: SPC belongs on the monthly counts.
             note = "rolling 12-month figure: SPC runs on monthly values only"
-            rows += [(authority, indicator_id, mi, *([None] * 5), note) for mi in indexes]
+            rows += [
+                (authority, indicator_id, mi, *([None] * 5), note)
+                for mi in indexes
+                if emit is None or mi in emit
+            ]
             continue
         result = xmr(months, values, polarity=indicator.polarity, options=options)
         for mi, point in zip(indexes, result.points, strict=True):
+            if emit is not None and mi not in emit:
+                continue
             rows.append(
                 (
                     authority,
@@ -397,6 +427,29 @@ def assurance_expr() -> pl.Expr:
         .then(pl.lit("fail"))
         .otherwise(pl.lit("hit_or_miss"))
     )
+
+
+def _windows(indicator) -> list[int]:
+    """Window lengths (months) of an indicator's formula functions."""
+    from ..formulas import Binary, Call, Number, Unary
+
+    out: list[int] = []
+
+    def walk(node) -> None:
+        if isinstance(node, Call):
+            for arg in node.args:
+                if isinstance(arg, Number):
+                    out.append(int(arg.value))
+                walk(arg)
+        elif isinstance(node, Binary):
+            walk(node.left)
+            walk(node.right)
+        elif isinstance(node, Unary):
+            walk(node.operand)
+
+    if indicator.formula:
+        walk(indicator.formula_node)
+    return out
 
 
 def with_derived(
