@@ -54,23 +54,29 @@ def cell_exprs(column: str) -> tuple[pl.Expr, pl.Expr]:
 def parse_cells(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """``frame`` with ``value`` and ``status`` parsed from the string column ``column``.
 
-    Same grammar as :func:`cell_exprs`; cells that are plain numbers (nearly all of them)
-    take a fast path, a direct cast, which accepts only numbers the grammar accepts too.
+    Same grammar as :func:`cell_exprs`; plain numbers (nearly every cell) take a fast path,
+    a direct cast, which accepts only numbers the grammar accepts too. The other cells are
+    few distinct texts (blanks, ``c``, ``87%``...), each parsed once by the grammar.
     """
     import polars as pl
 
     direct = pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
-    marked = frame.with_row_index("_cell_order").with_columns(direct.alias("_direct"))
+    marked = frame.with_columns(direct.alias("_direct"))
     fast = pl.col("_direct").is_not_null() & pl.col("_direct").is_finite()
-    simple = marked.filter(fast).with_columns(
-        pl.col("_direct").alias("value"), pl.lit(PRESENT).alias("status")
-    )
-    rest = marked.filter(~fast)
-    if rest.height == 0:
-        return simple.drop("_cell_order", "_direct")
+    others = marked.filter(~fast).get_column(column).unique()
+    if others.len() == 0:
+        return marked.with_columns(
+            pl.col("_direct").alias("value"), pl.lit(PRESENT).alias("status")
+        ).drop("_direct")
     value, status = cell_exprs(column)
-    rest = rest.with_columns(value.alias("value"), status.alias("status"))
-    return pl.concat([simple, rest]).sort("_cell_order").drop("_cell_order", "_direct")
+    parsed = pl.DataFrame({column: others}).with_columns(
+        value.alias("_value"), status.alias("_status")
+    )
+    looked_up = marked.join(parsed, on=column, how="left", nulls_equal=True)
+    return looked_up.with_columns(
+        pl.when(fast).then(pl.col("_direct")).otherwise(pl.col("_value")).alias("value"),
+        pl.when(fast).then(pl.lit(PRESENT)).otherwise(pl.col("_status")).alias("status"),
+    ).drop("_direct", "_value", "_status")
 
 
 def parse_cell(text: str | None) -> tuple[float | None, str]:

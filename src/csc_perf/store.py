@@ -240,12 +240,15 @@ class Store:
         return sorted(entries, key=lambda e: e["version"])
 
     # -- writing ---------------------------------------------------------------------
-    def plan(self, observations: pl.DataFrame, *, as_of: int | None = None) -> ImportPlan:
-        """Compare ``observations`` with the store: what would be inserted and updated."""
+    def plan(
+        self, observations: pl.DataFrame, *, as_of: int | None = None, unique: bool = False
+    ) -> ImportPlan:
+        """Compare ``observations`` with the store: what would be inserted and updated.
+        ``unique`` says the observations have one row per key already (validated ones do)."""
         import polars as pl
 
         new = observations
-        if new.select(pl.struct(KEY).is_duplicated().any()).item():
+        if not unique and new.select(pl.struct(KEY).is_duplicated().any()).item():
             new = new.unique(subset=list(KEY), keep="last", maintain_order=True)
         base_version = None if self.is_new() else self.version()
         current = self.scan(as_of)
@@ -278,6 +281,7 @@ class Store:
         files: Sequence[FileSummary],
         *,
         operation: str = "import",
+        unique: bool = False,
     ) -> ImportResult:
         """Write ``observations`` as one atomic commit; a no-op when nothing would change.
 
@@ -292,7 +296,7 @@ class Store:
         with self.lock():
             _crash_point("locked")
             self._create_if_new()
-            plan = self.plan(observations)
+            plan = self.plan(observations, unique=unique)
             months = sorted(
                 {month_label(m) for m in observations.get_column("month").unique().to_list()}
             )

@@ -276,7 +276,11 @@ def check_derived(
     issues = []
     for row in compared.iter_rows(named=True):
         indicator = definitions[row["indicator"]]
-        difference = (row["value"] - row["_computed"]) / abs(row["_computed"]) * 100
+        difference = (
+            None
+            if row["_computed"] == 0
+            else (row["value"] - row["_computed"]) / abs(row["_computed"]) * 100
+        )
         place = {"file": row["source_file"], "sheet": row["source_sheet"], "row": row["source_row"]}
         issues.append(
             Issue(
@@ -285,8 +289,12 @@ def check_derived(
                 f"{_where(place)}: "
                 f"{indicator.name!r} for {month_label(row['month'])} is {row['value']:g} in "
                 f"the extract but {row['_computed']:.{max(indicator.decimals, 1)}f} from its "
-                f"formula ({indicator.formula}): {difference:+.1f}%, more than "
-                f"{indicator.tolerance:.0%}",
+                f"formula ({indicator.formula})"
+                + (
+                    f": {difference:+.1f}%, more than {indicator.tolerance:.0%}"
+                    if difference is not None
+                    else ""
+                ),
                 file=row["source_file"],
                 sheet=row["source_sheet"],
                 row=row["source_row"],
@@ -431,13 +439,13 @@ def check_cells(
             Issue(
                 "value-unparseable",
                 ERROR,
-                f"{where}: {row['cell']!r} is not a number (expected e.g. 87, 87%, 4,266, "
+                f"{where}: {clip(row['cell'])!r} is not a number (expected e.g. 87, 87%, 4,266, "
                 "blank or - for missing, c or x for suppressed)",
                 file=row["file"],
                 sheet=row["sheet"],
                 row=row["row"],
                 column=row["column"],
-                cell=row["cell"],
+                cell=clip(row["cell"]),
                 indicator=row["indicator"],
                 month=_month_text(row["month"]),
             )
@@ -453,8 +461,9 @@ def check_cells(
     # -- the same indicator and month twice ------------------------------------------
     key = ["authority_text", "indicator", "month"]
     # A blank cell says nothing: it never conflicts with a figure, and the figure wins.
-    informative = good.filter(pl.col("status") != MISSING)
-    dupes = informative.filter(pl.len().over(key) > 1)
+    repeated = good.select(pl.struct(key).is_duplicated().any()).item()
+    informative = good.filter(pl.col("status") != MISSING) if repeated else good.clear()
+    dupes = informative.filter(pl.len().over(key) > 1) if repeated else informative
     if dupes.height:
         conflicting = dupes.filter(pl.struct("value", "status").n_unique().over(key) > 1).sort(
             [*key, "file", "sheet", "row"], nulls_last=True
@@ -481,7 +490,7 @@ def check_cells(
                         month=month_label(other["month"]),
                     )
                 )
-    if good.select(pl.struct(key).is_duplicated().any()).item():
+    if repeated:
         good = (
             good.with_row_index("_order")
             .sort(pl.col("status") == MISSING, "_order")
@@ -631,6 +640,13 @@ def _where(row: dict) -> str:
     if row.get("row") is not None:
         parts.append(f"row {row['row']}")
     return ", ".join(parts)
+
+
+def clip(text: str | None, limit: int = 200) -> str | None:
+    """A cell short enough for a message: long ones cut, with their length."""
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _other_place(first: dict, other: dict) -> str:

@@ -254,7 +254,7 @@ def import_(
         )
         out.emit(changes, fmt, output)
         return
-    result = store.commit_import(report.observations, report.files)
+    result = store.commit_import(report.observations, report.files, unique=True)
     if not result.committed:
         terminal.say(
             f"no changes: nothing in these {result.unchanged} observation(s) differs from the "
