@@ -29,11 +29,6 @@ EXPORT_WITH = ("--config", FILE, "export")
 CHECK = ("indicators", "--check", FILE)
 STORE_IMPORT = ("--store", FILE, "import", str(MONTHLY[-1]))
 
-EXCEL_ERRORS_SILENTLY_MISSING = pytest.mark.xfail(
-    strict=True,
-    reason="fastexcel reads Excel error cells (#N/A, #DIV/0!) as empty, so they are stored as "
-    "'missing' and the import succeeds; they should be value-unparseable errors",
-)
 
 # (fixture, command, exit code, validation code or definitions problem, where: a fragment of
 # the message naming the file, sheet, row, column or key path and line)
@@ -65,7 +60,7 @@ CORPUS = [
         IMPORT,
         2,
         "file-unreadable",
-        "password-protected.xlsx: not a readable .xlsx workbook",
+        "password-protected.xlsx: the workbook is password-protected (encrypted)",
     ),
     pytest.param(
         "ragged-row.csv",
@@ -80,11 +75,6 @@ CORPUS = [
         2,
         "file-unreadable",
         "stray-carriage-return.csv: row 4: 4 cells but the header has 3",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="exit 70: finding the ragged row with csv.reader on a StringIO without "
-            "newline='' raises _csv.Error at the bare carriage return",
-        ),
     ),
     pytest.param(
         "unterminated-quote.csv",
@@ -92,11 +82,6 @@ CORPUS = [
         2,
         "file-unreadable",
         "unterminated-quote.csv: row 3:",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="says only 'not a readable CSV file': it should name row 3, where the "
-            "quote that is never closed opens",
-        ),
     ),
     pytest.param(
         "cp1252.csv",
@@ -121,11 +106,6 @@ CORPUS = [
         1,
         "file-empty",
         "bom-only.csv: the file is empty",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="exit 70, NoDataError: a CSV holding only a UTF-8 byte order mark (Excel's "
-            "'CSV UTF-8' of an empty sheet) reaches pl.read_csv, which raises",
-        ),
     ),
     pytest.param(
         "header-only.csv",
@@ -222,7 +202,6 @@ CORPUS = [
         "value-unparseable",
         "excel-error-cells.xlsx, sheet 'Family Help', row 2, column 'Oct-24': '#N/A' is not a "
         "number",
-        marks=EXCEL_ERRORS_SILENTLY_MISSING,
     ),
     pytest.param(
         "formula-text.csv",
@@ -314,11 +293,6 @@ CORPUS = [
         "derived-mismatch",
         "derived-from-zero.csv, row 3: 'Rate of children subject to CP plans' for 2024-10 is 45 "
         "in the extract but 0.0 from its formula",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="exit 70, ZeroDivisionError: the derived-mismatch message divides by the "
-            "computed figure, which is 0 when the count is 0",
-        ),
     ),
     pytest.param(
         "mac-line-endings.csv",
@@ -327,11 +301,6 @@ CORPUS = [
         "required-missing",
         "required indicator 'Number of referrals into statutory service in the month' has no "
         "value for 2024-10",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="lines ended by a carriage return alone (Excel for Mac's 'CSV (Macintosh)') "
-            "are read as one line: 'has a header (row 1) but no data rows', which is wrong",
-        ),
     ),
     # -- definitions files: exit 2 when used, exit 1 from indicators --check ---------------
     pytest.param(
@@ -508,11 +477,6 @@ def test_definitions_fixtures_are_checked_both_ways():
     assert commands and all(used == {EXPORT_WITH, CHECK} for used in commands.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the whole 2 MB cell is quoted in the message (about 2 MB on stderr, 4 MB in "
-    "validate --format json); it should be shortened",
-)
 def test_a_two_mb_cell_is_not_printed_whole(cli, seeded_workspace, tmp_path):
     """One clear message: a 2 MB cell must be shortened when quoted, not echoed whole."""
     path = _two_mb_cell(tmp_path)

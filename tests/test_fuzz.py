@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, given, reject, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
@@ -32,20 +32,6 @@ from conftest import MONTHLY, ROOT, WORKBOOK, store_state
 EXAMPLES = [p.read_bytes() for p in MONTHLY]
 EXAMPLE_ROWS = [list(csv.reader(io.StringIO(b.decode("utf-8")))) for b in EXAMPLES]
 DOCUMENTED = {0, 1, 2}
-
-# Defects already documented by strict xfails in test_bad_corpus.py, by what they print:
-# - stray-carriage-return.csv: a bare carriage return in a CSV that Polars cannot parse makes
-#   csv.reader raise, so import exits 70;
-# - derived-from-zero.csv: a derived figure whose formula gives 0 makes the derived-mismatch
-#   message divide by zero, exit 70;
-# - bom-only.csv: a file holding only a UTF-8 byte order mark raises NoDataError, exit 70.
-# Examples that fail in exactly these ways are set aside (hypothesis.reject) rather than hiding
-# every other finding behind an xfail. Once src is fixed they never match: delete them.
-KNOWN_DEFECTS = (
-    "new-line character seen in unquoted field",
-    "ZeroDivisionError",
-    "NoDataError: empty CSV",
-)
 
 FUZZ = settings(
     max_examples=60,
@@ -264,12 +250,7 @@ def _write(folder: Path, suffix: str, data: bytes) -> Path:
 def _validate(path: Path, definitions):
     from csc_perf.validation import validate_files
 
-    try:
-        return validate_files([path], definitions)
-    except Exception as exc:
-        if any(known in f"{type(exc).__name__}: {exc}" for known in KNOWN_DEFECTS):
-            reject()
-        raise
+    return validate_files([path], definitions)
 
 
 # -- library: read -> validate never raises ----------------------------------------------
@@ -320,8 +301,6 @@ def _run_import(cli, workspace: Path, suffix: str, data: bytes, *options: str):
     store = workspace / "store"
     before = store_state(store)
     result = cli("import", path, *options)
-    if result.exit_code == 70 and any(k in result.output for k in KNOWN_DEFECTS):
-        reject()
     if currently_in_test_context():
         event(f"exit {result.exit_code}")
     assert result.exit_code in DOCUMENTED, result.output[-3000:]
@@ -382,8 +361,6 @@ def test_cli_import_with_options(cli, seeded_workspace, file, options):
     store = seeded_workspace / "store"
     before = store_state(store)
     result = cli("import", path, *options)
-    if result.exit_code == 70 and any(k in result.output for k in KNOWN_DEFECTS):
-        reject()
     assert result.exit_code in DOCUMENTED, result.output[-3000:]
     assert "Traceback" not in result.output
     if result.exit_code != 0 or "--dry-run" in options:

@@ -195,6 +195,10 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
         skipped += 1
         position = end + 1
     raw = raw[position:] if skipped else raw
+    if not raw.strip():
+        raise ExtractReadError(f"{name}: the file is empty", code="file-empty", file=name)
+    if b"\n" not in raw and b"\r" in raw:
+        raw = raw.replace(b"\r", b"\n")  # old Mac line endings (Excel's "CSV (Macintosh)")
     try:
         frame = pl.read_csv(
             io.BytesIO(raw),
@@ -202,6 +206,8 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
             infer_schema=False,
             separator=delimiter,
         )
+    except pl.exceptions.NoDataError:
+        raise ExtractReadError(f"{name}: the file is empty", code="file-empty", file=name) from None
     except pl.exceptions.ComputeError:
         raise _ragged_row_error(name, raw.decode("utf-8"), delimiter, skipped) from None
     return RawTable(name, None, frame, first_row=1 + skipped)
@@ -209,25 +215,51 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
 
 def _ragged_row_error(name: str, text: str, delimiter: str, skipped: int) -> ExtractReadError:
     """Find the row that Polars could not parse, to say where it is."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     width = None
-    for record in reader:
-        if width is None:
-            width = len(record)
-        elif len(record) > width:
-            row = reader.line_num + skipped
-            return ExtractReadError(
-                f"{name}: row {row}: {len(record)} cells but the header has {width}",
-                file=name,
-                hint="check for an unquoted comma in a cell",
-                row=row,
-            )
+    start = 1
+    try:
+        for record in reader:
+            if width is None:
+                width = len(record)
+            elif len(record) > width:
+                row = start + skipped
+                return ExtractReadError(
+                    f"{name}: row {row}: {len(record)} cells but the header has {width}",
+                    file=name,
+                    hint="check for an unquoted comma in a cell",
+                    row=row,
+                )
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        row = start + skipped
+        problem = (
+            "a quote opens here and is never closed"
+            if "EOF" in str(exc) or "end of data" in str(exc)
+            else str(exc)
+        )
+        return ExtractReadError(
+            f"{name}: row {row}: {problem}",
+            file=name,
+            row=row,
+            hint="a cell with a comma or a line break must be in double quotes, and a quote "
+            "inside it doubled",
+        )
     return ExtractReadError(f"{name}: not a readable CSV file", file=name)
 
 
 def _read_excel(name: str, data: bytes, sheets: list[str] | None) -> list[RawTable]:
     import fastexcel
+    import polars as pl
 
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise ExtractReadError(
+            f"{name}: the workbook is password-protected (encrypted), or an old .xls file "
+            "named .xlsx",
+            file=name,
+            hint="open it in Excel, remove the password (File > Info > Protect Workbook) and "
+            "save it as .xlsx",
+        )
     try:
         reader = fastexcel.read_excel(data)
     except Exception as exc:  # fastexcel raises its own error types for every bad workbook
@@ -249,9 +281,11 @@ def _read_excel(name: str, data: bytes, sheets: list[str] | None) -> list[RawTab
     tables: list[RawTable] = []
     for sheet_name in names:
         try:
-            frame = reader.load_sheet(
-                sheet_name, header_row=None, dtypes="string", skip_rows=0
-            ).to_polars()
+            loaded = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
+            batch, errors = loaded.to_arrow_with_errors()
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            frame = _with_error_cells(frame, errors)
         except Exception as exc:
             raise ExtractReadError(
                 f"{name}: sheet {sheet_name!r} cannot be read ({_first_line(exc)})", file=name
@@ -260,6 +294,43 @@ def _read_excel(name: str, data: bytes, sheets: list[str] | None) -> list[RawTab
             continue  # an empty sheet (a cover page, say) holds no figures
         tables.append(RawTable(name, sheet_name, frame, first_row=1))
     return tables
+
+
+EXCEL_ERRORS = {
+    "NA": "#N/A",
+    "Div0": "#DIV/0!",
+    "Value": "#VALUE!",
+    "Ref": "#REF!",
+    "Name": "#NAME?",
+    "Num": "#NUM!",
+    "Null": "#NULL!",
+    "GettingData": "#GETTING_DATA",
+}
+
+
+def _with_error_cells(frame: pl.DataFrame, errors) -> pl.DataFrame:
+    """Excel error cells (#N/A, #DIV/0! ...) come back empty: put their text back, so they
+    are reported as unreadable values rather than taken as blanks."""
+    import re
+
+    import polars as pl
+
+    if not errors or not getattr(errors, "errors", None):
+        return frame
+    columns = frame.columns
+    for error in errors.errors:
+        row, column = error.position
+        match = re.search(r"Error\((\w+)\)", error.detail or "")
+        text = EXCEL_ERRORS.get(match.group(1), f"#{match.group(1)}") if match else "#ERROR"
+        if row < frame.height and column < len(columns):
+            name = columns[column]
+            frame = frame.with_columns(
+                pl.when(pl.int_range(pl.len()) == row)
+                .then(pl.lit(text))
+                .otherwise(pl.col(name))
+                .alias(name)
+            )
+    return frame
 
 
 def _read_parquet(name: str, data: bytes) -> RawTable:
@@ -389,14 +460,26 @@ def table_cells(
         elif month_columns:
             shape = "wide"
         else:
+            filled_cells = [h for h in header if h]
+            if len(filled_cells) == 1 and filled_cells[0].count(";") >= 2:
+                hint = "the file seems to use semicolons between cells: save it as CSV with commas"
+            elif len(filled_cells) == 1:
+                hint = (
+                    f"row {header_row} looks like a title above the table: delete the rows above "
+                    "the header row"
+                )
+            else:
+                hint = (
+                    "a long extract needs columns Indicator, Month, Value; a wide one an "
+                    "indicator column and one column per month (Oct-24 or 2024-10)"
+                )
             raise ExtractReadError(
                 f"{where}: row {header_row}: the header {_show(header)} names no months and no "
                 "indicator/month/value columns",
                 code="header-missing",
                 file=table.file,
                 row=header_row,
-                hint="a long extract needs columns Indicator, Month, Value; a wide one an "
-                "indicator column and one column per month (Oct-24 or 2024-10)",
+                hint=hint,
             )
     elif shape not in SHAPES:
         raise ExtractReadError(f"unknown shape {shape!r} (use long, wide or month)")
