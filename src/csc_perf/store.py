@@ -49,6 +49,16 @@ KEY = ("authority", "indicator", "month")
 METADATA_KEY = "csc_perf"
 DEFAULT_WAIT_SECONDS = 30.0
 REFERENCE_TABLES = ("population", "benchmarks")
+OBSERVATION_COLUMNS = (
+    "authority",
+    "indicator",
+    "month",
+    "value",
+    "status",
+    "source_file",
+    "source_sheet",
+    "source_row",
+)
 
 
 @dataclass
@@ -204,7 +214,19 @@ class Store:
                     hint="`csc-perf history` lists the versions",
                 )
         try:
-            return pl.scan_delta(str(self.table_path), version=as_of)
+            # The current version's files read directly: the same rows as pl.scan_delta for
+            # this plain (unpartitioned, no deletion vectors) table, without loading pyarrow.
+            from deltalake import DeltaTable
+
+            table = DeltaTable(
+                str(self.table_path), version=as_of if isinstance(as_of, int) else None
+            )
+            if isinstance(as_of, datetime):
+                table.load_as_version(as_of)
+            files = table.file_uris()
+            if not files:
+                return empty_observations().lazy()
+            return pl.scan_parquet(files).select(list(OBSERVATION_COLUMNS))
         except Exception as exc:
             when = "" if as_of is None else f" as of {as_of}"
             raise StoreError(
