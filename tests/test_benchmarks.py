@@ -140,3 +140,27 @@ def test_import_of_a_file_that_is_not_ees(cli, full_workspace, tmp_path):
     result = cli("benchmarks", "import", MONTHLY[0])
     assert result.exit_code == 2
     assert "not a DfE EES file" in result.stderr
+
+
+def test_a_dfe_ees_file_imports_as_every_authoritys_figures(cli, workspace):
+    # A regional or national team's store: every council's published figures, as they are.
+    result = cli("import", FILES[0])
+    assert result.exit_code == 0, result.stderr
+    assert "required-missing" not in result.stderr
+    rows = json.loads(
+        cli(
+            "rag",
+            "--authority",
+            "all",
+            "--month",
+            "2024-03",
+            "--indicator",
+            "referrals_nfa",
+            "--format",
+            "json",
+        ).stdout
+    )
+    by_authority = {r["authority"]: r for r in rows}
+    assert len(by_authority) > 140
+    assert by_authority["852"]["value"] == 8.6  # Southampton 2023/24, as DfE publishes it
+    assert by_authority["852"]["authority_band"] in {"A", "B", "C", "D"}

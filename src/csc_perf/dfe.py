@@ -193,3 +193,59 @@ def statistical_neighbours(model: str = "2021") -> dict[str, list[str]]:
 def financial_year_label(year_ending: int) -> str:
     """2024 (the year ending 31 March 2024) -> ``2023/24``."""
     return f"{year_ending - 1}/{year_ending % 100:02d}"
+
+
+def ees_cells(table, definitions: Definitions):
+    """A DfE EES table as extract cells (``TableCells``), or None if it is not one.
+
+    Every local-authority row becomes observations of the indicators whose ``benchmark``
+    column the file has, for March of ``time_period`` (the year ending 31 March): a
+    national or regional team can import every council's published figures as they are.
+    """
+    import polars as pl
+
+    from .extracts import TableCells
+
+    frame = table.frame
+    header = [(v or "").strip() for v in frame.row(0)] if frame.height else []
+    if not {"time_period", "geographic_level"} <= set(header):
+        return None
+    body = frame.slice(1)
+    body.columns = [h or f"_blank_{i}" for i, h in enumerate(header)]
+    body = body.with_row_index("row", offset=table.first_row + 1)
+    parts = []
+    for indicator in definitions.indicators:
+        for source in indicator.benchmark:
+            if source.column not in body.columns or any(
+                c not in body.columns for c, _ in source.where
+            ):
+                continue
+            rows = body.filter(pl.col("geographic_level") == "Local authority")
+            for col, wanted in source.where:
+                rows = rows.filter(pl.col(col).str.strip_chars() == wanted)
+            parts.append(
+                rows.select(
+                    pl.lit(table.file).alias("file"),
+                    pl.lit(table.sheet, dtype=pl.String).alias("sheet"),
+                    pl.col("row").cast(pl.Int64),
+                    pl.lit(source.column).alias("column"),
+                    pl.lit(indicator.id).alias("indicator_text"),
+                    (pl.col("time_period").str.slice(0, 4) + "-03").alias("month_text"),
+                    pl.lit("time_period").alias("month_column"),
+                    pl.col("old_la_code").alias("authority_text"),
+                    # EES symbols: c, u, k, low are suppressed; x, z, : not available
+                    pl.col(source.column)
+                    .str.strip_chars()
+                    .replace({"u": "c", "k": "c", "low": "c", "z": "", ":": "", "x": ""})
+                    .alias("cell"),
+                )
+            )
+    if not parts:
+        raise ExtractReadError(
+            f"{table.file}: a DfE EES file, but none of its columns is the `benchmark` of an "
+            "indicator in indicators.toml",
+            code="header-missing",
+            file=table.file,
+            row=table.first_row,
+        )
+    return TableCells("ees", pl.concat(parts))
