@@ -60,23 +60,19 @@ def parse_cells(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """
     import polars as pl
 
-    direct = pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
-    marked = frame.with_columns(direct.alias("_direct"))
-    fast = pl.col("_direct").is_not_null() & pl.col("_direct").is_finite()
-    others = marked.filter(~fast).get_column(column).unique()
-    if others.len() == 0:
-        return marked.with_columns(
-            pl.col("_direct").alias("value"), pl.lit(PRESENT).alias("status")
-        ).drop("_direct")
-    value, status = cell_exprs(column)
-    parsed = pl.DataFrame({column: others}).with_columns(
-        value.alias("_value"), status.alias("_status")
-    )
-    looked_up = marked.join(parsed, on=column, how="left", nulls_equal=True)
-    return looked_up.with_columns(
-        pl.when(fast).then(pl.col("_direct")).otherwise(pl.col("_value")).alias("value"),
-        pl.when(fast).then(pl.lit(PRESENT)).otherwise(pl.col("_status")).alias("status"),
-    ).drop("_direct", "_value", "_status")
+    text = frame.get_column(column)
+    direct = text.str.strip_chars().cast(pl.Float64, strict=False)
+    fast = direct.is_not_null() & direct.is_finite()
+    others = (~fast).arg_true()
+    status = pl.repeat(PRESENT, frame.height, dtype=pl.String, eager=True)
+    if others.len():
+        value_expr, status_expr = cell_exprs(column)
+        parsed = pl.DataFrame({column: text.gather(others)}).select(
+            value_expr.alias("value"), status_expr.alias("status")
+        )
+        direct = direct.scatter(others, parsed.get_column("value"))
+        status = status.scatter(others, parsed.get_column("status"))
+    return frame.with_columns(direct.alias("value"), status.alias("status"))
 
 
 def parse_cell(text: str | None) -> tuple[float | None, str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -119,7 +120,7 @@ def read_tables(
     digest = hashlib.sha256(data).hexdigest()
     source = SourceFile(name, digest)
     suffix = path.suffix.lower()
-    if not data.strip():
+    if not _has_text(data):
         raise ExtractReadError(f"{name}: the file is empty", code="file-empty", file=name)
     if suffix in EXCEL_SUFFIXES:
         source.tables = _read_excel(name, data, sheet)
@@ -195,7 +196,7 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
         skipped += 1
         position = end + 1
     raw = raw[position:] if skipped else raw
-    if not raw.strip():
+    if not _has_text(raw):
         raise ExtractReadError(f"{name}: the file is empty", code="file-empty", file=name)
     if b"\n" not in raw and b"\r" in raw:
         raw = raw.replace(b"\r", b"\n")  # old Mac line endings (Excel's "CSV (Macintosh)")
@@ -363,6 +364,14 @@ def _as_text(series: pl.Series) -> pl.Series:
     if series.dtype == pl.Datetime:
         return series.dt.strftime("%Y-%m-%d %H:%M:%S")
     return series.cast(pl.String)
+
+
+_NOT_BLANK = re.compile(rb"\S")
+
+
+def _has_text(data: bytes) -> bool:
+    """Anything but whitespace (stops at the first such byte: no copy of a big file)."""
+    return _NOT_BLANK.search(data) is not None
 
 
 def _first_line(exc: BaseException) -> str:
