@@ -176,14 +176,18 @@ def demo(
         # Import month by month, as a council's cron job would, then the report workbook.
         for path in [*monthly, *workbooks]:
             report = validate_files([path], definitions)
-            for issue in report.issues:
-                terminal.warn(f"{issue.severity} {issue.code}: {issue.message}")
             if not report.valid:
+                for issue in report.errors:
+                    terminal.error(f"{issue.severity} {issue.code}: {issue.message}")
                 raise typer.Exit(int(ExitCode.INVALID))
             result = store.commit_import(report.observations, report.files)
+            codes = sorted({i.code for i in report.warnings})
+            notes = (
+                f"; warnings: {', '.join(codes)} (csc-perf validate shows them)" if codes else ""
+            )
             terminal.say(
                 f"imported {path.name}: version {result.version}, {result.inserted} new, "
-                f"{result.updated} updated, {result.unchanged} unchanged"
+                f"{result.updated} updated, {result.unchanged} unchanged{notes}"
             )
         if keep:
             terminal.say(f"workspace kept in {workspace} (cd there and run csc-perf commands)")
