@@ -344,18 +344,7 @@ class Store:
                 # append commits the same rows as a MERGE would, far faster.
                 write_deltalake(table, source, mode="append", commit_properties=properties)
             else:
-                (
-                    table.merge(
-                        source,
-                        predicate=" AND ".join(f"t.{k} = s.{k}" for k in KEY),
-                        source_alias="s",
-                        target_alias="t",
-                        commit_properties=properties,
-                    )
-                    .when_matched_update_all()
-                    .when_not_matched_insert_all()
-                    .execute()
-                )
+                _upsert(table, source, KEY, properties)
             version = self._table().version()
             _crash_point("after-commit")
             return ImportResult(
@@ -542,19 +531,7 @@ class Store:
             if not (self.path / name / "_delta_log").is_dir():
                 write_deltalake(path, data, mode="overwrite", commit_properties=properties)
             else:
-                (
-                    DeltaTable(path)
-                    .merge(
-                        data,
-                        predicate=" AND ".join(f"t.{k} = s.{k}" for k in key),
-                        source_alias="s",
-                        target_alias="t",
-                        commit_properties=properties,
-                    )
-                    .when_matched_update_all()
-                    .when_not_matched_insert_all()
-                    .execute()
-                )
+                _upsert(DeltaTable(path), data, key, properties)
             return DeltaTable(path).version()
 
     def _create_if_new(self) -> None:
@@ -640,6 +617,22 @@ def _table_schema_exprs() -> list:
         pl.col("source_sheet").cast(pl.String),
         pl.col("source_row").cast(pl.Int64),
     ]
+
+
+def _upsert(table, data, key: Sequence[str], properties) -> None:
+    """One MERGE commit: rows with the same key replaced, new keys inserted."""
+    (
+        table.merge(
+            data,
+            predicate=" AND ".join(f"t.{k} = s.{k}" for k in key),
+            source_alias="s",
+            target_alias="t",
+            commit_properties=properties,
+        )
+        .when_matched_update_all()
+        .when_not_matched_insert_all()
+        .execute()
+    )
 
 
 def _crash_point(name: str) -> None:
