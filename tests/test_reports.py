@@ -290,3 +290,17 @@ def test_several_authorities_are_ranked(cli, full_workspace, tmp_path):
     result = cli("report", "--authority", "all")
     assert result.exit_code == 2
     assert "--authority all works with rag and trend" in result.stderr
+
+
+def test_html_report_shows_benchmarks_where_present(cli, full_workspace, tmp_path):
+    from conftest import FIXTURES
+
+    dfe = FIXTURES / "dfe"
+    assert cli("benchmarks", "import", *sorted(dfe.glob("c1_*.csv"))).exit_code == 0
+    target = tmp_path / "report.html"
+    assert cli("report", "--benchmarks", "--format", "html", "-o", target).exit_code == 0
+    text = target.read_text(encoding="utf-8")
+    assert "23/24 Stat Neighbours" in text
+    assert ">5.8%<" in text  # NFA, neighbours 2023/24, as the seed prints it
+    assert cli("report", "--format", "html", "-o", target).exit_code == 0
+    assert "Stat Neighbours" not in target.read_text(encoding="utf-8")

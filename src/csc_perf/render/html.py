@@ -22,7 +22,15 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..months import add_months, report_label
-from .results import RAG_STYLE, _direction_word, format_target, format_value, spc_words
+from .results import (
+    RAG_STYLE,
+    _direction_word,
+    comparison_cell,
+    comparison_columns,
+    format_target,
+    format_value,
+    spc_words,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -198,12 +206,15 @@ def report_html(
         _contents(themes),
         "<main>",
     ]
+    comparisons = comparison_columns(frame, definitions.workspace.authority_name)
     if not themes:
         parts.append("<p>No indicators to show.</p>")
     for theme in themes:
         rows = list(frame.filter(frame.get_column("theme") == theme.id).iter_rows(named=True))
         mine = [h for h in highlights if h.theme == theme.id][:HIGHLIGHTS_PER_THEME]
-        parts.append(_theme_section(theme, rows, months, month, statuses, series, mine))
+        parts.append(
+            _theme_section(theme, rows, months, month, statuses, series, mine, comparisons)
+        )
     parts += [_key(), "</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -244,7 +255,7 @@ def _key() -> str:
     )
 
 
-def _theme_section(theme, rows, months, month, statuses, series, highlights) -> str:
+def _theme_section(theme, rows, months, month, statuses, series, highlights, comparisons=()) -> str:
     heading = f"h-{_e(theme.id)}"
     out = [
         f'<section class="theme" id="theme-{_e(theme.id)}" aria-labelledby="{heading}">',
@@ -253,6 +264,7 @@ def _theme_section(theme, rows, months, month, statuses, series, highlights) -> 
     if theme.outcome:
         out.append(f'<p class="outcome">{_e(theme.outcome)}</p>')
     out.append(_table(theme, rows, months, month, statuses))
+    out.append(_comparison_table(theme, rows, comparisons))
     out.append(f"<h3>Charts: {_e(theme.name)}</h3>")
     out.append('<div class="charts">')
     for row in rows:
@@ -315,6 +327,30 @@ def _table(theme, rows, months, month, statuses) -> str:
         '<div class="table-wrap"><table class="report">'
         f"<caption>{_e(caption)}</caption>{cols}{head}"
         f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _comparison_table(theme, rows, columns: list[tuple[str, str]]) -> str:
+    """The seed's comparison columns (own financial years, statistical neighbours, region,
+    England), as a table of their own beside the monthly one when the frame has them."""
+    if not rows or not columns:
+        return ""
+    head = (
+        '<thead><tr><th scope="col" class="name">Indicator</th>'
+        + "".join(f'<th scope="col" class="num">{_e(header)}</th>' for _, header in columns)
+        + "</tr></thead>"
+    )
+    body = "".join(
+        "<tr>"
+        + f'<th scope="row">{_e(row["name"])}</th>'
+        + "".join(f'<td class="num">{_e(comparison_cell(row, name))}</td>' for name, _ in columns)
+        + "</tr>"
+        for row in rows
+    )
+    caption = f"{theme.name}: benchmarks (* a partial financial year)"
+    return (
+        '<div class="table-wrap"><table class="report benchmarks">'
+        f"<caption>{_e(caption)}</caption>{head}<tbody>{body}</tbody></table></div>"
     )
 
 
