@@ -250,19 +250,34 @@ def report_tables(
     highlights: list | None = None,
     per_theme: int = 3,
 ) -> Group:
-    """The seed's layout on the terminal: per theme, 13 months and two years back."""
+    """The seed's layout on the terminal: per theme, 13 months and two years back (the
+    latest months that fit when the terminal is narrower than the whole table)."""
+    import shutil
+
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     months = report_months(month)
+    extra = comparison_columns(frame, definitions.workspace.authority_name)
+    width = shutil.get_terminal_size((160, 40)).columns
+    room = (width - 84 - 12 * len(extra)) // 9  # indicator, target, RAG, DoT, SPC, borders
     tables = []
+    if room < len(months):
+        months = months[-max(room, 3) :]
+        tables.append(
+            Text(
+                f"{len(months)} of {len(report_months(month))} months shown to fit the "
+                "terminal: widen it, or use --format md, html or csv for the whole table",
+                style="dim",
+            )
+        )
     for theme in definitions.themes:
         rows = frame.filter(frame.get_column("theme") == theme.id)
         if rows.height == 0:
             continue
         table = Table(title=theme.name, title_justify="left", header_style="bold", padding=(0, 1))
-        table.add_column("Indicator", ratio=4, overflow="fold", min_width=24)
+        table.add_column("Indicator", overflow="fold", min_width=24, ratio=1)
         for m in months:
             table.add_column(report_label(m), justify="right", no_wrap=True)
         table.add_column("Target", justify="right", no_wrap=True)
