@@ -104,25 +104,54 @@ def _theme_rows(results: pl.DataFrame, theme_id: str) -> pl.DataFrame:
 
 
 def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
-    """One table per theme: the month's value, target, RAG and three directions of travel."""
+    """One table per theme: the month's value, target, RAG, three directions of travel and
+    SPC; on a narrow terminal the later columns give way (the data formats keep them)."""
+    import shutil
+
     from rich.console import Group
     from rich.table import Table
 
     tables = []
     month = results.get_column("month")[0] if results.height else None
+    width = shutil.get_terminal_size((160, 40)).columns
+    # (header, cell) columns after the indicator, value, target and RAG, in order of value
+    optional = [
+        (
+            "vs last month",
+            lambda r: direction_text(
+                r, "direction_previous", "previous_value", format_change(r, "previous_value")
+            ),
+        ),
+        (
+            "vs last year",
+            lambda r: direction_text(
+                r, "direction_year_ago", "value_year_ago", format_change(r, "value_year_ago")
+            ),
+        ),
+        ("vs 3-month mean", lambda r: direction_text(r, "direction_previous_3", "mean_previous_3")),
+        ("SPC", spc_words),
+    ]
+    budget = width - 27 - 32  # the indicator column (24 at least) and value, target, RAG
+    shown = []
+    for header, cell in optional:
+        need = 26 if header == "SPC" else 20
+        if budget >= need:
+            shown.append((header, cell))
+            budget -= need
     for theme in definitions.themes:
         rows = _theme_rows(results, theme.id)
         if rows.height == 0 or month is None:
             continue
         table = Table(title=theme.name, title_justify="left", header_style="bold")
-        table.add_column("Indicator", ratio=5, overflow="fold")
+        table.add_column("Indicator", ratio=1, min_width=24, overflow="fold")
         table.add_column(report_label(month), justify="right", no_wrap=True)
         table.add_column("Target", justify="right", no_wrap=True)
         table.add_column("RAG", justify="center", no_wrap=True)
-        table.add_column("vs last month", no_wrap=True)
-        table.add_column("vs last year", no_wrap=True)
-        table.add_column("vs 3-month mean", no_wrap=True)
-        table.add_column("SPC", overflow="fold", ratio=2)
+        for header, _ in shown:
+            if header == "SPC":
+                table.add_column(header, overflow="fold", min_width=16, max_width=40)
+            else:
+                table.add_column(header, no_wrap=True)
         several = results.get_column("authority").n_unique() > 1
         for row in rows.iter_rows(named=True):
             rank = (
@@ -136,20 +165,7 @@ def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
                 format_value(row["value"], row["unit"], row["decimals"], row["status"]),
                 format_target(row),
                 rag_text(row["rag"]),
-                direction_text(
-                    row,
-                    "direction_previous",
-                    "previous_value",
-                    format_change(row, "previous_value"),
-                ),
-                direction_text(
-                    row,
-                    "direction_year_ago",
-                    "value_year_ago",
-                    format_change(row, "value_year_ago"),
-                ),
-                direction_text(row, "direction_previous_3", "mean_previous_3"),
-                spc_words(row),
+                *[cell(row) for _, cell in shown],
             )
         tables.append(table)
     return Group(*tables)
