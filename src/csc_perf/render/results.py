@@ -390,41 +390,52 @@ def sparkline(values: list[float | None]) -> str:
 
 
 def trend_table(results: pl.DataFrame) -> Group:
-    """One indicator month by month, with its sparkline."""
+    """One indicator month by month, with its sparkline and SPC chart (on a narrow terminal
+    the later columns give way)."""
+    import shutil
+
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     if results.height == 0:
         return Group()
+    width = shutil.get_terminal_size((160, 40)).columns
     first = results.row(0, named=True)
     table = Table(
         title=f"{first['name']} ({first['indicator']})", title_justify="left", header_style="bold"
     )
-    for name, justify in (
-        ("Month", "left"),
-        ("Value", "right"),
-        ("Target", "right"),
-        ("RAG", "center"),
-        ("vs last month", "left"),
-        ("vs last year", "left"),
-        ("SPC", "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=True)
-    for row in results.iter_rows(named=True):
-        table.add_row(
-            report_label(row["month"]),
-            format_value(row["value"], row["unit"], row["decimals"], row["status"]),
-            format_target(row),
-            rag_text(row["rag"]),
-            direction_text(
-                row, "direction_previous", "previous_value", format_change(row, "previous_value")
+    columns = [
+        ("Month", lambda r: report_label(r["month"])),
+        ("Value", lambda r: format_value(r["value"], r["unit"], r["decimals"], r["status"])),
+        ("Target", format_target),
+        ("RAG", lambda r: rag_text(r["rag"])),
+        (
+            "vs last month",
+            lambda r: direction_text(
+                r, "direction_previous", "previous_value", format_change(r, "previous_value")
             ),
-            direction_text(
-                row, "direction_year_ago", "value_year_ago", format_change(row, "value_year_ago")
-            ),
-            spc_words(row),
+        ),
+    ]
+    if width >= 100:
+        columns.append(
+            (
+                "vs last year",
+                lambda r: direction_text(
+                    r, "direction_year_ago", "value_year_ago", format_change(r, "value_year_ago")
+                ),
+            )
         )
+    if width >= 130:
+        columns.append(("SPC", spc_words))
+    several = results.get_column("authority").n_unique() > 1
+    if several:
+        columns.insert(0, ("Authority", lambda r: r["authority"]))
+    for name, _ in columns:
+        justify = "right" if name in ("Value", "Target") else "left"
+        table.add_column(name, justify=justify, no_wrap=name != "SPC", overflow="fold")
+    for row in results.iter_rows(named=True):
+        table.add_row(*[cell(row) for _, cell in columns])
     values = results.get_column("value").to_list()
     line = Text(
         f"{report_label(results.get_column('month')[0])} {sparkline(values)} "
