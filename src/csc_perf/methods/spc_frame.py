@@ -56,22 +56,22 @@ def xmr_frame(
         return pl.when(sid.shift(-k) == sid).then(expr.shift(-k))
 
     value = pl.col("value")
-    stats = (
-        used.with_columns((value - before(value)).abs().alias("_mr"))
+    ranges = used.select("_sid", (value - before(value)).abs().alias("_mr"))
+    stats = ranges.group_by("_sid").agg(
+        pl.col("_mr").mean().alias("_mr_mean"),
+    )
+    # Screening: moving ranges above 3.267 x their mean are left out, once.
+    screened = (
+        ranges.join(stats, on="_sid")
+        .filter(pl.col("_mr") <= SCREEN_FACTOR * pl.col("_mr_mean"))
         .group_by("_sid")
-        .agg(
-            pl.len().alias("_n"),
-            value.mean().alias("_mean"),
-            pl.col("_mr").mean().alias("_mr_mean"),
-            pl.col("_mr").alias("_mrs"),
-        )
-        .with_columns(
-            pl.col("_mrs")
-            .list.eval(pl.element().filter(pl.element() <= pl.element().mean() * SCREEN_FACTOR))
-            .list.mean()
-            .alias("_mr_screened")
-        )
-        .drop("_mrs")
+        .agg(pl.col("_mr").mean().alias("_mr_screened"))
+    )
+    stats = (
+        used.group_by("_sid")
+        .agg(pl.len().alias("_n"), value.mean().alias("_mean"))
+        .join(stats, on="_sid", how="left")
+        .join(screened, on="_sid", how="left")
     )
     used = used.join(stats, on="_sid", how="left").with_columns(
         pl.when(pl.col("screen"))
