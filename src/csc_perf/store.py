@@ -181,9 +181,20 @@ class Store:
             ) from None
 
     # -- reading ---------------------------------------------------------------------
-    def observations(self, as_of: int | datetime | str | None = None) -> pl.DataFrame:
-        """The current observations (or as they were at ``as_of``), sorted by key."""
-        frame = self.scan(as_of).sort(list(KEY))
+    def observations(
+        self,
+        as_of: int | datetime | str | None = None,
+        *,
+        columns: Sequence[str] | None = None,
+        sort: bool = True,
+    ) -> pl.DataFrame:
+        """The current observations (or as they were at ``as_of``), sorted by key unless
+        ``sort`` is false; only ``columns`` when given."""
+        frame = self.scan(as_of)
+        if columns is not None:
+            frame = frame.select(list(columns))
+        if sort:
+            frame = frame.sort(list(KEY))
         try:
             return frame.collect()
         except Exception as exc:

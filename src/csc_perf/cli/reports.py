@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
     from ..definitions import Definitions
+    from ..store import Store
 
 MonthArg = Annotated[
     str | None,
@@ -100,6 +101,18 @@ def _check_themes(definitions: Definitions, themes: list[str] | None) -> None:
             raise UsageError(f"unknown theme {theme!r}; themes: {', '.join(sorted(known))}")
 
 
+class Run(NamedTuple):
+    """What a results command loaded and computed."""
+
+    definitions: Definitions
+    results: pl.DataFrame
+    month: date
+    authority: str
+    store: Store
+    observations: pl.DataFrame
+    population: pl.DataFrame | None
+
+
 def results_for(
     month_text: str | None,
     as_of: str | None,
@@ -110,21 +123,16 @@ def results_for(
     spc_overrides: dict | None = None,
     suppress: int | None = None,
     allow_all: bool = False,
-) -> tuple[Definitions, pl.DataFrame, date, str]:
+) -> Run:
     """Load the workspace and compute results for the month (and ``months_back`` before)."""
     from ..methods.results import compute_results, latest_month
     from ..months import add_months, month_label
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
-    try:
-        observations = (
-            store.scan(as_of).select("authority", "indicator", "month", "value", "status").collect()
-        )
-    except Exception as exc:  # a version or date the store cannot give
-        from ..errors import StoreError
-
-        raise StoreError(f"{store.path}: cannot read the store as of {as_of} ({exc})") from None
+    observations = store.observations(
+        as_of, columns=("authority", "indicator", "month", "value", "status"), sort=False
+    )
     code = authority or definitions.workspace.authority
     if not code:
         raise UsageError("no authority: set [workspace] authority or pass --authority")
@@ -184,7 +192,7 @@ def results_for(
         from ..render import terminal
 
         terminal.warn(f"warning: the store holds no figures for {month_label(month)}")
-    return definitions, results, month, code or "all"
+    return Run(definitions, results, month, code or "all", store, observations, population)
 
 
 def _threshold(suppress: bool, threshold: int) -> int | None:
@@ -249,7 +257,7 @@ def rag(
 
     if fail_on is not None and fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r}: use red or amber")
-    definitions, results, chosen, _ = results_for(
+    run = results_for(
         month,
         as_of,
         authority,
@@ -257,6 +265,7 @@ def rag(
         allow_all=True,
         suppress=_threshold(suppress, suppress_threshold),
     )
+    definitions, results, chosen = run.definitions, run.results, run.month
     shown = _filter(results.filter(pl.col("month") == chosen), definitions, theme, indicator)
     out.emit(shown, fmt, output, table=lambda f: rag_tables(f, definitions))
     if fail_on is not None:
@@ -323,7 +332,7 @@ def report(
     from ..render import output as out
     from ..render.results import report_frame, report_markdown, report_tables
 
-    definitions, results, chosen, _ = results_for(
+    run = results_for(
         month,
         as_of,
         authority,
@@ -333,6 +342,7 @@ def report(
         extra_months=(-24,),
         all_months=True,
     )
+    definitions, results, chosen = run.definitions, run.results, run.month
     _check_themes(definitions, theme)
     frame = report_frame(results, definitions, chosen)
     if theme:
@@ -341,12 +351,9 @@ def report(
         from ..methods.financial_years import financial_year_values
         from ..render.results import add_comparisons
 
-        config, _ = load_workspace()
-        store = open_store(config, definitions)
-        population, _, _ = reference_data(store, definitions)
         years = None
         if fy:
-            years = financial_year_values(store.observations(as_of), definitions, population)
+            years = financial_year_values(run.observations, definitions, run.population)
             years = years.filter(
                 pl.col("authority") == (authority or definitions.workspace.authority)
             )
@@ -361,8 +368,7 @@ def report(
         from ..render import terminal
         from ..store import parse_as_of
 
-        config, _ = load_workspace()
-        changes = open_store(config, definitions).diff(parse_as_of(revised_since), None)
+        changes = run.store.diff(parse_as_of(revised_since), None)
         code = authority or definitions.workspace.authority
         revised = (
             changes.filter((pl.col("authority") == code) & (pl.col("change") == "revised"))
@@ -429,7 +435,7 @@ def trend(
 
     if months < 1:
         raise UsageError("--months must be at least 1")
-    definitions, results, _, _ = results_for(
+    run = results_for(
         month,
         as_of,
         authority,
@@ -437,6 +443,7 @@ def trend(
         allow_all=True,
         months_back=months - 1,
     )
+    definitions, results = run.definitions, run.results
     (wanted,) = _indicator_ids(definitions, [indicator]) or [indicator]
     series = results.filter(pl.col("indicator") == wanted).sort("month")
     # Leading months before the first figure are not part of the series.
@@ -484,7 +491,7 @@ def summary(
 
     if top is not None and top < 1:
         raise UsageError("--top must be at least 1")
-    definitions, results, chosen, _ = results_for(
+    run = results_for(
         month,
         as_of,
         authority,
@@ -492,6 +499,7 @@ def summary(
         suppress=_threshold(suppress, suppress_threshold),
         all_months=True,
     )
+    definitions, results, chosen = run.definitions, run.results, run.month
     _check_themes(definitions, theme)
     found = highlights_for(definitions, results, chosen)
     if theme:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import ExitCode, UsageError
-from .app import FormatOption, OutputOption, app, handles_errors, settings
+from .app import FormatOption, OutputOption, app, handles_errors
 from .data import load_workspace
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -210,6 +210,3 @@ def show_month(store, definitions, month_text: str, fmt, output) -> None:
     )
     results = results.filter(pl.col("month") == month)
     out.emit(results, fmt, output, table=lambda f: rag_tables(f, definitions))
-
-
-__all__ = ["definitions_table", "settings"]

@@ -85,10 +85,6 @@ class SpcResult:
     points: list[SpcPoint]
     note: str = ""
 
-    def latest(self) -> SpcPoint | None:
-        used = [p for p in self.points if p.value is not None]
-        return used[-1] if used else None
-
 
 def xmr(
     months: Sequence[date],
