@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+from .safety import visible_controls
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -85,10 +86,13 @@ def serialise(frame: pl.DataFrame, fmt: str) -> bytes:
 def write_bytes(data: bytes, output: str | None, *, binary: bool = False) -> None:
     """Write ``data`` to stdout (``None`` or ``-``) or atomically to a file."""
     if output is None or output == "-":
-        if binary and stdout_is_terminal():
-            raise UsageError(
-                "refusing to write binary output to a terminal", hint="add -o FILE or a pipe"
-            )
+        if stdout_is_terminal():
+            if binary:
+                raise UsageError(
+                    "refusing to write binary output to a terminal", hint="add -o FILE or a pipe"
+                )
+            # A person reads it: escape sequences from data are shown, not obeyed.
+            data = visible_controls(data.decode("utf-8", errors="replace")).encode("utf-8")
         stream = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
         if stream is None:  # a text-only stdout (some test runners)
             sys.stdout.write(data.decode("utf-8"))

@@ -1,4 +1,5 @@
-"""Guards for text that leaves csc-perf in files other programs interpret.
+"""Guards for text from data (names, file names, cells) on its way to a program that could
+interpret it: a spreadsheet, a terminal.
 
 Spreadsheet programs treat a cell whose text starts with ``=``, ``+``, ``-`` or ``@`` as a
 formula (and some strip a leading tab or carriage return first), so a hostile indicator name
@@ -8,9 +9,15 @@ reader opens the workbook or a CSV file. :func:`neutralise` prefixes such text w
 
 Only text is neutralised: a negative *number* is written as a number and never passes
 through here.
+
+A terminal obeys escape sequences (a window title, clear screen, OSC 8 hyperlinks) that
+start with ESC or a C1 control character. :func:`visible_controls` shows such characters
+as escapes (``\\x1b``); the terminal consoles apply it to everything they print.
 """
 
 from __future__ import annotations
+
+import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,3 +33,30 @@ def neutralise(text: str) -> str:
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+# Characters a terminal acts on instead of showing: C0 controls (but tab and newline), DEL,
+# C1 controls (U+0080-U+009F, which some terminals obey even when UTF-8 encoded), and the
+# bidirectional embeddings, overrides and isolates that reorder what is shown ("Trojan
+# Source"). ESC starts every escape sequence: titles (OSC 0), clear screen, OSC 8 links.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with every control character shown as an escape, so a terminal prints it
+    instead of obeying it; tab and newline are kept.
+
+    >>> visible_controls("a\\x1b]0;pwned\\x07b")
+    'a\\\\x1b]0;pwned\\\\x07b'
+    """
+    return _CONTROLS.sub(_visible, text) if _CONTROLS.search(text) else text
+
+
+def has_controls(text: str) -> bool:
+    """Whether :func:`visible_controls` would change ``text``."""
+    return _CONTROLS.search(text) is not None

@@ -1,9 +1,19 @@
-"""Rich rendering for the terminal. Messages go to stderr; data tables to stdout."""
+"""Rich rendering for the terminal. Messages go to stderr; data tables to stdout.
+
+Every console comes from :func:`console`, which makes text from data inert: Rich markup
+(``[/]``, ``[link=...]``) and emoji codes are never interpreted, and control characters
+(escape sequences, BEL, C1 controls, bidirectional overrides) are shown as visible escapes
+(``\\x1b``), whether the text reaches Rich as a string (a table cell, a title, a message)
+or as a ``Text`` made elsewhere. Rich's own styles are unaffected.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING, Any
+
+from .safety import visible_controls
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -22,16 +32,62 @@ def quiet() -> bool:
     return bool(_settings["quiet"])
 
 
-def stderr_console() -> Console:
-    from rich.console import Console
+@functools.cache
+def _inert_console_class() -> type[Console]:
+    """The Console subclass behind :func:`console` (made on first use: Rich loads lazily)."""
+    from rich.console import Console, RenderHook
+    from rich.measure import Measurement
+    from rich.segment import Segment
 
-    return Console(stderr=True, no_color=_settings["no_color"], highlight=False)
+    class InertSegments:
+        """A renderable's output with control characters in its text made visible: the
+        last line of defence, for ``Text`` objects built from data outside this module."""
+
+        def __init__(self, renderable: Any) -> None:
+            self.renderable = renderable
+
+        def __rich_console__(self, console: Console, options: Any):
+            for segment in console.render(self.renderable, options):
+                text = segment.text
+                if segment.control or not text:
+                    yield segment  # Rich's own cursor and screen controls
+                else:
+                    safe = visible_controls(text)
+                    yield segment if safe is text else Segment(safe, segment.style)
+
+        def __rich_measure__(self, console: Console, options: Any) -> Measurement:
+            return Measurement.get(console, options, self.renderable)
+
+    class InertHook(RenderHook):
+        def process_renderables(self, renderables: list) -> list:
+            return [InertSegments(r) for r in renderables]
+
+    class InertConsole(Console):
+        """A Rich console for which text is only ever text."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+            self.push_render_hook(InertHook())
+
+        def render_str(self, text: str, **kwargs: Any):  # type: ignore[override]
+            # Strings are made inert before layout, so table columns keep their widths.
+            kwargs.update(markup=False, emoji=False)
+            return super().render_str(visible_controls(text), **kwargs)
+
+    return InertConsole
+
+
+def console(**kwargs: Any) -> Console:
+    """A Rich console on which text from data is inert (see the module's docstring)."""
+    return _inert_console_class()(no_color=_settings["no_color"], **kwargs)
+
+
+def stderr_console() -> Console:
+    return console(stderr=True)
 
 
 def stdout_console(file=None, width: int | None = None) -> Console:
-    from rich.console import Console
-
-    return Console(file=file, width=width, no_color=_settings["no_color"], highlight=False)
+    return console(file=file, width=width)
 
 
 def say(message: str, *, style: str | None = None) -> None:
