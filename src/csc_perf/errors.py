@@ -73,6 +73,13 @@ class ExtractReadError(CscPerfError):
         self.row = row
 
 
+class NoFiguresError(CscPerfError):
+    """A results command was asked for a month the store holds no figures for (a failed or
+    missing import): exit 1, so a cron job's ``--fail-on`` check cannot pass on nothing."""
+
+    exit_code = ExitCode.INVALID
+
+
 class StoreError(CscPerfError):
     """The store folder is not a csc-perf store, or cannot be read or written."""
 

@@ -17,6 +17,7 @@ import typer
 
 from .. import __version__
 from ..errors import CscPerfError, ExitCode
+from ..render.output import FORMATS, REPORT_FORMATS, VALIDATION_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -153,14 +154,22 @@ def quiet_closed_stdout() -> None:
 
 
 # Shared option types, so every command spells them the same way.
-FormatOption = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        "-f",
-        help="table, csv, tsv, json, jsonl or parquet (default: table on a terminal, else csv).",
-    ),
-]
+def format_option(formats: tuple[str, ...]) -> Any:
+    """The --format option of a command that writes ``formats`` (its help lists them)."""
+    names = ", ".join(formats[:-1]) + f" or {formats[-1]}"
+    return Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"{names} (default: table on a terminal, else csv; or from -o's suffix).",
+        ),
+    ]
+
+
+FormatOption = format_option(FORMATS)
+ValidationFormatOption = format_option(VALIDATION_FORMATS)
+ReportFormatOption = format_option(REPORT_FORMATS)
 OutputOption = Annotated[
     str | None, typer.Option("--output", "-o", help="Write to FILE ('-' for stdout).")
 ]

@@ -17,6 +17,7 @@ from .app import (
     OutputOption,
     ShapeOption,
     SheetOption,
+    ValidationFormatOption,
     app,
     handles_errors,
     settings,
@@ -156,7 +157,7 @@ def _summary(report: ValidationReport) -> str:
 @handles_errors
 def validate(
     files: FilesArgument,
-    fmt: FormatOption = None,
+    fmt: ValidationFormatOption = None,
     output: OutputOption = None,
     sheet: SheetOption = None,
     encoding: EncodingOption = None,
@@ -184,7 +185,7 @@ def validate(
         month=month,
         authority=authority,
     )
-    chosen = out.resolve_format(fmt, output, allowed=("table", "csv", "tsv", "json", "jsonl"))
+    chosen = out.resolve_format(fmt, output, out.VALIDATION_FORMATS)
     if chosen == "table":
         if report.issues:
             out.emit(report.issues_frame(), "table", output, table=lambda _: _issues_table(report))

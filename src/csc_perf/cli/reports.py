@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
 from ..errors import ExitCode, UsageError
-from .app import AsOfOption, FormatOption, OutputOption, app, handles_errors
+from .app import (
+    AsOfOption,
+    FormatOption,
+    OutputOption,
+    ReportFormatOption,
+    app,
+    handles_errors,
+)
 from .data import load_workspace, open_store
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -126,7 +132,7 @@ def results_for(
 ) -> Run:
     """Load the workspace and compute results for the month (and ``months_back`` before)."""
     from ..methods.results import compute_results, latest_month
-    from ..months import add_months, month_label
+    from ..months import add_months
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
@@ -150,6 +156,8 @@ def results_for(
             f"the store holds no figures for authority {code}",
             hint="import an extract first: csc-perf import FILE",
         )
+    if month_text is not None:
+        require_figures(observations, month, code)
     months = sorted(
         {add_months(month, -k) for k in range(months_back + 1)}
         | {add_months(month, k) for k in extra_months}
@@ -182,17 +190,33 @@ def results_for(
         )
         for note in notes:
             terminal.warn(f"note: {note}")
-    if (
-        month_text
-        and results.filter(results.get_column("month") == month)
-        .get_column("status")
-        .eq("missing")
-        .all()
-    ):
-        from ..render import terminal
-
-        terminal.warn(f"warning: the store holds no figures for {month_label(month)}")
     return Run(definitions, results, month, code or "all", store, observations, population)
+
+
+def require_figures(observations: pl.DataFrame, month: date, authority: str | None) -> None:
+    """Raise :class:`NoFiguresError` (exit 1) when the store holds no figure at all (present
+    or suppressed) for the month and authority (``None``: any authority)."""
+    import polars as pl
+
+    from ..errors import NoFiguresError
+    from ..methods.results import latest_month
+    from ..months import month_label
+
+    held = observations.filter((pl.col("month") == month) & (pl.col("status") != "missing"))
+    if authority is not None:
+        held = held.filter(pl.col("authority") == authority)
+    if held.height:
+        return
+    latest = latest_month(observations, authority)
+    if latest is None:
+        raise NoFiguresError(
+            f"no figures for {month_label(month)}; the store holds none"
+            + (f" for authority {authority}" if authority else ""),
+            hint="import an extract first: csc-perf import FILE",
+        )
+    raise NoFiguresError(
+        f"no figures for {month_label(month)}; the latest month is {month_label(latest)}"
+    )
 
 
 def _threshold(suppress: bool, threshold: int) -> int | None:
@@ -276,9 +300,12 @@ def rag(
         if failing.height:
             from ..render import terminal
 
-            terminal.warn(
-                f"--fail-on {fail_on}: {failing.height} indicator(s) at {fail_on} or worse"
-            )
+            several = failing.get_column("authority").n_unique() > 1 or run.authority == "all"
+            lines = [f"--fail-on {fail_on}: {failing.height} indicator(s) at {fail_on} or worse:"]
+            for row in failing.iter_rows(named=True):
+                who = f"{row['authority']} " if several else ""
+                lines.append(f"  {who}{row['indicator']} ({row['rag']}): {row['name']}")
+            terminal.warn("\n".join(lines))
             raise typer.Exit(int(ExitCode.INVALID))
 
 
@@ -294,15 +321,7 @@ def report(
     suppress: SuppressOption = False,
     suppress_threshold: ThresholdOption = 5,
     as_of: AsOfOption = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table, md, html, xlsx, csv, tsv, json, jsonl or parquet (default: table on "
-            "a terminal; from -o's suffix).",
-        ),
-    ] = None,
+    fmt: ReportFormatOption = None,
     output: OutputOption = None,
     fy: Annotated[
         bool,
@@ -332,6 +351,7 @@ def report(
     from ..render import output as out
     from ..render.results import report_frame, report_markdown, report_tables
 
+    document = out.resolve_format(fmt, output, out.REPORT_FORMATS)
     run = results_for(
         month,
         as_of,
@@ -381,16 +401,6 @@ def report(
             "(`csc-perf history --diff` lists old and new figures)"
         )
     found = highlights_for(definitions, results, chosen)
-    suffix = Path(output).suffix.lower() if output and output != "-" else ""
-    document = (
-        fmt
-        if fmt in ("md", "html", "xlsx")
-        else (
-            {".md": "md", ".html": "html", ".htm": "html", ".xlsx": "xlsx"}.get(suffix)
-            if fmt is None
-            else None
-        )
-    )
     if document == "md":
         text = report_markdown(frame, definitions, chosen, found)
         out.write_bytes(text.encode("utf-8"), output)
@@ -408,7 +418,9 @@ def report(
             report_xlsx(frame, results, definitions, chosen, found), output, binary=True
         )
     else:
-        out.emit(frame, fmt, output, table=lambda f: report_tables(f, definitions, chosen, found))
+        out.emit(
+            frame, document, output, table=lambda f: report_tables(f, definitions, chosen, found)
+        )
 
 
 @app.command()

@@ -23,8 +23,11 @@ from .safety import visible_controls
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
+# What each kind of command writes; a format error lists the command's own set.
 FORMATS = ("table", "csv", "tsv", "json", "jsonl", "parquet")
-BINARY_FORMATS = {"parquet"}
+VALIDATION_FORMATS = ("table", "csv", "tsv", "json", "jsonl")
+REPORT_FORMATS = ("table", "md", "html", "xlsx", "csv", "tsv", "json", "jsonl", "parquet")
+BINARY_FORMATS = {"parquet", "xlsx"}
 _SUFFIX_FORMATS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -32,6 +35,10 @@ _SUFFIX_FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".parquet": "parquet",
+    ".md": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".xlsx": "xlsx",
 }
 
 
@@ -145,11 +152,13 @@ def emit(
     output: str | None,
     *,
     table: Callable[[pl.DataFrame], object] | None = None,
+    allowed: tuple[str, ...] = FORMATS,
 ) -> None:
-    """Write ``frame`` in the resolved format; ``table`` renders the terminal view."""
+    """Write ``frame`` in the resolved format (one of ``allowed``: the command's formats,
+    named in the error for any other); ``table`` renders the terminal view."""
     from .terminal import frame_table, stdout_console
 
-    chosen = resolve_format(fmt, output)
+    chosen = resolve_format(fmt, output, allowed)
     if chosen == "table":
         renderable = table(frame) if table else frame_table(frame)
         if output and output != "-":

@@ -55,8 +55,3 @@ def visible_controls(text: str) -> str:
     'a\\\\x1b]0;pwned\\\\x07b'
     """
     return _CONTROLS.sub(_visible, text) if _CONTROLS.search(text) else text
-
-
-def has_controls(text: str) -> bool:
-    """Whether :func:`visible_controls` would change ``text``."""
-    return _CONTROLS.search(text) is not None
