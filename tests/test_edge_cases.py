@@ -127,7 +127,7 @@ def test_output_file_keeps_umask_and_follows_symlinks(cli, full_workspace, tmp_p
     finally:
         os.umask(old_umask)
     assert link.is_symlink()
-    assert real.read_text().startswith("authority,indicator")
+    assert real.read_text(encoding="utf-8-sig").startswith("authority,indicator")  # after the BOM
     assert stat.S_IMODE(real.stat().st_mode) == 0o644
 
 

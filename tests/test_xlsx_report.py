@@ -231,18 +231,29 @@ def test_hostile_indicator_name_is_text_not_a_formula(full_store_template):
     text = text.replace('name = "Permanent, stable workforce"', "name = '@SUM(1+1)'", 1)
     book = workbook_for(full_store_template, parse_definitions(text, source="hostile.toml"))
 
+    # Text as text, exactly as written (issue 12 item 10: no stored apostrophe), marked with
+    # Excel's quote prefix so editing the cell keeps it text.
     family_help = book["family_help"]
-    found = cell(family_help, "'" + hostile, "Oct-24")
+    found = cell(family_help, hostile, "Oct-24")
     assert found.value == 1928
-    assert family_help.cell(found.row, 1).data_type == "s"
-    assert book["workforce"]["A1"].value == "'@SUM(1+1)"
+    name_cell = family_help.cell(found.row, 1)
+    assert name_cell.data_type == "s" and name_cell.quotePrefix
+    assert name_cell.alignment.wrap_text and name_cell.border.left.style  # its format kept
+    workforce = book["workforce"]["A1"]
+    assert workforce.value == "@SUM(1+1)" and workforce.quotePrefix and workforce.font.b
     results = book["Results"]
     name_column = header(results, 1)["name"]
-    names = {r[name_column - 1] for r in results.iter_rows(min_row=2, values_only=True)}
-    assert "'" + hostile in names and hostile not in names
-    assert book["Definitions"].cell(row_of(book["Definitions"], "contacts"), 2).value == (
-        "'" + hostile
-    )
+    names = {
+        row[name_column - 1].value: row[name_column - 1]
+        for row in results.iter_rows(min_row=2)
+        if row[name_column - 1].value
+    }
+    assert names[hostile].data_type == "s" and names[hostile].quotePrefix
+    assert not any(name.startswith("'") for name in names)
+    definitions = book["Definitions"].cell(row_of(book["Definitions"], "contacts"), 2)
+    assert definitions.value == hostile and definitions.quotePrefix
+    # Ordinary text has no quote prefix.
+    assert not book["Definitions"].cell(row_of(book["Definitions"], "contacts"), 1).quotePrefix
 
 
 def test_sheet_names_are_valid_and_unique():

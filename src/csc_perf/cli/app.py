@@ -81,6 +81,14 @@ def main_options(
             "(by default they get a leading ' so a spreadsheet cannot run them).",
         ),
     ] = False,
+    no_bom: Annotated[
+        bool,
+        typer.Option(
+            "--no-bom",
+            help="Write CSV files given with -o as UTF-8 without a byte-order mark (by default "
+            "they start with one, so Excel reads names with – or é correctly).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -89,7 +97,7 @@ def main_options(
     from ..render import output, terminal
 
     terminal.configure(no_color=no_color, quiet=quiet)
-    output.configure(formula_guard=not raw_csv)
+    output.configure(formula_guard=not raw_csv, bom=not no_bom)
     _current.clear()
     _current.append(
         Settings(config=config, store=store, debug=debug, quiet=quiet, no_color=no_color)

@@ -3,7 +3,9 @@
 ``table`` is for people (a Rich table on the terminal); ``csv``, ``tsv``, ``json`` (an array
 of objects), ``jsonl`` and ``parquet`` are for scripts. When stdout is not a terminal the
 default is CSV, never a box-drawn table. Files given with ``-o`` are written to a temporary
-file beside the target and renamed into place, so a reader never sees half a file.
+file beside the target and renamed into place, so a reader never sees half a file. CSV and
+TSV files written with ``-o`` are for people: UTF-8 with a byte-order mark (so Excel reads
+them as UTF-8) and with formula-like cells neutralised; standard output stays raw.
 """
 
 from __future__ import annotations
@@ -168,16 +170,24 @@ def emit(
         else:
             stdout_console().print(renderable)
         return
-    if chosen in ("csv", "tsv") and output and output != "-" and _settings["formula_guard"]:
+    for_people = chosen in ("csv", "tsv") and output is not None and output != "-"
+    if for_people and _settings["formula_guard"]:
         frame = guard_formulas(frame)
-    write_bytes(serialise(frame, chosen), output, binary=chosen in BINARY_FORMATS)
+    data = serialise(frame, chosen)
+    if for_people and _settings["bom"]:
+        data = UTF8_BOM + data
+    write_bytes(data, output, binary=chosen in BINARY_FORMATS)
 
 
-_settings = {"formula_guard": True}
+# CSV and TSV files written with -o are opened in Excel, which reads a file without a
+# byte-order mark in the Windows code page (an en dash or é comes out garbled).
+UTF8_BOM = b"\xef\xbb\xbf"
+_settings = {"formula_guard": True, "bom": True}
 
 
-def configure(*, formula_guard: bool = True) -> None:
+def configure(*, formula_guard: bool = True, bom: bool = True) -> None:
     _settings["formula_guard"] = formula_guard
+    _settings["bom"] = bom
 
 
 def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:

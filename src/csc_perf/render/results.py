@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ..months import add_months, report_label
+from .safety import markdown_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -315,9 +316,8 @@ def report_tables(
                 *[comparison_cell(row, column) for column, _ in extra],
             )
         tables.append(table)
-        for line in highlights_markdown(highlights or [], theme.id, per_theme):
-            if line:
-                tables.append(Text("  • " + line[2:]))
+        for highlight in [h for h in highlights or [] if h.theme == theme.id][:per_theme]:
+            tables.append(Text("  • " + highlight.sentence))
         tables.append(Text(""))
     return Group(*tables)
 
@@ -346,14 +346,14 @@ def report_markdown(
             "SPC",
             *[h for _, h in extra],
         ]
-        out += [f"## {theme.name}", ""]
-        out.append("| " + " | ".join(header) + " |")
+        out += [f"## {markdown_text(theme.name)}", ""]
+        out.append("| " + " | ".join(markdown_text(h) for h in header) + " |")
         out.append("| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |")
         for row in rows.iter_rows(named=True):
             symbol, word = _direction_word(row)
             rag = RAG_STYLE.get(row["rag"], (row["rag"], ""))[0]
             cells = [
-                _escape(row["name"]),
+                row["name"],
                 *_report_cells(row, months),
                 format_target(row),
                 rag,
@@ -361,14 +361,10 @@ def report_markdown(
                 spc_words(row),
                 *[comparison_cell(row, column) for column, _ in extra],
             ]
-            out.append("| " + " | ".join(cells) + " |")
+            out.append("| " + " | ".join(markdown_text(c) for c in cells) + " |")
         out.append("")
         out += highlights_markdown(highlights or [], theme.id, per_theme)
     return "\n".join(out)
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def sparkline(values: list[float | None]) -> str:
@@ -482,7 +478,9 @@ def summary_view(highlights: list, definitions: Definitions) -> Group:
 
 def highlights_markdown(highlights: list, theme_id: str, per_theme: int) -> list[str]:
     mine = [h for h in highlights if h.theme == theme_id][:per_theme]
-    return [f"- {h.sentence}" for h in mine] + ([""] if mine else [])
+    return [f"- {markdown_text(h.sentence, starts_line=True)}" for h in mine] + (
+        [""] if mine else []
+    )
 
 
 def text_chart(results: pl.DataFrame, height: int = 12) -> str:

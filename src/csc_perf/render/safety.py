@@ -55,3 +55,35 @@ def visible_controls(text: str) -> str:
     'a\\\\x1b]0;pwned\\\\x07b'
     """
     return _CONTROLS.sub(_visible, text) if _CONTROLS.search(text) else text
+
+
+# Markdown: characters that start inline syntax (code, emphasis, links and images,
+# strikethrough, table cells) are backslash-escaped; HTML is written as entities, which
+# every Markdown dialect shows as text; line breaks are folded to a space so a cell or a
+# bullet stays on its line.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
+_MARKDOWN_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
+_BLOCK_START = re.compile(r"^(\s*)(?:([#>+=-])|(\d+)([.)]))")
+
+
+def markdown_text(text: str, *, starts_line: bool = False) -> str:
+    """``text`` as inert Markdown inline content: shown as written, never a link, an image,
+    HTML, or a new table cell or row; with ``starts_line`` (a bullet's text), never a
+    heading, quote or list either.
+
+    >>> markdown_text("<b>a|b</b>\\n[x](http://e)")
+    '&lt;b&gt;a\\\\|b&lt;/b&gt; \\\\[x\\\\](http://e)'
+    """
+    text = _LINE_BREAKS.sub(" ", text)
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    text = "".join(_MARKDOWN_ENTITIES.get(c, c) for c in text)
+    # A heading, quote, list or setext underline at the start of a line (a bullet's text).
+    if starts_line:
+        text = _BLOCK_START.sub(_escape_block_start, text, count=1)
+    return visible_controls(text)
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    indent, marker, number, delimiter = match.groups()
+    return indent + ("\\" + marker if marker else number + "\\" + delimiter)

@@ -18,8 +18,10 @@ csc-perf stores them, on a 0-100 scale (87 means 87%), with the number format ``
 Results sheet and every CSV export, so a lookup or pivot across them never meets a factor
 of 100. (Excel's own ``0%`` format would need 0.87.)
 
-Every text cell goes through :func:`~csc_perf.render.safety.neutralise`, and strings are
-never interpreted as formulas, numbers or links, so no cell of the workbook is a formula.
+Text is written as text: strings are never interpreted as formulas, numbers or links, so no
+cell of the workbook is a formula, and the text is stored exactly as it reads. A cell whose
+text could start a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) also gets
+Excel's quote prefix (the hidden ``'``), so editing it in Excel keeps it text.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from ..months import report_label
 from .html import HIGHLIGHTS_PER_THEME, RAG_COLOURS
 from .results import RAG_STYLE, _direction_word, format_target, spc_words
-from .safety import neutralise
+from .safety import FORMULA_STARTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -73,12 +75,28 @@ class _Formats:
     def __init__(self, workbook) -> None:
         self.workbook = workbook
         self.cache: dict[tuple, Any] = {}
+        self.props: dict[int, dict[str, Any]] = {}  # id(format) -> its properties
 
     def get(self, **props: Any):
         key = tuple(sorted(props.items()))
         if key not in self.cache:
-            self.cache[key] = self.workbook.add_format(props)
+            made = self.workbook.add_format(props)
+            self.cache[key] = made
+            self.props[id(made)] = props
         return self.cache[key]
+
+    def text(self, sheet, row: int, col: int, text: str | None, fmt=None) -> None:
+        """Write ``text`` as a string cell (a blank cell when empty), with the quote prefix
+        when it could start a formula."""
+        if text is None or text == "":
+            if fmt is not None:
+                sheet.write_blank(row, col, None, fmt)
+            return
+        text = str(text)
+        if text.startswith(FORMULA_STARTS):
+            base = self.props[id(fmt)] if fmt is not None else {}
+            fmt = self.get(**base, quote_prefix=True)
+        sheet.write_string(row, col, text, fmt)
 
 
 def report_xlsx(
@@ -114,7 +132,7 @@ def report_xlsx(
     authority = definitions.workspace.authority_name
     workbook.set_properties(
         {
-            "title": neutralise(f"{authority} performance report {month:%B %Y}".strip()),
+            "title": f"{authority} performance report {month:%B %Y}".strip(),
             "comments": f"Made with csc-perf {__version__}",
         }
     )
@@ -135,14 +153,6 @@ def report_xlsx(
     )
     workbook.close()
     return buffer.getvalue()
-
-
-def _text(sheet, row: int, col: int, text: str | None, fmt=None) -> None:
-    if text is None or text == "":
-        if fmt is not None:
-            sheet.write_blank(row, col, None, fmt)
-        return
-    sheet.write_string(row, col, neutralise(str(text)), fmt)
 
 
 def _number(sheet, row: int, col: int, value: float | None, fmt=None) -> None:
@@ -174,17 +184,17 @@ def _theme_sheet(sheet, formats: _Formats, theme, rows, month, statuses, highlig
     text_format = formats.get(text_wrap=True, valign="top", border=1)
     rag_format = formats.get(bold=True, align="center", valign="top", border=1)
 
-    _text(sheet, 0, 0, theme.name, formats.get(bold=True, font_size=14))
+    formats.text(sheet, 0, 0, theme.name, formats.get(bold=True, font_size=14))
     columns = ["Indicator", *[report_label(m) for m in months], "Target"]
     for col, title in enumerate(columns):
-        _text(sheet, HEADER_ROW, col, title, header if col == 0 else header_right)
+        formats.text(sheet, HEADER_ROW, col, title, header if col == 0 else header_right)
     rag_col = len(columns)
     for offset, title in enumerate(("RAG", "Direction of travel", "SPC")):
-        _text(sheet, HEADER_ROW, rag_col + offset, title, header)
+        formats.text(sheet, HEADER_ROW, rag_col + offset, title, header)
 
     for r, row in enumerate(rows, start=FIRST_DATA_ROW):
         unit, decimals = row["unit"], row["decimals"]
-        _text(sheet, r, 0, row["name"], name_format)
+        formats.text(sheet, r, 0, row["name"], name_format)
         for c, m in enumerate(months, start=1):
             iso = m.strftime("%Y-%m")
             fmt = formats.get(
@@ -199,7 +209,9 @@ def _theme_sheet(sheet, formats: _Formats, theme, rows, month, statuses, highlig
                 _number(sheet, r, c, row[iso], fmt)
         target_col = len(months) + 1
         if row.get("target_low") is not None and row.get("target_high") is not None:
-            _text(sheet, r, target_col, format_target(row), formats.get(align="right", border=1))
+            formats.text(
+                sheet, r, target_col, format_target(row), formats.get(align="right", border=1)
+            )
         else:
             # As format_target prints it: a whole target without decimals.
             target = row.get("target")
@@ -207,10 +219,10 @@ def _theme_sheet(sheet, formats: _Formats, theme, rows, month, statuses, highlig
             shown = 0 if whole else max(1, decimals)
             target_fmt = formats.get(num_format=number_format(unit, shown), valign="top", border=1)
             _number(sheet, r, target_col, target, target_fmt)
-        _text(sheet, r, rag_col, RAG_STYLE.get(row["rag"], (row["rag"], ""))[0], rag_format)
+        formats.text(sheet, r, rag_col, RAG_STYLE.get(row["rag"], (row["rag"], ""))[0], rag_format)
         symbol, word = _direction_word(row)
-        _text(sheet, r, rag_col + 1, f"{symbol} {word}".strip(), text_format)
-        _text(sheet, r, rag_col + 2, spc_words(row), text_format)
+        formats.text(sheet, r, rag_col + 1, f"{symbol} {word}".strip(), text_format)
+        formats.text(sheet, r, rag_col + 2, spc_words(row), text_format)
 
     last_row = FIRST_DATA_ROW + len(rows) - 1
     if rows:
@@ -229,9 +241,9 @@ def _theme_sheet(sheet, formats: _Formats, theme, rows, month, statuses, highlig
             )
     if highlights:
         start = last_row + 2
-        _text(sheet, start, 0, "Highlights", formats.get(bold=True))
+        formats.text(sheet, start, 0, "Highlights", formats.get(bold=True))
         for k, highlight in enumerate(highlights, start=start + 1):
-            _text(sheet, k, 0, highlight.sentence)
+            formats.text(sheet, k, 0, highlight.sentence)
 
     sheet.freeze_panes(FIRST_DATA_ROW, 1)
     sheet.set_column(0, 0, 55)
@@ -253,7 +265,7 @@ def _results_sheet(sheet, formats: _Formats, results: pl.DataFrame) -> None:
     header = formats.get(bold=True, bg_color="#F3F2F1", border=1)
     date_format = formats.get(num_format="yyyy-mm-dd")
     for col, name in enumerate(results.columns):
-        _text(sheet, 0, col, name, header)
+        formats.text(sheet, 0, col, name, header)
     kinds = [
         "date"
         if dtype == pl.Date
@@ -275,7 +287,7 @@ def _results_sheet(sheet, formats: _Formats, results: pl.DataFrame) -> None:
             elif kind == "bool":
                 sheet.write_boolean(r, c, value)
             else:
-                _text(sheet, r, c, str(value))
+                formats.text(sheet, r, c, str(value))
     if results.width:
         sheet.autofilter(0, 0, max(results.height, 1), results.width - 1)
     sheet.freeze_panes(1, 0)
@@ -303,24 +315,24 @@ def _definitions_sheet(
     header = formats.get(bold=True, bg_color="#F3F2F1", border=1)
     wrap = formats.get(text_wrap=True, valign="top")
     for col, name in enumerate(DEFINITION_COLUMNS):
-        _text(sheet, 0, col, name, header)
+        formats.text(sheet, 0, col, name, header)
     for r, indicator in enumerate(definitions.indicators, start=1):
-        _text(sheet, r, 0, indicator.id)
-        _text(sheet, r, 1, indicator.name, wrap)
-        _text(sheet, r, 2, ";".join(indicator.themes))
-        _text(sheet, r, 3, indicator.unit)
-        _text(sheet, r, 4, indicator.measure)
-        _text(sheet, r, 5, indicator.polarity)
+        formats.text(sheet, r, 0, indicator.id)
+        formats.text(sheet, r, 1, indicator.name, wrap)
+        formats.text(sheet, r, 2, ";".join(indicator.themes))
+        formats.text(sheet, r, 3, indicator.unit)
+        formats.text(sheet, r, 4, indicator.measure)
+        formats.text(sheet, r, 5, indicator.polarity)
         sheet.write_number(r, 6, indicator.decimals)
         value_format = formats.get(num_format=number_format(indicator.unit, indicator.decimals))
         target = _single_target(indicator)
         if target is not None:
             _number(sheet, r, 7, target, value_format)
         else:
-            _text(sheet, r, 7, _target_text(indicator))
-        _text(sheet, r, 8, _amber_text(indicator))
+            formats.text(sheet, r, 7, _target_text(indicator))
+        formats.text(sheet, r, 8, _amber_text(indicator))
         _number(sheet, r, 9, indicator.stretch, value_format)
-        _text(sheet, r, 10, indicator.description, wrap)
+        formats.text(sheet, r, 10, indicator.description, wrap)
     last = len(definitions.indicators)
     sheet.autofilter(0, 0, max(last, 1), len(DEFINITION_COLUMNS) - 1)
     sheet.freeze_panes(1, 2)
@@ -342,13 +354,13 @@ def _definitions_sheet(
         f"csc-perf {version}.",
         "Percentages are stored on a 0-100 scale (87 means 87%) and shown with a % sign by "
         "the number format.",
-        "Text that starts with = + - @, a tab or a carriage return is written with a "
-        "leading ' so that it is never treated as a formula.",
+        "Text is stored as text, never as a formula; text that starts with = + - @, a tab "
+        "or a carriage return is also marked with Excel's quote prefix.",
     ]
     start = last + 2
-    _text(sheet, start, 0, "Source", formats.get(bold=True))
+    formats.text(sheet, start, 0, "Source", formats.get(bold=True))
     for k, note in enumerate(notes, start=start + 1):
-        _text(sheet, k, 0, note)
+        formats.text(sheet, k, 0, note)
 
 
 def _single_target(indicator: Indicator) -> float | None:
