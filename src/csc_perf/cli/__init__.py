@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 
 from . import data, maintenance, reference, reports, workspace  # noqa: F401  (registers the commands)
-from .app import app, quiet_closed_stdout
+from .app import add_global_options, app, quiet_closed_stdout
+
+# Global options (--store, --config, --quiet, ...) are accepted after the command too.
+add_global_options(app)
 
 __all__ = ["app", "main"]
 

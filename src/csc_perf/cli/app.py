@@ -40,6 +40,8 @@ class Settings:
     debug: bool = False
     quiet: bool = False
     no_color: bool = False
+    raw_csv: bool = False
+    no_bom: bool = False
 
 
 def _version(value: bool) -> None:
@@ -48,60 +50,161 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+# The global options, declared once. They are accepted before the command
+# (`csc-perf --store S rag`) and after it (`csc-perf rag --store S`): every command gets a
+# copy of each (see add_global_options). Given in both places, the one after the command
+# wins; a flag is on if given in either. Environment variables apply before the command only,
+# so an explicit option always beats them.
+ConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config",
+        envvar="CSC_PERF_CONFIG",
+        help="Definitions file (default: indicators.toml here or in a folder above).",
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="CSC_PERF_STORE",
+        help="Store folder (default: 'store' beside indicators.toml).",
+    ),
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Only errors and warnings on stderr.")
+]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
+RawCsvOption = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        help="In CSV files written with -o, leave cells starting with = + - @ as they are "
+        "(by default they get a leading ' so a spreadsheet cannot run them).",
+    ),
+]
+NoBomOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-bom",
+        help="Write CSV files given with -o as UTF-8 without a byte-order mark (by default "
+        "they start with one, so Excel reads names with – or é correctly).",
+    ),
+]
+GLOBAL_OPTIONS: dict[str, Any] = {
+    "config": ConfigOption,
+    "store": StoreOption,
+    "quiet": QuietOption,
+    "no_color": NoColorOption,
+    "debug": DebugOption,
+    "raw_csv": RawCsvOption,
+    "no_bom": NoBomOption,
+}
+
+
 @app.callback()
 def main_options(
-    config: Annotated[
-        str | None,
-        typer.Option(
-            "--config",
-            envvar="CSC_PERF_CONFIG",
-            help="Definitions file (default: indicators.toml here or in a folder above).",
-        ),
-    ] = None,
-    store: Annotated[
-        str | None,
-        typer.Option(
-            "--store",
-            envvar="CSC_PERF_STORE",
-            help="Store folder (default: 'store' beside indicators.toml).",
-        ),
-    ] = None,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Only errors and warnings on stderr.")
-    ] = False,
-    no_color: Annotated[
-        bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")
-    ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
-    raw_csv: Annotated[
-        bool,
-        typer.Option(
-            "--raw-csv",
-            help="In CSV files written with -o, leave cells starting with = + - @ as they are "
-            "(by default they get a leading ' so a spreadsheet cannot run them).",
-        ),
-    ] = False,
-    no_bom: Annotated[
-        bool,
-        typer.Option(
-            "--no-bom",
-            help="Write CSV files given with -o as UTF-8 without a byte-order mark (by default "
-            "they start with one, so Excel reads names with – or é correctly).",
-        ),
-    ] = False,
+    config: ConfigOption = None,
+    store: StoreOption = None,
+    quiet: QuietOption = False,
+    no_color: NoColorOption = False,
+    debug: DebugOption = False,
+    raw_csv: RawCsvOption = False,
+    no_bom: NoBomOption = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
+    _current.clear()
+    _apply(
+        Settings(
+            config=config,
+            store=store,
+            debug=debug,
+            quiet=quiet,
+            no_color=no_color,
+            raw_csv=raw_csv,
+            no_bom=no_bom,
+        )
+    )
+
+
+def _apply(chosen: Settings) -> None:
     from ..render import output, terminal
 
-    terminal.configure(no_color=no_color, quiet=quiet)
-    output.configure(formula_guard=not raw_csv, bom=not no_bom)
+    terminal.configure(no_color=chosen.no_color, quiet=chosen.quiet)
+    output.configure(formula_guard=not chosen.raw_csv, bom=not chosen.no_bom)
     _current.clear()
-    _current.append(
-        Settings(config=config, store=store, debug=debug, quiet=quiet, no_color=no_color)
+    _current.append(chosen)
+
+
+def _after_command(annotation: Any) -> Any:
+    """A global option's declaration for use after the command: the same names, type and
+    help, but no environment variable (that is read once, before the command)."""
+    import copy
+    from typing import get_args
+
+    kind, info = get_args(annotation)
+    info = copy.copy(info)
+    info.envvar = None
+    return Annotated[kind, info]
+
+
+def with_global_options(fn: F) -> F:
+    """``fn`` (a command) also taking the global options; values given after the command
+    are merged into settings() before it runs."""
+    import inspect
+
+    if getattr(fn, "_global_options", False):
+        return fn
+    signature = inspect.signature(fn, eval_str=True)
+    clash = set(signature.parameters) & set(GLOBAL_OPTIONS)
+    if clash:  # pragma: no cover - a programming error, caught by the tests of every command
+        raise TypeError(f"{fn.__name__} declares global option(s) {sorted(clash)} itself")
+    extra = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None if name in ("config", "store") else False,
+            annotation=_after_command(annotation),
+        )
+        for name, annotation in GLOBAL_OPTIONS.items()
+    ]
+
+    @functools.wraps(fn)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        after = {name: kwargs.pop(name) for name in GLOBAL_OPTIONS if name in kwargs}
+        before = settings()
+        _apply(
+            Settings(
+                config=after.get("config") or before.config,
+                store=after.get("store") or before.store,
+                **{
+                    name: bool(after.get(name)) or getattr(before, name)
+                    for name in ("debug", "quiet", "no_color", "raw_csv", "no_bom")
+                },
+            )
+        )
+        return fn(*args, **kwargs)
+
+    command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), *extra]
     )
+    command._global_options = True  # type: ignore[attr-defined]
+    return command  # type: ignore[return-value]
+
+
+def add_global_options(typer_app: typer.Typer) -> None:
+    """Give every command of ``typer_app`` and its sub-apps the global options (run once,
+    after the command modules have registered their commands)."""
+    for info in typer_app.registered_commands:
+        if info.callback is not None:
+            info.callback = with_global_options(info.callback)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            add_global_options(group.typer_instance)
 
 
 # The global options of the running command (one command runs per process or test call).
