@@ -300,7 +300,7 @@ def rag(
         if failing.height:
             from ..render import terminal
 
-            several = failing.get_column("authority").n_unique() > 1 or run.authority == "all"
+            several = run.authority == "all"
             lines = [f"--fail-on {fail_on}: {failing.height} indicator(s) at {fail_on} or worse:"]
             for row in failing.iter_rows(named=True):
                 who = f"{row['authority']} " if several else ""

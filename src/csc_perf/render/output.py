@@ -154,13 +154,11 @@ def emit(
     output: str | None,
     *,
     table: Callable[[pl.DataFrame], object] | None = None,
-    allowed: tuple[str, ...] = FORMATS,
 ) -> None:
-    """Write ``frame`` in the resolved format (one of ``allowed``: the command's formats,
-    named in the error for any other); ``table`` renders the terminal view."""
+    """Write ``frame`` in the resolved format; ``table`` renders the terminal view."""
     from .terminal import frame_table, stdout_console
 
-    chosen = resolve_format(fmt, output, allowed)
+    chosen = resolve_format(fmt, output)
     if chosen == "table":
         renderable = table(frame) if table else frame_table(frame)
         if output and output != "-":

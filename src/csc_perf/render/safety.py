@@ -1,18 +1,20 @@
 """Guards for text from data (names, file names, cells) on its way to a program that could
-interpret it: a spreadsheet, a terminal.
+interpret it: a spreadsheet, a terminal, a Markdown renderer.
 
-Spreadsheet programs treat a cell whose text starts with ``=``, ``+``, ``-`` or ``@`` as a
-formula (and some strip a leading tab or carriage return first), so a hostile indicator name
-such as ``=HYPERLINK("http://...")`` in ``indicators.toml`` or an extract could run when a
-reader opens the workbook or a CSV file. :func:`neutralise` prefixes such text with ``'``
-(OWASP's advice for CSV injection), which every spreadsheet shows as plain text.
-
-Only text is neutralised: a negative *number* is written as a number and never passes
-through here.
+Spreadsheet programs treat a cell whose text starts with one of :data:`FORMULA_STARTS`
+(``=``, ``+``, ``-``, ``@``; some strip a leading tab or carriage return first) as a
+formula, so a hostile indicator name such as ``=HYPERLINK("http://...")`` could run when a
+reader opens a CSV file. :func:`neutralise` is the rule for CSV files written with ``-o``:
+such text gets a leading ``'`` (OWASP's advice for CSV injection; ``guard_formulas`` in
+``output`` applies it column by column). The Excel workbook has cell formats instead: its
+text stays as written and gets the quote-prefix format. Only text is guarded: a negative
+*number* is written as a number.
 
 A terminal obeys escape sequences (a window title, clear screen, OSC 8 hyperlinks) that
 start with ESC or a C1 control character. :func:`visible_controls` shows such characters
 as escapes (``\\x1b``); the terminal consoles apply it to everything they print.
+
+:func:`markdown_text` makes text inert in the Markdown report.
 """
 
 from __future__ import annotations
