@@ -181,6 +181,7 @@ def test_rich_markup_in_an_authority_cell_is_text(hostile_workspace, terminal):
         assert "internal error" not in result.stderr
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_a_real_terminal(hostile_workspace):
     """`csc-perf rag` in a pseudo-terminal, as a person runs it."""
     import pty
