@@ -336,14 +336,16 @@ class Store:
         """Every import, oldest first: version, time, files, SHA-256, rows, months, changes."""
         self.require()
         entries = []
-        for commit in self._table().history():
+        # Read from the log itself (the check on open has just seen it whole): delta-rs's
+        # own history() lists nothing when the path has a '#'.
+        for version, commit in commit_infos(self.table_path / "_delta_log"):
             raw = commit.get(METADATA_KEY)
             info = json.loads(raw) if isinstance(raw, str) else {}
-            stamp = datetime.fromtimestamp(commit["timestamp"] / 1000, tz=timezone.utc)
+            stamp = datetime.fromtimestamp(commit.get("timestamp", 0) / 1000, tz=timezone.utc)
             files = info.get("files", [])
             entries.append(
                 {
-                    "version": commit["version"],
+                    "version": version,
                     "time": stamp.isoformat(timespec="seconds"),
                     "operation": info.get("operation", commit.get("operation", "")),
                     "files": ", ".join(Path(f["path"]).name for f in files),
@@ -987,6 +989,27 @@ def inspect_log(
     return LogState(latest, first, problems)
 
 
+def commit_infos(log: Path) -> list[tuple[int, dict]]:
+    """(version, commitInfo) of every commit file in a log, oldest first."""
+    found = []
+    with os.scandir(log) as entries:
+        commits = sorted(
+            (int(m.group(1)), e.path) for e in entries if (m := _COMMIT.fullmatch(e.name))
+        )
+    for version, path in commits:
+        info: dict = {}
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith('{"commitInfo"'):
+                    try:
+                        info = json.loads(line).get("commitInfo") or {}
+                    except ValueError:
+                        info = {}
+                    break
+        found.append((version, info))
+    return found
+
+
 def _commit_problem(entry: os.DirEntry, version: int) -> str | None:
     """What is wrong with one commit file, or None."""
     name = entry.name
@@ -1190,35 +1213,43 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _try_lock(handle) -> bool:
+def _lock_module():
+    """fcntl on POSIX, msvcrt on Windows."""
     try:
         import fcntl
+
+        return fcntl
     except ImportError:  # pragma: no cover - Windows
         import msvcrt
 
+        return msvcrt
+
+
+def _try_lock(handle, module=None) -> bool:
+    """Take the lock without waiting; False when another process holds it."""
+    module = module or _lock_module()
+    if hasattr(module, "flock"):
         try:
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            module.flock(handle.fileno(), module.LOCK_EX | module.LOCK_NB)
             return True
-        except OSError:
+        except BlockingIOError:
             return False
+    # msvcrt locks bytes from the current position: always the first byte of the file.
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        handle.seek(0)
+        module.locking(handle.fileno(), module.LK_NBLCK, 1)
         return True
-    except BlockingIOError:
+    except OSError:
         return False
 
 
-def _unlock(handle) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        import msvcrt
-
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+def _unlock(handle, module=None) -> None:
+    module = module or _lock_module()
+    if hasattr(module, "flock"):
+        module.flock(handle.fileno(), module.LOCK_UN)
         return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    handle.seek(0)
+    module.locking(handle.fileno(), module.LK_UNLCK, 1)
 
 
 def _month_span(months: list[str]) -> str:
