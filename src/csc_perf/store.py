@@ -652,9 +652,9 @@ class Store:
         and ``change`` (revised, added, removed)."""
         import polars as pl
 
+        self.require()
         latest = self.version()
-        if latest is None:
-            raise StoreError(f"{self.path}: the store is empty")
+        assert latest is not None
         if newer is None:
             newer = latest
         if older is None:
