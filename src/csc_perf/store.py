@@ -420,6 +420,7 @@ class Store:
             _crash_point("locked")
             self._create_if_new()
             self.check_is_store()  # again under the lock: another writer may have been first
+            self._sync_marker()
             self._keep_history()
             plan = self.plan(observations, unique=unique)
             months = sorted(
@@ -501,6 +502,13 @@ class Store:
         with suppress(OSError):  # the commit stands; the next write records it
             _write_atomically(self.path / MARKER, {"format": FORMAT, "version": version})
         self._verified = None
+
+    def _sync_marker(self) -> None:
+        """Under the lock: a marker left one behind by a crash after a commit catches up."""
+        recorded = self._marker().get("version")
+        latest = self._latest_in_log()
+        if recorded is None or recorded < latest:
+            self._record_version(latest)
 
     def _keep_history(self, location: str | None = None, log: Path | None = None) -> None:
         """Give a table made before history was kept for ever the table properties that
@@ -623,6 +631,7 @@ class Store:
         with self.lock():
             _crash_point("locked")
             self.check_is_store()
+            self._sync_marker()
             self._keep_history()
             table = self._table()
             before = table.version()
