@@ -36,7 +36,7 @@ def run_limited(workspace: Path, limit: int, *args) -> subprocess.CompletedProce
         [sys.executable, "-m", "csc_perf", *map(str, args)],
         cwd=workspace,
         env=env,
-        preexec_fn=limited,  # noqa: PLW1509 - only resource limits, before exec
+        preexec_fn=limited,
         capture_output=True,
         text=True,
         timeout=120,
