@@ -992,7 +992,10 @@ def inspect_log(
         )
     start = 0 if deep or base is None else base + 1
     for version in sorted(v for v in commits if v >= start):
-        problem = _commit_problem(commits[version], version)
+        # Parsing every action of every commit is for `store check`; on open, the latest
+        # commit is parsed whole and the others' lines checked for shape (a cut line does not
+        # end with '}') and counted against their own metrics: a fraction of the cost.
+        problem = _commit_problem(commits[version], version, whole=deep or version == latest)
         if problem:
             problems.append(problem)
     return LogState(latest, first, problems)
@@ -1019,50 +1022,63 @@ def commit_infos(log: Path) -> list[tuple[int, dict]]:
     return found
 
 
-def _commit_problem(entry: os.DirEntry, version: int) -> str | None:
-    """What is wrong with one commit file, or None."""
+def _commit_problem(entry: os.DirEntry, version: int, *, whole: bool = True) -> str | None:
+    """What is wrong with one commit file, or None. ``whole``: parse every line as JSON;
+    otherwise check each line's shape (a cut line does not end with ``}``) and read the
+    counts from the commit's metrics with a pattern: enough to see a truncated file, at a
+    fraction of the cost."""
     name = entry.name
     try:
-        text = Path(entry.path).read_text(encoding="utf-8")
+        with open(entry.path, encoding="utf-8") as handle:
+            text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         return f"version {version}: the commit file {name} cannot be read ({exc})"
-    if not text.strip():
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
         return f"version {version}: the commit file {name} is empty"
-    actions = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            action = json.loads(line)
-        except ValueError:
-            return (
-                f"version {version}: the commit file {name} is damaged (line {number} is not "
-                "whole JSON; truncated?)"
-            )
-        if not isinstance(action, dict):
-            return f"version {version}: the commit file {name} is damaged (line {number})"
-        actions.append(action)
-    info = next((a["commitInfo"] for a in actions if isinstance(a.get("commitInfo"), dict)), {})
-    metrics = info.get("operationMetrics") or {}
+    damaged = f"version {version}: the commit file {name} is damaged (line {{}} is not whole "
+    damaged += "JSON; truncated?)"
+    counts = {"add": 0, "remove": 0}
+    info_line = None
+    for number, line in enumerate(lines, start=1):
+        if whole:
+            try:
+                action = json.loads(line)
+            except ValueError:
+                return damaged.format(number)
+            if not isinstance(action, dict):
+                return damaged.format(number)
+        elif not (line[0] == "{" and line[-1] == "}"):
+            return damaged.format(number)
+        if line.startswith('{"commitInfo"'):
+            info_line = line
+        elif line.startswith('{"add"'):
+            counts["add"] += 1
+        elif line.startswith('{"remove"'):
+            counts["remove"] += 1
+    if info_line is None:
+        return None
     for kind, keys in (("add", _ADDED), ("remove", _REMOVED)):
-        listed = sum(kind in a for a in actions)
         for key in keys:
-            if key in metrics and str(metrics[key]).isdigit() and int(metrics[key]) != listed:
+            found = re.search(f'"{key}":(\\d+)', info_line)
+            if found and int(found.group(1)) != counts[kind]:
                 return (
                     f"version {version}: the commit file {name} is incomplete (it lists "
-                    f"{listed} {kind} action(s) of the {metrics[key]} it counts; truncated?)"
+                    f"{counts[kind]} {kind} action(s) of the {found.group(1)} it counts; "
+                    "truncated?)"
                 )
-    raw = info.get(METADATA_KEY)
-    if isinstance(raw, str):
-        try:
-            record = json.loads(raw)
-        except ValueError:
-            return f"version {version}: the csc-perf record in {name} is damaged"
-        if isinstance(record, dict) and record.get("version", version) != version:
-            return (
-                f"version {version}: the commit file {name} holds the record of version "
-                f"{record['version']} (renamed or copied from elsewhere?)"
-            )
+    if whole:
+        raw = json.loads(info_line)["commitInfo"].get(METADATA_KEY)
+        if isinstance(raw, str):
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                return f"version {version}: the csc-perf record in {name} is damaged"
+            if isinstance(record, dict) and record.get("version", version) != version:
+                return (
+                    f"version {version}: the commit file {name} holds the record of version "
+                    f"{record['version']} (renamed or copied from elsewhere?)"
+                )
     return None
 
 
