@@ -239,3 +239,23 @@ def test_a_zero_byte_data_file_is_named_without_a_panic(full_workspace):
     assert "cannot read the store" in export.stderr
     for text in ("panicked", "backtrace", "Traceback"):
         assert text not in export.stderr
+
+
+def test_import_onto_a_zero_byte_data_file_is_refused_without_a_panic(full_workspace):
+    data = sorted((full_workspace / "store" / "observations").glob("*.parquet"))
+    data[-1].write_bytes(b"")
+    result = run(full_workspace, "import", str(MONTHLY[0]))
+    assert result.returncode == 2, result.stderr
+    assert "cannot read the store" in result.stderr
+    for text in ("panicked", "backtrace", "Traceback"):
+        assert text not in result.stderr
+
+
+def test_a_commit_holding_another_versions_record_is_noticed(cli, full_workspace):
+    """The latest commit file replaced by a copy of an earlier one (a sync tool restoring an
+    old file, say): the csc-perf record inside says which version it really is."""
+    commit(full_workspace, LATEST).write_bytes(commit(full_workspace, LATEST - 1).read_bytes())
+    assert_every_command_refuses(cli, full_workspace, f"holds the record of version {LATEST - 1}")
+    check = cli("store", "check")
+    assert check.exit_code == 1
+    assert f"version {LATEST}: the commit file" in check.stderr

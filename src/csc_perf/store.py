@@ -281,6 +281,11 @@ class Store:
             frame = frame.select(list(columns))
         if sort:
             frame = frame.sort(list(KEY))
+        return self._collect(frame, as_of)
+
+    def _collect(self, frame: pl.LazyFrame, as_of: object = None) -> pl.DataFrame:
+        """Run a scan of the store's files: a damaged file is a :class:`StoreError` (and any
+        Rust panic text stays off the terminal), not a crash."""
         try:
             with _rust_panic_text_held_back():
                 return frame.collect()
@@ -380,9 +385,12 @@ class Store:
             current = current.filter(
                 pl.col("authority").is_in(authorities) & pl.col("indicator").is_in(indicators)
             )
-        old = current.select(
-            *KEY, pl.col("value").alias("_old_value"), pl.col("status").alias("_old_status")
-        ).collect()
+        old = self._collect(
+            current.select(
+                *KEY, pl.col("value").alias("_old_value"), pl.col("status").alias("_old_status")
+            ),
+            as_of,
+        )
         joined = new.join(old, on=list(KEY), how="left", nulls_equal=True)
         is_new = pl.col("_old_status").is_null()
         differs = pl.col("value").ne_missing(pl.col("_old_value")) | (
