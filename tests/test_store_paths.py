@@ -174,3 +174,15 @@ def test_posix_lock_branch_with_the_same_helpers(tmp_path):
         assert _try_lock(second, fcntl)
         _unlock(second, fcntl)
     assert SimpleNamespace  # keep the import for readers extending the fake
+
+
+def test_a_relative_store_path_under_a_percent_escape_is_refused(cli, workspace, monkeypatch):
+    inside = workspace / "%20"
+    inside.mkdir()
+    monkeypatch.chdir(inside)
+    result = cli(
+        "--config", workspace / "indicators.toml", "--store", "store", "import", MONTHLY[0]
+    )
+    assert result.exit_code == 2
+    assert "cannot use a store folder whose path contains '%20'" in result.stderr
+    assert list(inside.iterdir()) == []

@@ -896,7 +896,7 @@ def check_location(path: PurePath) -> None:
     delta-rs decodes a table's location twice, so a folder named like ``%20`` or ``50%41``
     (a ``%`` followed by two hex digits) would be written once and then never read back.
     """
-    found = _PERCENT_ESCAPE.search(str(path))
+    found = _PERCENT_ESCAPE.search(os.path.abspath(path))
     if found:
         raise StoreError(
             f"{path}: the Delta Lake library cannot use a store folder whose path contains "
