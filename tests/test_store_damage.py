@@ -259,3 +259,33 @@ def test_a_commit_holding_another_versions_record_is_noticed(cli, full_workspace
     check = cli("store", "check")
     assert check.exit_code == 1
     assert f"version {LATEST}: the commit file" in check.stderr
+
+
+POPULATION = (
+    ROOT
+    / "tests"
+    / "fixtures"
+    / "dfe"
+    / "ons_mid-year_population_estimates_2012_to_2024_2020_to_2023.csv"
+)
+
+
+def test_a_reference_tables_deleted_latest_commit_is_noticed(cli, full_workspace):
+    assert cli("population", "import", POPULATION).exit_code == 0
+    assert cli("population", "import", POPULATION).exit_code == 0  # version 1 of that table
+    marker = json.loads((full_workspace / "store" / "csc-perf-store.json").read_text())
+    assert marker == {"format": 1, "version": LATEST, "reference_versions": {"population": 1}}
+    population_log = full_workspace / "store" / "population" / "_delta_log"
+    (population_log / f"{1:020d}.json").unlink()
+    for args in (
+        ["rag", "--month", "2024-10", "--format", "csv"],
+        ["export", "--table", "population", "--format", "csv"],
+        ["population", "import", str(POPULATION)],
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert "the population table is damaged: version 1 is missing" in result.stderr
+        assert REFUSED in result.stderr
+    check = cli("store", "check")
+    assert check.exit_code == 1
+    assert "the population table: version 1 is missing" in check.stderr

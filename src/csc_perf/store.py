@@ -207,6 +207,11 @@ class Store:
             raise StoreError(f"{marker}: unreadable store marker ({exc})") from None
         if not isinstance(info, dict) or info.get("format") != FORMAT:
             raise StoreError(f"{marker}: unsupported store format {info!r}")
+        version = info.get("version")  # absent in markers written before it was recorded
+        if version is not None and (type(version) is not int or version < 0):
+            raise StoreError(
+                f"{marker}: unreadable store marker (version {version!r})", hint=CHECK_HINT
+            )
         return info
 
     def _verify(self, recorded: int | None) -> int:
@@ -502,14 +507,44 @@ class Store:
                 raise
             raise RuntimeError(f"the Delta Lake library failed: {_first_line(exc)}") from None
 
-    def _record_version(self, version: int) -> None:
-        """Rewrite the marker with the latest version (atomically, under the lock), so that
-        a deleted latest commit is noticed. A crash (or a full disk) between the Delta commit
-        and this leaves the marker one behind the log, which is read as whole: only a log
+    def _record_version(self, version: int, table: str = TABLE) -> None:
+        """Rewrite the marker with a table's latest version (atomically, under the lock), so
+        that a deleted latest commit is noticed. A crash (or a full disk) between the Delta
+        commit and this leaves the marker behind the log, which is read as whole: only a log
         *behind* the marker is damage."""
-        with suppress(OSError):  # the commit stands; the next write records it
-            _write_atomically(self.path / MARKER, {"format": FORMAT, "version": version})
+        with suppress(OSError, StoreError):  # the commit stands; the next write records it
+            info = self._marker() if (self.path / MARKER).exists() else {"format": FORMAT}
+            if table == TABLE:
+                info["version"] = version
+            else:
+                info.setdefault("reference_versions", {})[table] = version
+            _write_atomically(self.path / MARKER, info)
         self._verified = None
+
+    def _recorded_reference(self, name: str) -> int | None:
+        """The version of reference table ``name`` the marker recorded, if any."""
+        recorded = self._marker().get("reference_versions", {})
+        version = recorded.get(name) if isinstance(recorded, dict) else None
+        return version if type(version) is int else None
+
+    def _check_reference(self, name: str) -> bool:
+        """Raise :class:`StoreError` if reference table ``name`` is damaged (its log has a gap,
+        a bad commit, or ends before the version the marker recorded, or the table is gone
+        though recorded). False when it was never imported."""
+        folder = self.path / name
+        log = folder / "_delta_log"
+        recorded = self._recorded_reference(name)
+        if not log.is_dir():
+            if recorded is None:
+                return False
+            problems = [f"its log {log} is gone (the marker recorded version {recorded})"]
+        else:
+            problems = inspect_log(log, recorded=recorded, deep=False).problems
+        if problems:
+            raise StoreError(
+                f"{folder}: the {name} table is damaged: {problems[0]}", hint=CHECK_HINT
+            )
+        return True
 
     def _sync_marker(self) -> None:
         """Under the lock: a marker left one behind by a crash after a commit catches up."""
@@ -618,9 +653,15 @@ class Store:
             )
         for name in REFERENCE_TABLES:
             reference_log = self.path / name / "_delta_log"
+            recorded = self._recorded_reference(name)
             if not reference_log.is_dir():
+                if recorded is not None:
+                    problems.append(
+                        f"the {name} table: its log {reference_log} is gone (the marker "
+                        f"recorded version {recorded})"
+                    )
                 continue
-            found = inspect_log(reference_log, deep=True).problems
+            found = inspect_log(reference_log, recorded=recorded, deep=True).problems
             problems += [f"the {name} table: {p}" for p in found]
             if not found:
                 try:
@@ -704,13 +745,9 @@ class Store:
         import polars as pl
 
         self.check_is_store()
-        path = self.path / name
-        log = path / "_delta_log"
-        if not log.is_dir():
+        if self.is_new() or not self._check_reference(name):
             return None
-        problems = inspect_log(log, deep=False).problems
-        if problems:
-            raise StoreError(f"{path}: the {name} table is damaged: {problems[0]}", hint=CHECK_HINT)
+        path = self.path / name
         try:
             table = self._table(location=table_location(path))
             files = data_files(table, path)
@@ -746,6 +783,7 @@ class Store:
             properties = CommitProperties(custom_metadata={METADATA_KEY: json.dumps(info)})
             log = folder / "_delta_log"
             if not log.is_dir():
+                self._check_reference(name)  # never imported, or its log deleted
                 with self._writing(-1, log):
                     write_deltalake(
                         location,
@@ -756,16 +794,14 @@ class Store:
                         post_commithook_properties=_keep_logs(),
                     )
             else:
-                problems = inspect_log(log, deep=False).problems
-                if problems:
-                    raise StoreError(
-                        f"{folder}: the {name} table is damaged: {problems[0]}", hint=CHECK_HINT
-                    )
+                self._check_reference(name)
                 self._keep_history(location, log)
                 table = self._table(location=location)
                 with self._writing(table.version(), log):
                     _upsert(table, data, key, properties)
-            return self._latest_in_log(log)
+            version = self._latest_in_log(log)
+            self._record_version(version, name)
+            return version
 
     def _create_if_new(self) -> None:
         """Create the table and then the marker (called with the lock held)."""
