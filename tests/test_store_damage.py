@@ -289,3 +289,26 @@ def test_a_reference_tables_deleted_latest_commit_is_noticed(cli, full_workspace
     check = cli("store", "check")
     assert check.exit_code == 1
     assert "the population table: version 1 is missing" in check.stderr
+
+
+def test_history_an_older_csc_perf_let_delta_delete_is_reported_but_the_store_opens(
+    cli, full_workspace
+):
+    """Before history was kept for ever, Delta's clean-up deleted the commit files behind a
+    checkpoint. Such a store still opens (its current figures are whole); `store check`
+    says which versions are gone."""
+    from deltalake import DeltaTable
+
+    from csc_perf.store import Store
+
+    before = cli("export", "--format", "csv").stdout
+    DeltaTable(Store(full_workspace / "store").table_location).create_checkpoint()
+    for version in range(LATEST):
+        commit(full_workspace, version).unlink()
+    exported = cli("export", "--format", "csv")
+    assert exported.exit_code == 0, exported.stderr
+    assert exported.stdout == before
+    check = cli("store", "check")
+    assert check.exit_code == 1
+    assert f"versions 0 to {LATEST - 1} were removed from" in check.stderr
+    assert "by Delta's log clean-up" in check.stderr
