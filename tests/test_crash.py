@@ -44,6 +44,8 @@ def assert_sound_and_old_or_new(folder: Path, old: list, new: list) -> None:
     from csc_perf.store import Store
 
     store = Store(folder)
+    if old == [] and store.is_new():
+        return  # killed before the first commit: still no store (reads say "no store at")
     assert store.check() == []
     rows = store.observations().to_dicts()
     assert rows in (old, new), "the store holds a mix of two states"

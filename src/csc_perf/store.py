@@ -21,16 +21,20 @@ erases a known figure, it is only recorded where the store has nothing yet.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
+import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from datetime import time as dtime
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from .cells import MISSING
 from .errors import StoreBusyError, StoreError, UsageError
@@ -42,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .validation import FileSummary
 
 MARKER = "csc-perf-store.json"
+MARKER_TMP = MARKER + ".tmp"
 LOCK = ".lock"
 TABLE = "observations"
 FORMAT = 1
@@ -49,6 +54,17 @@ KEY = ("authority", "indicator", "month")
 METADATA_KEY = "csc_perf"
 DEFAULT_WAIT_SECONDS = 30.0
 REFERENCE_TABLES = ("population", "benchmarks")
+CHECK_HINT = "run `csc-perf store check` for details; restore the folder from a backup"
+# Every version is kept until someone prunes on purpose: Delta's default would delete commit
+# files older than 30 days at each checkpoint (every 100 commits), losing history and --as-of.
+HISTORY_PROPERTIES = {
+    "delta.enableExpiredLogCleanup": "false",
+    "delta.logRetentionDuration": "interval 36500 days",
+    "delta.deletedFileRetentionDuration": "interval 36500 days",
+}
+# Reader features the plain Parquet scan below handles; anything else (deletion vectors,
+# column mapping...) would make it return wrong rows, so such a table is refused.
+SUPPORTED_READER_FEATURES = frozenset({"timestampNtz", "vacuumProtocolCheck"})
 OBSERVATION_COLUMNS = (
     "authority",
     "indicator",
@@ -120,32 +136,65 @@ def parse_as_of(text: str | None) -> int | datetime | None:
 
 
 class Store:
-    """A csc-perf store folder. Opening never writes; writing takes the lock."""
+    """A csc-perf store folder. Opening never writes; writing takes the lock.
+
+    Every method that opens the store first checks that its log is whole (see
+    :func:`inspect_log`) and raises :class:`StoreError` if it is not; reading methods raise
+    :class:`StoreError` ("no store at PATH") when nothing has been stored there yet.
+    """
 
     def __init__(self, path: str | Path, *, wait: float = DEFAULT_WAIT_SECONDS) -> None:
         self.path = Path(path)
         self.wait = wait
+        self._verified: tuple | None = None  # (fingerprint of the log, its latest version)
 
     # -- state -----------------------------------------------------------------------
     @property
     def table_path(self) -> Path:
         return self.path / TABLE
 
+    @property
+    def table_location(self) -> str:
+        """The observations table as the Delta library wants it (see :func:`table_location`)."""
+        return table_location(self.table_path)
+
     def is_new(self) -> bool:
         """True when nothing has been stored yet: no folder, an empty one, or one that another
         process is creating right now (or was killed while creating): no marker yet, and
-        nothing but the lock and the table being made."""
+        nothing but the lock and the table being made, holding at most its empty first
+        version. A table with more versions and no marker is damage, not a new store."""
         if not self.path.exists():
             return not self.path.is_symlink()
         if not self.path.is_dir():
             raise StoreError(f"{self.path}: is a file, not a store folder")
         entries = {p.name for p in self.path.iterdir()}
-        return MARKER not in entries and entries <= {LOCK, TABLE, MARKER + ".tmp"}
+        if MARKER in entries:
+            return False
+        if TABLE in entries:
+            log = self.table_path / "_delta_log"
+            commits = [n for n in os.listdir(log) if _COMMIT.fullmatch(n)] if log.is_dir() else []
+            if len(commits) > 1 or (entries & set(REFERENCE_TABLES)):
+                raise StoreError(
+                    f"{self.path}: the store marker {MARKER} is missing but the store holds "
+                    f"{len(commits)} version(s): the store is damaged",
+                    hint=CHECK_HINT,
+                )
+        return entries <= {LOCK, TABLE, MARKER_TMP}
 
     def check_is_store(self) -> None:
-        """Raise :class:`StoreError` unless the folder is a csc-perf store (or new)."""
+        """Raise :class:`StoreError` unless the folder is a whole csc-perf store (or new):
+        marker readable, table present, log without gaps or damaged commits."""
+        check_location(self.path)
         if self.is_new():
             return
+        info = self._marker()
+        if not (self.table_path / "_delta_log").is_dir():
+            raise StoreError(
+                f"{self.path}: the store has no {TABLE} table (damaged store?)", hint=CHECK_HINT
+            )
+        self._verify(info.get("version"))
+
+    def _marker(self) -> dict:
         marker = self.path / MARKER
         if not marker.is_file():
             raise StoreError(
@@ -158,27 +207,69 @@ class Store:
             raise StoreError(f"{marker}: unreadable store marker ({exc})") from None
         if not isinstance(info, dict) or info.get("format") != FORMAT:
             raise StoreError(f"{marker}: unsupported store format {info!r}")
-        if not (self.table_path / "_delta_log").is_dir():
-            raise StoreError(f"{self.path}: the store has no {TABLE} table (damaged store?)")
+        version = info.get("version")  # absent in markers written before it was recorded
+        if version is not None and (type(version) is not int or version < 0):
+            raise StoreError(
+                f"{marker}: unreadable store marker (version {version!r})", hint=CHECK_HINT
+            )
+        return info
+
+    def _verify(self, recorded: int | None) -> int:
+        """The latest version, after checking that the log is whole (cheaply: a listing, and
+        parsing only the commits a checkpoint does not cover). Cached while the log is
+        unchanged."""
+        log = self.table_path / "_delta_log"
+        try:
+            entries = sorted(
+                (e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(log)
+            )
+        except OSError as exc:
+            raise StoreError(f"{log}: cannot list the store's log ({exc.strerror})") from None
+        fingerprint = (tuple(entries), recorded)
+        if self._verified is not None and self._verified[0] == fingerprint:
+            return self._verified[1]
+        state = inspect_log(log, recorded=recorded, deep=False)
+        if state.problems:
+            raise StoreError(
+                f"{self.path}: the store is damaged: {state.problems[0]}", hint=CHECK_HINT
+            )
+        assert state.latest is not None
+        self._verified = (fingerprint, state.latest)
+        return state.latest
+
+    def require(self) -> None:
+        """Raise :class:`StoreError` unless a whole store exists here (reads never create)."""
+        self.check_is_store()
+        if self.is_new():
+            raise StoreError(
+                f"no store at {self.path}",
+                hint="import an extract first (`csc-perf import FILE`), or check --store / "
+                "CSC_PERF_STORE",
+            )
 
     def version(self) -> int | None:
         """The latest version, or None for a store with nothing in it yet."""
         self.check_is_store()
         if self.is_new():
             return None
-        return self._table().version()
+        return self._verify(self._marker().get("version"))
 
-    def _table(self):
-        """The Delta table; a damaged one is a :class:`StoreError`, not a crash."""
+    def _table(self, version: int | None = None, location: str | None = None):
+        """The Delta table (at ``version``); a damaged one is a :class:`StoreError`, not a
+        crash, and one using Delta features we cannot read is refused."""
         from deltalake import DeltaTable
 
+        where = location or self.table_location
         try:
-            return DeltaTable(str(self.table_path))
-        except Exception as exc:
+            with _rust_panic_text_held_back():
+                table = DeltaTable(where, version=version)
+        except BaseException as exc:
+            _reraise_interrupts(exc)
             raise StoreError(
-                f"{self.path}: the store cannot be read ({_first_line(exc)})",
-                hint="is it damaged? `csc-perf history` on a backup copy shows its versions",
+                f"{self.path}: the store cannot be read ({_first_line(exc)})", hint=CHECK_HINT
             ) from None
+        refuse_unsupported(table, self.path)
+        return table
 
     # -- reading ---------------------------------------------------------------------
     def observations(
@@ -195,27 +286,32 @@ class Store:
             frame = frame.select(list(columns))
         if sort:
             frame = frame.sort(list(KEY))
+        return self._collect(frame, as_of)
+
+    def _collect(self, frame: pl.LazyFrame, as_of: object = None) -> pl.DataFrame:
+        """Run a scan of the store's files: a damaged file is a :class:`StoreError` (and any
+        Rust panic text stays off the terminal), not a crash."""
         try:
-            return frame.collect()
-        except Exception as exc:
+            with _rust_panic_text_held_back():
+                return frame.collect()
+        except BaseException as exc:
+            _reraise_interrupts(exc)
             when = "" if as_of is None else f" as of {as_of}"
             raise StoreError(
                 f"{self.path}: cannot read the store{when} ({_first_line(exc)})",
-                hint="`csc-perf history` lists the versions",
+                hint="`csc-perf store check` finds damaged files",
             ) from None
 
     def scan(self, as_of: int | datetime | str | None = None) -> pl.LazyFrame:
+        """The observations (at ``as_of``) as a lazy frame; raises :class:`StoreError` when
+        there is no store, it is damaged, or ``as_of`` is outside its history."""
         import polars as pl
 
         from .validation import empty_observations
 
         if isinstance(as_of, str):
             as_of = parse_as_of(as_of)
-        self.check_is_store()
-        if self.is_new():
-            if as_of is not None:
-                raise StoreError(f"{self.path}: the store is empty; there is no version to read")
-            return empty_observations().lazy()
+        self.require()
         if isinstance(as_of, int):
             latest = self.version()
             if latest is None or not 0 <= as_of <= latest:
@@ -225,40 +321,41 @@ class Store:
                     hint="`csc-perf history` lists the versions",
                 )
         try:
-            # The current version's files read directly: the same rows as pl.scan_delta for
-            # this plain (unpartitioned, no deletion vectors) table, without loading pyarrow.
-            from deltalake import DeltaTable
-
-            table = DeltaTable(
-                str(self.table_path), version=as_of if isinstance(as_of, int) else None
-            )
+            # The version's files read directly: the same rows as pl.scan_delta for this
+            # plain table (refuse_unsupported guarantees no deletion vectors, no partitions,
+            # no column mapping), without loading pyarrow.
+            table = self._table(as_of if isinstance(as_of, int) else None)
             if isinstance(as_of, datetime):
                 table.load_as_version(as_of)
-            files = table.file_uris()
-            if not files:
-                return empty_observations().lazy()
-            return pl.scan_parquet(files).select(list(OBSERVATION_COLUMNS))
-        except Exception as exc:
+                refuse_unsupported(table, self.path)
+            files = data_files(table, self.table_path)
+        except StoreError:
+            raise
+        except BaseException as exc:
+            _reraise_interrupts(exc)
             when = "" if as_of is None else f" as of {as_of}"
             raise StoreError(
                 f"{self.path}: cannot read the store{when} ({_first_line(exc)})",
                 hint="`csc-perf history` lists the versions",
             ) from None
+        if not files:
+            return empty_observations().lazy()
+        return pl.scan_parquet(files).select(list(OBSERVATION_COLUMNS))
 
     def history(self) -> list[dict[str, Any]]:
         """Every import, oldest first: version, time, files, SHA-256, rows, months, changes."""
-        self.check_is_store()
-        if self.is_new():
-            return []
+        self.require()
         entries = []
-        for commit in self._table().history():
+        # Read from the log itself (the check on open has just seen it whole): delta-rs's
+        # own history() lists nothing when the path has a '#'.
+        for version, commit in commit_infos(self.table_path / "_delta_log"):
             raw = commit.get(METADATA_KEY)
             info = json.loads(raw) if isinstance(raw, str) else {}
-            stamp = datetime.fromtimestamp(commit["timestamp"] / 1000, tz=timezone.utc)
+            stamp = datetime.fromtimestamp(commit.get("timestamp", 0) / 1000, tz=timezone.utc)
             files = info.get("files", [])
             entries.append(
                 {
-                    "version": commit["version"],
+                    "version": version,
                     "time": stamp.isoformat(timespec="seconds"),
                     "operation": info.get("operation", commit.get("operation", "")),
                     "files": ", ".join(Path(f["path"]).name for f in files),
@@ -283,17 +380,22 @@ class Store:
         new = observations
         if not unique and new.select(pl.struct(KEY).is_duplicated().any()).item():
             new = new.unique(subset=list(KEY), keep="last", maintain_order=True)
-        base_version = None if self.is_new() else self.version()
-        current = self.scan(as_of)
+        from .validation import empty_observations
+
+        base_version = self.version()
+        current = empty_observations().lazy() if base_version is None else self.scan(as_of)
         if new.height:
             authorities = new.get_column("authority").unique().to_list()
             indicators = new.get_column("indicator").unique().to_list()
             current = current.filter(
                 pl.col("authority").is_in(authorities) & pl.col("indicator").is_in(indicators)
             )
-        old = current.select(
-            *KEY, pl.col("value").alias("_old_value"), pl.col("status").alias("_old_status")
-        ).collect()
+        old = self._collect(
+            current.select(
+                *KEY, pl.col("value").alias("_old_value"), pl.col("status").alias("_old_status")
+            ),
+            as_of,
+        )
         joined = new.join(old, on=list(KEY), how="left", nulls_equal=True)
         is_new = pl.col("_old_status").is_null()
         differs = pl.col("value").ne_missing(pl.col("_old_value")) | (
@@ -320,7 +422,8 @@ class Store:
 
         Takes the write lock (waiting up to ``self.wait`` seconds, then raising
         :class:`StoreBusyError`), re-plans against the latest version under the lock, and
-        merges. Raises :class:`StoreError` when the folder is not a store.
+        merges. Raises :class:`StoreError` when the folder is not a store, the store is
+        damaged, or the disk is full (nothing is changed then).
         """
         from deltalake import CommitProperties, write_deltalake
 
@@ -329,14 +432,19 @@ class Store:
         with self.lock():
             _crash_point("locked")
             self._create_if_new()
+            self.check_is_store()  # again under the lock: another writer may have been first
+            self._sync_marker()
+            self._keep_history()
             plan = self.plan(observations, unique=unique)
             months = sorted(
                 {month_label(m) for m in observations.get_column("month").unique().to_list()}
             )
             if not plan.has_changes:
                 return ImportResult(False, plan.base_version, 0, 0, plan.unchanged, months)
+            base = plan.base_version if plan.base_version is not None else 0
             info = {
                 "operation": operation,
+                "version": base + 1,
                 "files": [
                     {"path": f.path, "sha256": f.sha256, "rows": f.rows, "shape": f.shape}
                     for f in files
@@ -350,51 +458,159 @@ class Store:
             _crash_point("before-commit")
             table = self._table()
             properties = CommitProperties(custom_metadata={METADATA_KEY: json.dumps(info)})
-            if plan.updated.height == 0:
-                # Only new keys (planned under the lock against the latest version): an
-                # append commits the same rows as a MERGE would, far faster.
-                write_deltalake(table, source, mode="append", commit_properties=properties)
-            else:
-                _upsert(table, source, KEY, properties)
-            version = self._table().version()
+            with self._writing(base):
+                if plan.updated.height == 0:
+                    # Only new keys (planned under the lock against the latest version): an
+                    # append commits the same rows as a MERGE would, far faster.
+                    write_deltalake(
+                        table,
+                        source,
+                        mode="append",
+                        commit_properties=properties,
+                        post_commithook_properties=_keep_logs(),
+                    )
+                else:
+                    _upsert(table, source, KEY, properties)
+            version = self._latest_in_log()
             _crash_point("after-commit")
+            self._record_version(version)
             return ImportResult(
                 True, version, plan.inserted.height, plan.updated.height, plan.unchanged, months
             )
+
+    def _latest_in_log(self, log: Path | None = None) -> int:
+        """The latest version in a table's log (the observations' by default), -1 if none."""
+        folder = log or self.table_path / "_delta_log"
+        if not folder.is_dir():
+            return -1
+        latest = inspect_log(folder, deep=False, parse=False).latest
+        return -1 if latest is None else latest
+
+    @contextmanager
+    def _writing(self, base: int, log: Path | None = None) -> Iterator[None]:
+        """Run a Delta write (called with the lock held, ``base`` the version before it).
+        A full disk (or a file-size limit) is a :class:`StoreError` saying nothing changed;
+        Rust panic text never reaches the user's terminal."""
+        try:
+            with _rust_panic_text_held_back():
+                yield
+        except BaseException as exc:
+            _reraise_interrupts(exc)
+            landed = self._latest_in_log(log) != base
+            if _is_disk_full(exc) and not landed:
+                raise StoreError(
+                    "no space left writing the store; nothing was changed",
+                    hint=f"free some space on the drive holding {self.path}, then run the "
+                    "command again",
+                ) from None
+            if isinstance(exc, Exception):
+                raise
+            raise RuntimeError(f"the Delta Lake library failed: {_first_line(exc)}") from None
+
+    def _record_version(self, version: int, table: str = TABLE) -> None:
+        """Rewrite the marker with a table's latest version (atomically, under the lock), so
+        that a deleted latest commit is noticed. A crash (or a full disk) between the Delta
+        commit and this leaves the marker behind the log, which is read as whole: only a log
+        *behind* the marker is damage."""
+        with suppress(OSError, StoreError):  # the commit stands; the next write records it
+            info = self._marker() if (self.path / MARKER).exists() else {"format": FORMAT}
+            if table == TABLE:
+                info["version"] = version
+            else:
+                info.setdefault("reference_versions", {})[table] = version
+            _write_atomically(self.path / MARKER, info)
+        self._verified = None
+
+    def _recorded_reference(self, name: str) -> int | None:
+        """The version of reference table ``name`` the marker recorded, if any."""
+        recorded = self._marker().get("reference_versions", {})
+        version = recorded.get(name) if isinstance(recorded, dict) else None
+        return version if type(version) is int else None
+
+    def _check_reference(self, name: str) -> bool:
+        """Raise :class:`StoreError` if reference table ``name`` is damaged (its log has a gap,
+        a bad commit, or ends before the version the marker recorded, or the table is gone
+        though recorded). False when it was never imported."""
+        folder = self.path / name
+        log = folder / "_delta_log"
+        recorded = self._recorded_reference(name)
+        if not log.is_dir():
+            if recorded is None:
+                return False
+            problems = [f"its log {log} is gone (the marker recorded version {recorded})"]
+        else:
+            problems = inspect_log(log, recorded=recorded, deep=False).problems
+        if problems:
+            raise StoreError(
+                f"{folder}: the {name} table is damaged: {problems[0]}", hint=CHECK_HINT
+            )
+        return True
+
+    def _sync_marker(self) -> None:
+        """Under the lock: a marker left one behind by a crash after a commit catches up."""
+        recorded = self._marker().get("version")
+        latest = self._latest_in_log()
+        if recorded is None or recorded < latest:
+            self._record_version(latest)
+
+    def _keep_history(self, location: str | None = None, log: Path | None = None) -> None:
+        """Give a table made before history was kept for ever the table properties that
+        keep it (one commit, under the lock, before the write that needs it)."""
+        from deltalake import CommitProperties
+
+        table = self._table(location=location)
+        configuration = table.metadata().configuration
+        if all(configuration.get(k) == v for k, v in HISTORY_PROPERTIES.items()):
+            return
+        version = table.version() + 1
+        info = {"operation": "keep history", "version": version}
+        with self._writing(table.version(), log):
+            table.alter.set_table_properties(
+                HISTORY_PROPERTIES,
+                commit_properties=CommitProperties(
+                    custom_metadata={METADATA_KEY: json.dumps(info)}
+                ),
+                post_commithook_properties=_keep_logs(),
+            )
+        if location is None:
+            self._record_version(version)
 
     # -- maintenance -------------------------------------------------------------------
     def check(self) -> list[str]:
         """Problems found in the store (an empty list: it is sound).
 
-        Checks that the marker and the table are readable, the schema is the one expected,
-        versions run without gaps from 0, every data file of the latest version exists and
-        reads, each authority/indicator/month appears once, statuses are known and values are
-        present exactly when the status is ``present``, and reference tables read.
+        Checks that the marker and the table are readable; that the log is whole: every
+        version from 0 kept, no empty, unparsable or incomplete commit, the latest version
+        the one the marker recorded; that the table uses no Delta feature csc-perf cannot
+        read; the schema; that every data file of the latest version exists and is a whole
+        Parquet file; that each authority/indicator/month appears once, statuses are known and
+        values are present exactly when the status is ``present``; and that the reference
+        tables read. Raises :class:`StoreError` when there is no store at all.
         """
         import polars as pl
 
-        problems: list[str] = []
+        check_location(self.path)
         try:
-            self.check_is_store()
+            if self.is_new():
+                raise StoreError(f"no store at {self.path}", hint="check --store / CSC_PERF_STORE")
+            info = self._marker()
+        except StoreError as exc:
+            if exc.message.startswith("no store at"):
+                raise
+            return [exc.message]
+        log = self.table_path / "_delta_log"
+        if not log.is_dir():
+            return [f"the store has no {TABLE} table ({log} is missing)"]
+        state = inspect_log(log, recorded=info.get("version"), deep=True)
+        if state.problems:
+            return state.problems  # the checks below would read past the damage
+        try:
+            table = self._table()
         except StoreError as exc:
             return [exc.message]
-        if self.is_new():
-            return []
-        log = self.table_path / "_delta_log"
-        numbers = sorted(int(p.stem) for p in log.glob("*.json") if p.stem.isdigit())
-        checkpoints = [int(p.name.split(".")[0]) for p in log.glob("*.checkpoint*.parquet")]
-        start = max(checkpoints, default=0)
-        expected_versions = list(range(start, numbers[-1] + 1)) if numbers else []
-        present = [n for n in numbers if n >= start]
-        if present != expected_versions:
-            gaps = sorted(set(expected_versions) - set(present))
-            return [
-                f"the history has a gap: version(s) {gaps} missing from {log}, so versions "
-                f"after {gaps[0] - 1} cannot be read"
-            ]
-        table = self._table()
-        if numbers and table.version() != numbers[-1]:
-            problems.append(f"the table opens at version {table.version()}, not {numbers[-1]}")
+        problems: list[str] = []
+        if table.version() != state.latest:
+            problems.append(f"the table opens at version {table.version()}, not {state.latest}")
         expected = {
             "authority": "string",
             "indicator": "string",
@@ -415,19 +631,13 @@ class Store:
                 and not (kind == "double" and "float64" in actual[name].lower())
             ):
                 problems.append(f"column {name!r} is {actual[name]}, expected {kind}")
-        versions = sorted(int(c["version"]) for c in table.history())
-        if versions != list(range(versions[-1] + 1)):
-            problems.append(f"the history has gaps: versions {versions}")
-        for uri in table.file_uris():
-            path = uri.removeprefix("file://")
-            if not Path(path).is_file():
-                problems.append(f"a data file of the current version is missing: {path}")
+        problems += _data_file_problems(data_files(table, self.table_path))
         if problems:
             return problems
         try:
-            frame = pl.read_delta(str(self.table_path))
-        except Exception as exc:
-            return [f"the current version cannot be read ({_first_line(exc)})"]
+            frame = self.observations()
+        except StoreError as exc:
+            return [f"the current version cannot be read ({exc.message})"]
         duplicates = frame.group_by(*KEY).len().filter(pl.col("len") > 1).height
         if duplicates:
             problems.append(f"{duplicates} authority/indicator/month key(s) appear more than once")
@@ -442,10 +652,22 @@ class Store:
                 f"{inconsistent} observation(s) have a value that does not match their status"
             )
         for name in REFERENCE_TABLES:
-            try:
-                self.reference(name)
-            except StoreError as exc:
-                problems.append(exc.message)
+            reference_log = self.path / name / "_delta_log"
+            recorded = self._recorded_reference(name)
+            if not reference_log.is_dir():
+                if recorded is not None:
+                    problems.append(
+                        f"the {name} table: its log {reference_log} is gone (the marker "
+                        f"recorded version {recorded})"
+                    )
+                continue
+            found = inspect_log(reference_log, recorded=recorded, deep=True).problems
+            problems += [f"the {name} table: {p}" for p in found]
+            if not found:
+                try:
+                    self.reference(name)
+                except StoreError as exc:
+                    problems.append(exc.message)
         return problems
 
     def compact(self) -> int | None:
@@ -454,21 +676,29 @@ class Store:
         when there was nothing to compact."""
         from deltalake import CommitProperties
 
-        self.check_is_store()
-        if self.is_new():
-            return None
+        self.require()
         with self.lock():
+            _crash_point("locked")
+            self.check_is_store()
+            self._sync_marker()
+            self._keep_history()
             table = self._table()
             before = table.version()
-            metrics = table.optimize.compact(
-                commit_properties=CommitProperties(
-                    custom_metadata={METADATA_KEY: json.dumps({"operation": "compact"})}
+            info = {"operation": "compact", "version": before + 1}
+            _crash_point("before-commit")
+            with self._writing(before):
+                metrics = table.optimize.compact(
+                    commit_properties=CommitProperties(
+                        custom_metadata={METADATA_KEY: json.dumps(info)}
+                    ),
+                    post_commithook_properties=_keep_logs(),
                 )
-            )
-            after = self._table().version()
-            if after == before or not metrics.get("numFilesRemoved"):
+            after = self._latest_in_log()
+            if after == before:
                 return None
-            return after
+            _crash_point("after-commit")
+            self._record_version(after)
+            return after if metrics.get("numFilesRemoved") else None
 
     def diff(
         self,
@@ -480,9 +710,9 @@ class Store:
         and ``change`` (revised, added, removed)."""
         import polars as pl
 
+        self.require()
         latest = self.version()
-        if latest is None:
-            raise StoreError(f"{self.path}: the store is empty")
+        assert latest is not None
         if newer is None:
             newer = latest
         if older is None:
@@ -515,12 +745,22 @@ class Store:
         import polars as pl
 
         self.check_is_store()
-        path = self.path / name
-        if not (path / "_delta_log").is_dir():
+        if self.is_new() or not self._check_reference(name):
             return None
+        path = self.path / name
         try:
-            return pl.read_delta(str(path))
-        except Exception as exc:
+            table = self._table(location=table_location(path))
+            files = data_files(table, path)
+            with _rust_panic_text_held_back():
+                if files:
+                    return pl.read_parquet(files)
+                import pyarrow as pa
+
+                return pl.from_arrow(pa.schema(table.schema().to_arrow()).empty_table())
+        except StoreError:
+            raise
+        except BaseException as exc:
+            _reraise_interrupts(exc)
             raise StoreError(f"{path}: cannot read the {name} table ({_first_line(exc)})") from None
 
     def replace_reference(
@@ -528,7 +768,7 @@ class Store:
     ) -> int:
         """Merge ``frame`` into the reference table ``name`` (rows with the same ``key`` are
         replaced) as one commit, under the write lock. Returns the table's new version."""
-        from deltalake import CommitProperties, DeltaTable, write_deltalake
+        from deltalake import CommitProperties, write_deltalake
 
         if name not in REFERENCE_TABLES:
             raise StoreError(f"unknown reference table {name!r}")
@@ -536,14 +776,32 @@ class Store:
         self.path.mkdir(parents=True, exist_ok=True)
         with self.lock():
             self._create_if_new()
-            path = str(self.path / name)
+            self.check_is_store()
+            folder = self.path / name
+            location = table_location(folder)
             data = frame.to_arrow()
             properties = CommitProperties(custom_metadata={METADATA_KEY: json.dumps(info)})
-            if not (self.path / name / "_delta_log").is_dir():
-                write_deltalake(path, data, mode="overwrite", commit_properties=properties)
+            log = folder / "_delta_log"
+            if not log.is_dir():
+                self._check_reference(name)  # never imported, or its log deleted
+                with self._writing(-1, log):
+                    write_deltalake(
+                        location,
+                        data,
+                        mode="overwrite",
+                        configuration=HISTORY_PROPERTIES,
+                        commit_properties=properties,
+                        post_commithook_properties=_keep_logs(),
+                    )
             else:
-                _upsert(DeltaTable(path), data, key, properties)
-            return DeltaTable(path).version()
+                self._check_reference(name)
+                self._keep_history(location, log)
+                table = self._table(location=location)
+                with self._writing(table.version(), log):
+                    _upsert(table, data, key, properties)
+            version = self._latest_in_log(log)
+            self._record_version(version, name)
+            return version
 
     def _create_if_new(self) -> None:
         """Create the table and then the marker (called with the lock held)."""
@@ -555,12 +813,8 @@ class Store:
         from deltalake import CommitProperties, DeltaTable
 
         if self.table_path.exists():
-            # A creation that was interrupted before its marker was written. It can hold
-            # only the empty first version: anything more means a damaged store, kept as is.
-            log = self.table_path / "_delta_log"
-            commits = sorted(log.glob("*.json")) if log.is_dir() else []
-            if len(commits) > 1:
-                raise StoreError(f"{self.path}: the store has data but no {MARKER} (damaged?)")
+            # A creation that was interrupted before its marker was written: it holds only
+            # the empty first version (is_new says so), so it is made again.
             shutil.rmtree(self.table_path)
 
         schema = pa.schema(
@@ -575,20 +829,22 @@ class Store:
                 ("source_row", pa.int64()),
             ]
         )
-        DeltaTable.create(
-            str(self.table_path),
-            schema,
-            name="observations",
-            commit_properties=CommitProperties(
-                custom_metadata={METADATA_KEY: json.dumps({"operation": "create"})}
-            ),
-        )
+        with self._writing(-1):
+            DeltaTable.create(
+                self.table_location,
+                schema,
+                name="observations",
+                configuration=HISTORY_PROPERTIES,
+                commit_properties=CommitProperties(
+                    custom_metadata={
+                        METADATA_KEY: json.dumps({"operation": "create", "version": 0})
+                    }
+                ),
+            )
         _crash_point("table-created")
         # The marker is written last: until then the folder reads as new, never half-made.
-        marker = self.path / MARKER
-        tmp = marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"format": FORMAT}) + "\n", encoding="utf-8")
-        os.replace(tmp, marker)
+        _write_atomically(self.path / MARKER, {"format": FORMAT, "version": 0})
+        self._verified = None
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -639,11 +895,382 @@ def _upsert(table, data, key: Sequence[str], properties) -> None:
             source_alias="s",
             target_alias="t",
             commit_properties=properties,
+            post_commithook_properties=_keep_logs(),
         )
         .when_matched_update_all()
         .when_not_matched_insert_all()
         .execute()
     )
+
+
+# -- where the store is, in the form the Delta library expects ---------------------------
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def table_location(path: PurePath) -> str:
+    """The ``file://`` URL of a table folder, as delta-rs wants it: the absolute path with
+    spaces, non-ASCII letters, ``#``, ``?`` and ``%`` percent-encoded once. Windows paths
+    (``C:\\Users\\Jane Smith\\OneDrive - Council``, ``\\\\server\\share\\csc``) become
+    ``file:///C:/Users/Jane%20Smith/...`` and ``file://server/share/csc``. The one place a
+    path becomes a location."""
+    if isinstance(path, PureWindowsPath):
+        if not path.is_absolute():
+            path = Path(os.path.abspath(path))  # pragma: no cover - Windows only
+        segments = "/".join(quote(part, safe="") for part in path.parts[1:])
+        drive = path.drive
+        if drive.startswith("\\\\"):  # UNC share: \\server\share -> file://server/share
+            host, _, share = drive[2:].partition("\\")
+            return f"file://{host}/{quote(share, safe='')}/{segments}".rstrip("/")
+        return f"file:///{drive}/{segments}".rstrip("/")
+    absolute = Path(os.path.abspath(path))
+    return "file://" + quote(absolute.as_posix(), safe="/")
+
+
+def check_location(path: PurePath) -> None:
+    """Refuse, before anything is written, a folder the Delta library cannot open again.
+
+    delta-rs decodes a table's location twice, so a folder named like ``%20`` or ``50%41``
+    (a ``%`` followed by two hex digits) would be written once and then never read back.
+    """
+    found = _PERCENT_ESCAPE.search(os.path.abspath(path))
+    if found:
+        raise StoreError(
+            f"{path}: the Delta Lake library cannot use a store folder whose path contains "
+            f"{found.group(0)!r} (it reads it as an escaped character)",
+            hint="rename that folder, or give --store a path without '%' followed by two "
+            "letters or digits",
+        )
+
+
+def data_files(table, folder: Path) -> list[str]:
+    """Local paths of a table version's data files (delta-rs lists them percent-encoded)."""
+    return [str(_local_path(uri, folder)) for uri in table.file_uris()]
+
+
+def _local_path(uri: str, folder: Path) -> Path:
+    if uri.startswith("file:"):
+        from urllib.parse import urlparse
+        from urllib.request import url2pathname
+
+        parsed = urlparse(uri)
+        netloc = f"//{parsed.netloc}" if parsed.netloc else ""
+        return Path(url2pathname(netloc + parsed.path))
+    if "://" in uri:
+        raise StoreError(f"{folder}: a data file is outside the store folder ({uri})")
+    return Path(unquote(uri))
+
+
+# -- is the log whole? ---------------------------------------------------------------------
+_COMMIT = re.compile(r"(\d{20})\.json")
+_CHECKPOINT = re.compile(r"(\d{20})\.checkpoint(?:\.\d+\.\d+)?(?:\.[0-9a-f-]+)?\.parquet")
+# Names the engines give the number of files a commit adds and removes.
+_ADDED = ("num_added_files", "num_target_files_added", "numFilesAdded", "numAddedFiles")
+_REMOVED = ("num_removed_files", "num_target_files_removed", "numFilesRemoved", "numRemovedFiles")
+
+
+@dataclass
+class LogState:
+    """What :func:`inspect_log` found: the latest version (None: no commit at all), the
+    first version still in the log, and the problems (empty: whole)."""
+
+    latest: int | None
+    first: int
+    problems: list[str]
+
+
+def inspect_log(
+    log: Path, *, recorded: int | None = None, deep: bool = False, parse: bool = True
+) -> LogState:
+    """Check a Delta table's ``_delta_log``: versions numbered without a gap, no empty,
+    unparsable or incomplete commit file (fewer actions than its own metrics count, a
+    ``csc_perf`` record of another version), and the log not behind ``recorded``, the
+    latest version the store marker recorded (a log *ahead* of it is an interrupted
+    update of the marker, not damage).
+
+    ``deep`` parses every commit and counts versions that Delta's log clean-up removed
+    before a checkpoint as a problem; otherwise only the commits the latest checkpoint does
+    not cover are parsed (what every command does on open: a listing and a few small files).
+    """
+    commits: dict[int, os.DirEntry] = {}
+    checkpoints: set[int] = set()
+    with os.scandir(log) as entries:
+        for entry in entries:
+            found = _COMMIT.fullmatch(entry.name)
+            if found:
+                commits[int(found.group(1))] = entry
+                continue
+            found = _CHECKPOINT.fullmatch(entry.name)
+            if found:
+                checkpoints.add(int(found.group(1)))
+    if not commits and not checkpoints:
+        return LogState(None, 0, [f"{log} holds no commit"])
+    latest = max(commits.keys() | checkpoints)
+    first = min(commits) if commits else latest
+    if not parse:
+        return LogState(latest, first, [])
+    problems: list[str] = []
+    if recorded is not None and latest < recorded:
+        lost = f"{latest + 1}" if recorded == latest + 1 else f"{latest + 1} to {recorded}"
+        problems.append(
+            f"version {lost} is missing: the store recorded version {recorded} but its log "
+            f"ends at version {latest} (the latest commit file was deleted)"
+        )
+    base = max((c for c in checkpoints if c <= latest), default=None)
+    if first > 0:
+        if base is None or first > base + 1:
+            problems.append(
+                f"versions 0 to {first - 1} are missing from {log} and no checkpoint covers "
+                "them: the table cannot be read"
+            )
+        elif deep:
+            problems.append(
+                f"versions 0 to {first - 1} were removed from {log} by Delta's log clean-up "
+                "(before this store kept its history): --as-of cannot read them"
+            )
+    gaps = [v for v in range(first, latest + 1) if v not in commits]
+    if gaps:
+        shown = f"{gaps[:10]}" + (" ..." if len(gaps) > 10 else "")
+        problems.append(
+            f"the history has a gap: version(s) {shown} missing from {log} (commit file "
+            "deleted), so the versions after it cannot be trusted"
+        )
+    start = 0 if deep or base is None else base + 1
+    for version in sorted(v for v in commits if v >= start):
+        # Parsing every action of every commit is for `store check`; on open, the latest
+        # commit is parsed whole and the others' lines checked for shape (a cut line does not
+        # end with '}') and counted against their own metrics: a fraction of the cost.
+        problem = _commit_problem(commits[version], version, whole=deep or version == latest)
+        if problem:
+            problems.append(problem)
+    return LogState(latest, first, problems)
+
+
+def commit_infos(log: Path) -> list[tuple[int, dict]]:
+    """(version, commitInfo) of every commit file in a log, oldest first."""
+    found = []
+    with os.scandir(log) as entries:
+        commits = sorted(
+            (int(m.group(1)), e.path) for e in entries if (m := _COMMIT.fullmatch(e.name))
+        )
+    for version, path in commits:
+        info: dict = {}
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith('{"commitInfo"'):
+                    try:
+                        info = json.loads(line).get("commitInfo") or {}
+                    except ValueError:
+                        info = {}
+                    break
+        found.append((version, info))
+    return found
+
+
+def _commit_problem(entry: os.DirEntry, version: int, *, whole: bool = True) -> str | None:
+    """What is wrong with one commit file, or None. ``whole``: parse every line as JSON;
+    otherwise check each line's shape (a cut line does not end with ``}``) and read the
+    counts from the commit's metrics with a pattern: enough to see a truncated file, at a
+    fraction of the cost."""
+    name = entry.name
+    try:
+        with open(entry.path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"version {version}: the commit file {name} cannot be read ({exc})"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return f"version {version}: the commit file {name} is empty"
+    damaged = f"version {version}: the commit file {name} is damaged (line {{}} is not whole "
+    damaged += "JSON; truncated?)"
+    counts = {"add": 0, "remove": 0}
+    info_line = None
+    for number, line in enumerate(lines, start=1):
+        if whole:
+            try:
+                action = json.loads(line)
+            except ValueError:
+                return damaged.format(number)
+            if not isinstance(action, dict):
+                return damaged.format(number)
+        elif not (line[0] == "{" and line[-1] == "}"):
+            return damaged.format(number)
+        if line.startswith('{"commitInfo"'):
+            info_line = line
+        elif line.startswith('{"add"'):
+            counts["add"] += 1
+        elif line.startswith('{"remove"'):
+            counts["remove"] += 1
+    if info_line is None:
+        return None
+    for kind, keys in (("add", _ADDED), ("remove", _REMOVED)):
+        for key in keys:
+            found = re.search(f'"{key}":(\\d+)', info_line)
+            if found and int(found.group(1)) != counts[kind]:
+                return (
+                    f"version {version}: the commit file {name} is incomplete (it lists "
+                    f"{counts[kind]} {kind} action(s) of the {found.group(1)} it counts; "
+                    "truncated?)"
+                )
+    if whole:
+        raw = json.loads(info_line)["commitInfo"].get(METADATA_KEY)
+        if isinstance(raw, str):
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                return f"version {version}: the csc-perf record in {name} is damaged"
+            if isinstance(record, dict) and record.get("version", version) != version:
+                return (
+                    f"version {version}: the commit file {name} holds the record of version "
+                    f"{record['version']} (renamed or copied from elsewhere?)"
+                )
+    return None
+
+
+def refuse_unsupported(table, where: Path) -> None:
+    """Refuse a table that needs a Delta feature the plain Parquet scan would get wrong:
+    deletion vectors (it would return deleted rows), column mapping, partitions, or a
+    newer reader protocol (written by another engine)."""
+    protocol = table.protocol()
+    features = set(protocol.reader_features or [])
+    unsupported = sorted(features - SUPPORTED_READER_FEATURES)
+    reason = None
+    if unsupported:
+        reason = "it uses the Delta feature(s) " + ", ".join(unsupported)
+    elif protocol.min_reader_version not in (1, 3):
+        reason = f"it needs Delta reader version {protocol.min_reader_version}"
+    else:
+        metadata = table.metadata()
+        if metadata.partition_columns:
+            reason = "it is partitioned by " + ", ".join(metadata.partition_columns)
+        elif metadata.configuration.get("delta.columnMapping.mode", "none") != "none":
+            reason = "it uses column mapping"
+    if reason:
+        raise StoreError(
+            f"{where}: csc-perf cannot read this table: {reason} (written by another "
+            "engine?); reading it as plain files would give wrong figures",
+            hint="export it from that engine without these features, or import its figures "
+            "into a new store",
+        )
+
+
+def _data_file_problems(files: Sequence[str]) -> list[str]:
+    """Data files that are missing, empty or not whole Parquet files (checked by their
+    magic bytes, so a damaged file is named instead of crashing the reader)."""
+    problems = []
+    for name in files:
+        path = Path(name)
+        try:
+            size = path.stat().st_size
+            with open(path, "rb") as handle:
+                head = handle.read(4)
+                handle.seek(max(size - 4, 0))
+                tail = handle.read(4)
+        except FileNotFoundError:
+            problems.append(f"a data file of the current version is missing: {path}")
+            continue
+        except OSError as exc:
+            problems.append(f"a data file of the current version cannot be read: {path} ({exc})")
+            continue
+        if size == 0:
+            problems.append(f"a data file of the current version is empty (0 bytes): {path}")
+        elif size < 12 or head != b"PAR1" or tail != b"PAR1":
+            problems.append(
+                f"a data file of the current version is not a whole Parquet file: {path}"
+            )
+    return problems
+
+
+# -- errors from the Rust side ---------------------------------------------------------------
+def _keep_logs():
+    """Post-commit hooks that checkpoint but never delete commit files."""
+    from deltalake import PostCommitHookProperties
+
+    return PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    """Re-raise Ctrl-C and exits; anything else (a pyo3 PanicException derives from
+    BaseException) is for the caller to turn into a message."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+        raise exc
+
+
+_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+        return True
+    text = str(exc)
+    return any(f"(os error {n})" in text for n in _FULL_ERRNOS) or any(
+        words in text for words in ("No space left", "File too large", "Disk quota exceeded")
+    )
+
+
+_PANIC_START = re.compile(r"^thread '.*'(?: \(\d+\))? panicked at ")
+
+
+@contextmanager
+def _rust_panic_text_held_back() -> Iterator[None]:
+    """Keep Rust's panic report (``thread '...' panicked at ...``, its message and any
+    backtrace) off the user's stderr while a Delta or Polars call runs; anything else written
+    to stderr meanwhile is passed on. The panic itself reaches Python as an exception."""
+    import tempfile
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real stderr (embedded, captured)
+        yield
+        return
+    try:
+        held = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+    except OSError:
+        os.close(saved)
+        yield
+        return
+    os.dup2(held.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        held.seek(0)
+        text = held.read().decode("utf-8", "replace")
+        held.close()
+        kept = _without_panic_text(text)
+        if kept:
+            os.write(2, kept.encode("utf-8"))
+
+
+def _without_panic_text(text: str) -> str:
+    """``text`` without Rust panic reports: the ``panicked at`` line, the message line after
+    it, a backtrace (indented lines) and the ``note:`` lines."""
+    kept: list[str] = []
+    skipping = message = False
+    for line in text.splitlines(keepends=True):
+        if _PANIC_START.match(line):
+            skipping = message = True
+            continue
+        if skipping:
+            if message:
+                message = False
+                continue
+            if line.startswith(("stack backtrace:", " ", "note: ")):
+                continue
+            skipping = False
+        kept.append(line)
+    return "".join(kept)
+
+
+def _write_atomically(path: Path, content: dict) -> None:
+    """Write JSON beside ``path`` and rename it into place (flushed to disk first)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(content) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def _crash_point(name: str) -> None:
@@ -655,35 +1282,43 @@ def _crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _try_lock(handle) -> bool:
+def _lock_module():
+    """fcntl on POSIX, msvcrt on Windows."""
     try:
         import fcntl
+
+        return fcntl
     except ImportError:  # pragma: no cover - Windows
         import msvcrt
 
+        return msvcrt
+
+
+def _try_lock(handle, module=None) -> bool:
+    """Take the lock without waiting; False when another process holds it."""
+    module = module or _lock_module()
+    if hasattr(module, "flock"):
         try:
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            module.flock(handle.fileno(), module.LOCK_EX | module.LOCK_NB)
             return True
-        except OSError:
+        except BlockingIOError:
             return False
+    # msvcrt locks bytes from the current position: always the first byte of the file.
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        handle.seek(0)
+        module.locking(handle.fileno(), module.LK_NBLCK, 1)
         return True
-    except BlockingIOError:
+    except OSError:
         return False
 
 
-def _unlock(handle) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        import msvcrt
-
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+def _unlock(handle, module=None) -> None:
+    module = module or _lock_module()
+    if hasattr(module, "flock"):
+        module.flock(handle.fileno(), module.LOCK_UN)
         return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    handle.seek(0)
+    module.locking(handle.fileno(), module.LK_UNLCK, 1)
 
 
 def _month_span(months: list[str]) -> str:

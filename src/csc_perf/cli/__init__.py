@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from . import data, maintenance, reference, reports, workspace  # noqa: F401  (registers the commands)
@@ -15,6 +16,8 @@ __all__ = ["app", "main"]
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and ``python -m csc_perf``."""
+    if "--debug" not in (sys.argv[1:] if argv is None else argv):
+        os.environ["RUST_BACKTRACE"] = "0"  # a Rust panic is an error message, not a trace
     try:
         app(args=argv, prog_name="csc-perf")
     except BrokenPipeError:

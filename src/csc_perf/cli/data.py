@@ -394,6 +394,7 @@ def export(
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
+    store.require()
     if table in ("benchmarks", "population"):
         if as_of or suppress:
             raise UsageError(f"--as-of and --suppress apply to observations, not {table}")

@@ -17,8 +17,10 @@ app.add_typer(store_app, name="store")
 @store_app.command("check")
 @handles_errors
 def store_check() -> None:
-    """Verify the store: readable, schema as expected, history without gaps, data files
-    present, one figure per authority/indicator/month. Exit 0 sound, 1 with problems."""
+    """Verify the store: every version kept and every commit whole (it names a damaged or
+    missing version), the marker's latest version reached, schema as expected, data files
+    present and whole, one figure per authority/indicator/month. Exit 0 sound, 1 with
+    problems, 2 when there is no store at the path."""
     from ..render import terminal
 
     config, definitions = load_workspace()
@@ -43,8 +45,9 @@ def store_compact(
         float, typer.Option("--wait", help="Seconds to wait for a busy store before exit 75.")
     ] = 30.0,
 ) -> None:
-    """Merge the store's small data files (one per import) into larger ones. The figures and
-    the history that --as-of reads are unchanged; nothing is deleted."""
+    """Merge the store's small data files (one per import) into larger ones, as a new
+    version. The figures and the history that --as-of reads are unchanged; nothing is
+    deleted (no vacuum)."""
     from ..render import terminal
 
     config, definitions = load_workspace()
