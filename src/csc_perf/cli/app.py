@@ -66,7 +66,8 @@ def main_options(
         ),
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Only errors and warnings on stderr.")
+        bool,
+        typer.Option("--quiet", "-q", help="Only errors on stderr (no progress, no warnings)."),
     ] = False,
     no_color: Annotated[
         bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")

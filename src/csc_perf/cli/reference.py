@@ -9,7 +9,7 @@ import typer
 
 from ..errors import UsageError
 from .app import FormatOption, OutputOption, app, handles_errors
-from .data import load_workspace, open_store
+from .data import authority_option, load_workspace, open_store
 
 benchmarks_app = typer.Typer(
     help="DfE benchmarks: import EES files, show an indicator's benchmarks.",
@@ -52,7 +52,7 @@ def benchmarks_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
     frames, summaries = [], []
     for path in files:
         try:
-            frame = benchmarks_from_ees(read_ees(path), definitions)
+            frame = benchmarks_from_ees(read_ees(path), definitions, str(path))
         except ExtractReadError as exc:
             raise UsageError(str(exc)) from None
         if frame.height == 0:
@@ -105,7 +105,7 @@ def benchmarks_show(
     table = store.reference("benchmarks")
     if table is None:
         raise UsageError("no benchmarks in the store", hint="csc-perf benchmarks import FILE")
-    code = authority or definitions.workspace.authority
+    code = authority_option(authority) or definitions.workspace.authority
     rows = table.filter((pl.col("indicator") == found.id) & (pl.col("status") == "present"))
     la = rows.filter(pl.col("level") == "la")
     own = la.filter(pl.col("authority") == code)
@@ -168,9 +168,9 @@ def population_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
     frames, summaries = [], []
     for path in files:
         try:
-            frame = population_from_ees(read_ees(path))
+            frame = population_from_ees(read_ees(path), str(path))
         except ExtractReadError as exc:
-            raise UsageError(f"{path}: {exc.message}") from None
+            raise UsageError(str(exc)) from None
         frames.append(frame)
         summaries.append(_file_summary(path, frame.height))
     data = pl.concat(frames).unique(subset=["authority", "year"], keep="last")

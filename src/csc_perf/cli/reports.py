@@ -10,7 +10,7 @@ import typer
 
 from ..errors import ExitCode, UsageError
 from .app import AsOfOption, FormatOption, OutputOption, app, handles_errors
-from .data import load_workspace, open_store
+from .data import authority_option, load_workspace, open_store
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -133,10 +133,10 @@ def results_for(
     observations = store.observations(
         as_of, columns=("authority", "indicator", "month", "value", "status"), sort=False
     )
-    code = authority or definitions.workspace.authority
+    every = authority is not None and authority.strip().lower() == "all"
+    code = "all" if every else (authority_option(authority) or definitions.workspace.authority)
     if not code:
         raise UsageError("no authority: set [workspace] authority or pass --authority")
-    every = code.lower() == "all"
     if every and not allow_all:
         raise UsageError(
             "--authority all works with rag and trend; this command reports one authority",
@@ -354,9 +354,7 @@ def report(
         years = None
         if fy:
             years = financial_year_values(run.observations, definitions, run.population)
-            years = years.filter(
-                pl.col("authority") == (authority or definitions.workspace.authority)
-            )
+            years = years.filter(pl.col("authority") == run.authority)
         frame = add_comparisons(
             frame, results, chosen, financial_years=years, benchmarks=benchmarks
         )
@@ -369,9 +367,8 @@ def report(
         from ..store import parse_as_of
 
         changes = run.store.diff(parse_as_of(revised_since), None)
-        code = authority or definitions.workspace.authority
         revised = (
-            changes.filter((pl.col("authority") == code) & (pl.col("change") == "revised"))
+            changes.filter((pl.col("authority") == run.authority) & (pl.col("change") == "revised"))
             .group_by("indicator")
             .agg(pl.col("month").dt.strftime("%Y-%m").sort().str.join(";").alias("revised"))
         )
