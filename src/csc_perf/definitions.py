@@ -654,7 +654,8 @@ class _Checker:
                     self.add(
                         f"{path}.{key_path}",
                         f"{text!r} is already used by {other_path} ({other_id}); ids, names "
-                        "and aliases must be unique (ignoring case and spaces)",
+                        "and aliases must be unique (ignoring case, spaces, invisible characters "
+                        "and look-alike letters)",
                         line,
                     )
                 else:
@@ -716,7 +717,12 @@ class _Checker:
             try:
                 parse_formula(formula)
             except FormulaError as exc:
-                self.add(f"{label}.formula", f"{formula!r}: {exc}", line("formula"))
+                shown = (
+                    formula
+                    if len(formula) <= 60
+                    else f"{formula[:60]}... ({len(formula)} characters)"
+                )
+                self.add(f"{label}.formula", f"{shown!r}: {exc}", line("formula"))
         tolerance = entry.get("tolerance", 0.03)
         if not _is_number(tolerance) or not 0 <= tolerance < 1:
             self.add(

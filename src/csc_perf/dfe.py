@@ -80,6 +80,7 @@ def read_ees(path: str | Path) -> pl.DataFrame:
         raise ExtractReadError(
             f"{name}, row {row['_row']}, column 'time_period': {row['time_period']!r} is not a "
             f"DfE period{more}",
+            code="month-unparseable",
             file=name,
             row=row["_row"],
             hint=PERIOD_HINT,
@@ -123,6 +124,7 @@ def check_figures(rows: pl.DataFrame, name: str, column: str) -> None:
         raise ExtractReadError(
             f"{name}, row {row['_row']}, column {column!r}: {row['_cell']!r} is not a figure "
             f"csc-perf stores (not finite, or beyond {LARGEST_FIGURE:,.0f})",
+            code="value-too-large",
             file=name,
             row=row["_row"],
             hint="correct the cell, or use a DfE symbol such as x (not available)",
@@ -309,8 +311,8 @@ def ees_cells(table, definitions: Definitions):
         problems.append(
             {
                 "code": "month-unparseable",
-                "message": f"column 'time_period': {group['time_period']!r} is not a DfE "
-                f"period{f' (and {more} more rows)' if more else ''}; {PERIOD_HINT}",
+                "message": f"time_period {group['time_period']!r} is not a DfE period"
+                f"{f' (and {more} more rows)' if more else ''}; {PERIOD_HINT}",
                 "row": group["row"],
                 "column": "time_period",
                 "cell": group["time_period"],

@@ -158,28 +158,24 @@ def print_required_summary(report: ValidationReport, months: set[str] | None = N
     months an import changed: an unchanged re-import says nothing again)."""
     from ..render import terminal
 
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[tuple[str, str], list] = {}
     for issue in report.issues:
         if issue.code != "required-missing" or issue.month is None:
             continue
         if months is not None and issue.month not in months:
             continue
-        groups.setdefault((issue.file or "", issue.month), []).append(issue.indicator or "")
-    for (file, month), indicators in groups.items():
-        distinct = sorted(set(indicators))
-        what = (
-            f"required indicator {distinct[0]} has no figure"
-            if len(distinct) == 1
-            else f"{len(distinct)} required indicators have no figure"
-        )
+        groups.setdefault((issue.file or "", issue.month), []).append(issue)
+    for (file, month), issues in groups.items():
+        if len(issues) == 1:
+            terminal.warn(f"warning required-missing: {issues[0].message}")
+            continue
+        distinct = {i.indicator for i in issues}
         across = (
-            f" ({len(indicators)} figures across authorities)"
-            if len(indicators) > len(distinct)
-            else ""
+            f" ({len(issues)} figures across authorities)" if len(issues) > len(distinct) else ""
         )
         terminal.warn(
-            f"warning required-missing: {file}: {what} for {month}{across}; "
-            f"`csc-perf validate {file}` lists them"
+            f"warning required-missing: {file}: {len(distinct)} required indicators have no "
+            f"figure for {month}{across}; `csc-perf validate {file}` lists them"
         )
 
 
