@@ -380,13 +380,14 @@ def _numbers_and_depth(data: dict[str, Any], lines: _LineIndex) -> list[Problem]
     stack: list[tuple[str, Any, int, tuple[str, int]]] = [("", data, 0, ("", 0))]
     while stack:
         path, value, depth, table = stack.pop()
+        key = path.split(".")[1].split("[")[0] if "." in path else None
         if depth > MAX_DEPTH:
             problems.append(
                 Problem(
                     path,
                     f"is nested more than {MAX_DEPTH} levels deep; indicators.toml never "
                     "needs that: check the brackets",
-                    lines.line(*table),
+                    lines.line(table[0], table[1], key),
                 )
             )
             continue
@@ -404,7 +405,6 @@ def _numbers_and_depth(data: dict[str, Any], lines: _LineIndex) -> list[Problem]
             bound = re.fullmatch(r"indicator\[\d+\]\.valid_range\[(0|1)\]", path)
             if bound and math.isinf(value) and (value > 0) == (bound.group(1) == "1"):
                 continue
-            key = path.split(".")[1].split("[")[0] if path.count(".") else None
             problems.append(
                 Problem(
                     path,
