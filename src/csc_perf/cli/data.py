@@ -100,7 +100,8 @@ def run_validation(
     if shape is not None and shape not in SHAPES:
         raise UsageError(f"--shape {shape!r}: use one of {', '.join(SHAPES)}")
     history = population = None
-    if store is not None and not store.is_new():
+    wanted = any(i.required or i.formula for i in definitions.indicators)
+    if store is not None and wanted and not store.is_new():
         # Figures already stored count for required-missing, and derived figures are
         # checked with the store's earlier months.
         store.check_is_store()
