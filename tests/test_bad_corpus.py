@@ -385,6 +385,8 @@ CORPUS = [
         "value-unparseable",
         "count-inf.csv, row 2, column 'Value': 'inf' is not a finite number",
     ),
+    # Southampton's 2024 row of tests/fixtures/dfe/c1_..._2023_to_2024.csv (DfE), with
+    # time_period changed to 2023-24: not a DfE period (2024 or 202324 are).
     pytest.param(
         "ees-unreadable-period.csv",
         IMPORT,

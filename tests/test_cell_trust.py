@@ -168,3 +168,19 @@ def test_whatever_a_cell_holds_no_stored_figure_is_unbounded(tmp_path_factory, v
     else:
         assert report.valid == (value >= 0)  # a negative count is an error of its own
         assert stored.to_list() == [value]  # the figure exactly as the cell shows it
+
+
+def test_no_output_shows_nan_or_inf(cli, full_workspace):
+    """With only finite figures stored, no report format prints nan or inf."""
+    import re
+
+    word = re.compile(r"(?<![A-Za-z])(nan|-?inf(inity)?)(?![A-Za-z])", re.IGNORECASE)
+    for args in (
+        ("report", "--month", "2024-10", "--format", "html", "-o", "-"),
+        ("report", "--month", "2024-10", "--format", "md", "-o", "-"),
+        ("rag", "--month", "2024-10", "--format", "csv"),
+        ("trend", "children_in_care", "--format", "csv"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 0, (args, result.stderr)
+        assert not word.search(result.stdout), (args, word.search(result.stdout))
