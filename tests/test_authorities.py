@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import ROOT, store_state
 from csc_perf.authorities import normalise_authority, normalise_authority_column
@@ -246,3 +248,15 @@ def test_blank_authority_cells_take_the_workspace_code(tmp_path):
     report = validate_files([extract], definitions)
     assert report.valid, report.issues
     assert report.observations.get_column("authority").to_list() == ["852", "852"]
+
+
+@given(
+    st.integers(100, 999),
+    st.integers(0, 3),
+    st.sampled_from(["", ".0", ".00", "."]),
+    st.sampled_from(["", " ", "\t"]),
+)
+def test_any_spelling_of_an_la_number_is_the_number(number, zeros, decimals, space):
+    """Property: leading zeros, a zero decimal part and spaces never make a new authority."""
+    text = f"{space}{'0' * zeros}{number}{decimals}{space}"
+    assert normalise_authority(text) == str(number)

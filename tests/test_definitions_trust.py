@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import store_state
 from csc_perf.definitions import normalise_name, parse_definitions
@@ -236,3 +238,25 @@ def test_extract_names_match_through_look_alikes(cli, workspace):
         ("contacts", 1900.0),
         ("referrals", 400.0),
     ]
+
+
+@given(
+    st.sampled_from(
+        [
+            "Number of contacts in the month",
+            "Children's visits within 10 working days",
+            "Rate of referrals per 10,000 population under 18 years old",
+        ]
+    ),
+    st.lists(
+        st.tuples(st.integers(0, 80), st.sampled_from(["\u200b", "\u200c", "\u200d", "\ufeff"])),
+        max_size=5,
+    ),
+)
+def test_invisible_characters_never_make_a_new_name(name, insertions):
+    """Property: zero-width characters anywhere in a name leave its key unchanged."""
+    text = name
+    for position, mark in insertions:
+        position = min(position, len(text))
+        text = text[:position] + mark + text[position:]
+    assert normalise_name(text) == normalise_name(name)
