@@ -353,6 +353,103 @@ CORPUS = [
         "not a csc-perf store",
         "not-a-store: this folder is not a csc-perf store (no csc-perf-store.json)",
     ),
+    # -- issue 11: cells, codes, definitions -------------------------------------------------
+    pytest.param(
+        "authority-not-a-code.csv",
+        IMPORT,
+        1,
+        "authority-invalid",
+        "authority-not-a-code.csv, row 3, column 'Authority': 'Southampton' is not an authority "
+        "code",
+    ),
+    pytest.param(
+        "percent-sign-on-count.csv",
+        IMPORT,
+        1,
+        "percent-sign-unexpected",
+        "percent-sign-on-count.csv, row 3, column 'Value': 'Number of referrals into statutory "
+        "service in the month' for 2024-10: '12.5%' has a % sign but the indicator is a count",
+    ),
+    pytest.param(
+        "count-1e308.csv",
+        IMPORT,
+        1,
+        "value-too-large",
+        "count-1e308.csv, row 2, column 'Value': 'Number of contacts in the month' for 2024-10: "
+        "'1e308' is beyond 1,000,000,000",
+    ),
+    pytest.param(
+        "count-inf.csv",
+        IMPORT,
+        1,
+        "value-unparseable",
+        "count-inf.csv, row 2, column 'Value': 'inf' is not a finite number",
+    ),
+    # Southampton's 2024 row of tests/fixtures/dfe/c1_..._2023_to_2024.csv (DfE), with
+    # time_period changed to 2023-24: not a DfE period (2024 or 202324 are).
+    pytest.param(
+        "ees-unreadable-period.csv",
+        IMPORT,
+        1,
+        "month-unparseable",
+        "ees-unreadable-period.csv, row 2: time_period '2023-24' is not a DfE period",
+    ),
+    pytest.param(
+        "definitions-nan-target.toml",
+        EXPORT_WITH,
+        2,
+        "nan is not a number csc-perf can use",
+        "line 15: indicator[0].target:",
+    ),
+    pytest.param(
+        "definitions-nan-target.toml",
+        CHECK,
+        1,
+        "nan is not a number csc-perf can use",
+        "line 15: indicator[0].target:",
+    ),
+    pytest.param(
+        "definitions-deep-nesting.toml",
+        EXPORT_WITH,
+        2,
+        "values are nested too deeply",
+        "definitions-deep-nesting.toml: 1 problem(s) in the indicator definitions\n  (syntax):",
+    ),
+    pytest.param(
+        "definitions-deep-nesting.toml",
+        CHECK,
+        1,
+        "values are nested too deeply",
+        "definitions-deep-nesting.toml: 1 problem(s) in the indicator definitions\n  (syntax):",
+    ),
+    pytest.param(
+        "definitions-unary-minus.toml",
+        EXPORT_WITH,
+        2,
+        "the formula is nested too deeply",
+        "line 23: indicator[1] (contacts_negated).formula:",
+    ),
+    pytest.param(
+        "definitions-unary-minus.toml",
+        CHECK,
+        1,
+        "the formula is nested too deeply",
+        "line 23: indicator[1] (contacts_negated).formula:",
+    ),
+    pytest.param(
+        "definitions-zero-width-duplicate.toml",
+        EXPORT_WITH,
+        2,
+        "is already used by indicator[0] (contacts)",
+        "line 18: indicator[1].name:",
+    ),
+    pytest.param(
+        "definitions-zero-width-duplicate.toml",
+        CHECK,
+        1,
+        "is already used by indicator[0] (contacts)",
+        "line 18: indicator[1].name:",
+    ),
 ]
 
 

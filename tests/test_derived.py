@@ -194,7 +194,7 @@ def test_year_lag_rule():
 
     text = """
 [workspace]
-authority = "1"
+authority = "852"  # issue 11: a real LA code ("1" is refused now)
 [population]
 year_lag = 2
 estimates = { "2022" = 1000, "2023" = 2000 }
@@ -220,7 +220,7 @@ formula = "n / population * 10000"
     definitions = parse_definitions(text)
     obs = pl.DataFrame(
         {
-            "authority": ["1", "1"],
+            "authority": ["852", "852"],
             "indicator": ["n", "n"],
             "month": [date(2025, 3, 1), date(2025, 4, 1)],
             "value": [10.0, 10.0],

@@ -13,7 +13,7 @@ from csc_perf.methods.suppression import suppress_observations, suppressed_keys
 
 TEXT = """
 [workspace]
-authority = "1"
+authority = "852"  # issue 11: a real LA code ("1" is refused now)
 [population]
 year = 2022
 estimates = { "2022" = 10000 }
@@ -77,7 +77,7 @@ formula = "rolling_sum(starts, 2) / population * 10000"
 
 def observations(rows):
     return pl.DataFrame(
-        [("1", i, m, v, "present") for i, m, v in rows],
+        [("852", i, m, v, "present") for i, m, v in rows],
         schema={
             "authority": pl.String,
             "indicator": pl.String,

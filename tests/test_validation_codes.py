@@ -183,9 +183,11 @@ def test_out_of_range_can_be_an_error_per_indicator(cli, seeded_workspace):
 def test_required_missing_is_a_warning(cli, seeded_workspace):
     result = cli("import", BAD / "required-missing.csv")
     assert result.exit_code == 0
+    # issue 11: the message now names the file (one line per file and month)
     assert (
-        "warning required-missing: required indicator 'Number of children subject to CP Plan "
-        "at end of month' has no value for 2024-10" in result.stderr
+        f"warning required-missing: {BAD / 'required-missing.csv'}: required indicator "
+        "'Number of children subject to CP Plan at end of month' has no value for 2024-10"
+        in result.stderr
     )
 
 

@@ -8,6 +8,11 @@ A cell is one of:
   null (missing is never zero);
 * suppressed: ``c``, ``x``, ``[c]``, ``[x]`` -> status ``suppressed``, value null;
 * anything else -> status ``invalid``: the validator reports it as ``value-unparseable``.
+  That includes ``inf``, ``nan``, ``-inf`` and a number too large for a float (``1e999``):
+  no figure is ever stored that is not finite.
+
+Numbers beyond :data:`LARGEST_FIGURE` parse (they are numbers) but the validator refuses
+them (``value-too-large``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ PRESENT = "present"
 MISSING = "missing"
 SUPPRESSED = "suppressed"
 INVALID = "invalid"
+
+#: The largest magnitude csc-perf stores. No children's social care figure comes near it:
+#: England has about 12 million children aged 0-17, so a monthly count, rate, percentage or
+#: average above a thousand million is a typo, a pasted row number or an overflow (1e308,
+#: 9.99E+307); and below it every sum csc-perf forms (12-month rolling sums, SPC moving
+#: ranges and limits) stays finite and exact to the unit in a 64-bit float.
+LARGEST_FIGURE = 1e9
+NOT_FINITE = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan")
 
 MISSING_MARKS = ("", "-", "–", "—", "[-]", "n/a", "na", "n.a.", "..")
 SUPPRESSED_MARKS = ("c", "x", "[c]", "[x]")

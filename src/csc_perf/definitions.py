@@ -17,6 +17,7 @@ import difflib
 import math
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -82,12 +83,32 @@ TARGET_KEYS = {"from", "value", "low", "high"}
 
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+# Letters that look the same as Latin ones (Unicode's confusables, for the scripts a name
+# pasted from a web page or a PDF picks up: Cyrillic and Greek) and the dashes Word makes.
+# NFKC does not fold these; without them "Number of referrаls" (a Cyrillic а) would be a
+# second indicator.
+_CONFUSABLES = str.maketrans(
+    {
+        **dict(zip("аеорсхуіјѕԁӏһԛԝ", "aeopcxyijsdlhqw", strict=True)),
+        **dict(zip("АВЕКМНОРСТХІЈЅ", "ABEKMHOPCTXIJS", strict=True)),
+        **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιν", "ABEZHIKMNOPTYXoiv", strict=True)),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    }
+)
 
 
 def normalise_name(text: str) -> str:
-    """The key indicators are matched on: case folded, runs of whitespace made one space,
-    curly quotes made straight (Excel's autocorrect turns children's into children’s)."""
-    return _SPACES.sub(" ", text.translate(_QUOTES)).strip().casefold()
+    """The key indicators are matched on (and ids, names and aliases must be unique on):
+    Unicode NFKC (full-width letters, ligatures, no-break spaces made plain), invisible
+    format characters removed (zero-width spaces and joiners, byte-order marks, soft
+    hyphens, direction marks), look-alike Cyrillic and Greek letters made Latin, dashes made
+    hyphens, curly quotes made straight (Excel's autocorrect turns children's into
+    children’s), runs of whitespace made one space, case folded."""
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+        text = text.translate(_CONFUSABLES).translate(_QUOTES)
+    return _SPACES.sub(" ", text).strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -279,6 +300,12 @@ def parse_definitions(text: str, source: str = "<string>") -> Definitions:
     """Validate definitions given as TOML text; see :func:`load_definitions`."""
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        problem = Problem(
+            "(syntax)",
+            f"values are nested too deeply (indicators.toml needs at most {MAX_DEPTH} levels)",
+        )
+        raise DefinitionsError(source, [problem]) from None
     except tomllib.TOMLDecodeError as exc:
         # Python < 3.14 gives the position only inside the message: "... (at line 3, column 9)"
         position = re.search(r"\(at line (\d+), column \d+\)", str(exc))
@@ -286,7 +313,13 @@ def parse_definitions(text: str, source: str = "<string>") -> Definitions:
         message = str(exc) if position is None else str(exc)[: position.start()].strip()
         problem = Problem("(syntax)", f"invalid TOML: {message}", line)
         raise DefinitionsError(source, [problem]) from None
-    checker = _Checker(_LineIndex(text))
+    lines = _LineIndex(text)
+    untrusted = _numbers_and_depth(data, lines)
+    if untrusted:
+        # Checked before anything else reads the values: a NaN target would compare false
+        # with everything and rate every value GREEN.
+        raise DefinitionsError(source, untrusted)
+    checker = _Checker(lines)
     definitions = checker.check(data, source)
     if checker.problems:
         raise DefinitionsError(source, checker.problems)
@@ -332,6 +365,60 @@ class _LineIndex:
             if found:
                 return found
         return self.headers.get((table, index))
+
+
+MAX_DEPTH = 8  # the deepest real value, indicator[0].benchmark[0].where.x, is 6 levels
+
+
+def _numbers_and_depth(data: dict[str, Any], lines: _LineIndex) -> list[Problem]:
+    """Problems with values that no check below may see: a number that is not finite (nan,
+    inf) and nesting deeper than :data:`MAX_DEPTH`. Walked without recursion.
+
+    ``inf`` is allowed in one place, where it means "no bound": ``valid_range = [0, inf]``
+    (and ``-inf`` as the minimum)."""
+    problems: list[Problem] = []
+    stack: list[tuple[str, Any, int, tuple[str, int]]] = [("", data, 0, ("", 0))]
+    while stack:
+        path, value, depth, table = stack.pop()
+        key = path.split(".")[1].split("[")[0] if "." in path else None
+        if depth > MAX_DEPTH:
+            problems.append(
+                Problem(
+                    path,
+                    f"is nested more than {MAX_DEPTH} levels deep; indicators.toml never "
+                    "needs that: check the brackets",
+                    lines.line(table[0], table[1], key),
+                )
+            )
+            continue
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child_table = table
+                if depth == 0:
+                    child_table = (str(key), 0)
+                stack.append((f"{path}.{key}" if path else str(key), item, depth + 1, child_table))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                child_table = (table[0], index) if depth == 1 else table
+                stack.append((f"{path}[{index}]", item, depth + 1, child_table))
+        elif isinstance(value, float) and not math.isfinite(value):
+            bound = re.fullmatch(r"indicator\[\d+\]\.valid_range\[(0|1)\]", path)
+            if bound and math.isinf(value) and (value > 0) == (bound.group(1) == "1"):
+                continue
+            problems.append(
+                Problem(
+                    path,
+                    f"{value} is not a number csc-perf can use: give a finite number"
+                    + (
+                        " (valid_range takes -inf as min or inf as max: no bound)"
+                        if ".valid_range" in path
+                        else ""
+                    ),
+                    lines.line(table[0], table[1], key),
+                )
+            )
+    problems.sort(key=lambda p: (p.line or 0, p.path))
+    return problems
 
 
 def _is_number(value: Any) -> bool:
@@ -493,6 +580,17 @@ class _Checker:
                 line = self.lines.line("workspace", 0, key)
                 self.add(f"workspace.{key}", f"must be a string, not {_type(value)}", line)
                 continue
+            if key == "authority":
+                from .authorities import HINT, normalise_authority
+
+                code = normalise_authority(value)
+                if code is None:
+                    line = self.lines.line("workspace", 0, key)
+                    self.add(
+                        "workspace.authority", f"{value!r} is not an authority code: {HINT}", line
+                    )
+                    continue
+                value = code
             values[key] = value
         return Workspace(**values)
 
@@ -556,7 +654,8 @@ class _Checker:
                     self.add(
                         f"{path}.{key_path}",
                         f"{text!r} is already used by {other_path} ({other_id}); ids, names "
-                        "and aliases must be unique (ignoring case and spaces)",
+                        "and aliases must be unique (ignoring case, spaces, invisible characters "
+                        "and look-alike letters)",
                         line,
                     )
                 else:
@@ -618,7 +717,12 @@ class _Checker:
             try:
                 parse_formula(formula)
             except FormulaError as exc:
-                self.add(f"{label}.formula", f"{formula!r}: {exc}", line("formula"))
+                shown = (
+                    formula
+                    if len(formula) <= 60
+                    else f"{formula[:60]}... ({len(formula)} characters)"
+                )
+                self.add(f"{label}.formula", f"{shown!r}: {exc}", line("formula"))
         tolerance = entry.get("tolerance", 0.03)
         if not _is_number(tolerance) or not 0 <= tolerance < 1:
             self.add(

@@ -1,10 +1,13 @@
 """DfE open data: EES tidy CSVs (benchmarks, population) and statistical neighbour groupings.
 
-EES files have one row per geography and year: ``time_period`` (2024 = the year ending
-31 March 2024), ``geographic_level`` (National, Regional, Local authority), codes and names,
-then measure columns. Values may be suppression or availability symbols: ``c`` (small
-number suppressed), ``x`` (not available), ``z`` (not applicable), ``u`` (low
-reliability), ``k``, ``low``, ``:``. None of them is ever a zero.
+EES files have one row per geography and year: ``time_period``, ``geographic_level``
+(National, Regional, Local authority), codes and names, then measure columns. A
+``time_period`` is read as the DfE defines it: four digits are the year a reporting year
+ends (``2024`` = the year ending 31 March 2024, 2023/24), six digits are the two years it
+spans (``202324`` = 2023/24, the same year ending March 2024). Anything else (``2023/24``,
+``202325``, blank) is refused with its row, never guessed. Values may be suppression or
+availability symbols: ``c`` (small number suppressed), ``x`` (not available), ``z`` (not
+applicable), ``u`` (low reliability), ``k``, ``low``, ``:``. None of them is ever a zero.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cells import LARGEST_FIGURE
 from .definitions import Definitions
 from .errors import ExtractReadError
 
@@ -63,7 +67,68 @@ def read_ees(path: str | Path) -> pl.DataFrame:
             file=name,
             hint="download the tidy CSV ('explore data') from explore-education-statistics",
         )
+    # Spreadsheet row numbers (the header is row 1), for messages about a row.
+    frame = frame.with_row_index("_row", offset=2)
+    bad = frame.filter(ees_year(pl.col("time_period")).is_null())
+    if bad.height:
+        row = bad.row(0, named=True)
+        more = (
+            f" (and {bad.height - 1} more row{'s' if bad.height > 2 else ''})"
+            if bad.height > 1
+            else ""
+        )
+        raise ExtractReadError(
+            f"{name}, row {row['_row']}, column 'time_period': {row['time_period']!r} is not a "
+            f"DfE period{more}",
+            code="month-unparseable",
+            file=name,
+            row=row["_row"],
+            hint=PERIOD_HINT,
+        )
     return frame
+
+
+PERIOD_HINT = (
+    "a DfE time_period is 2024 (the year ending 31 March 2024) or 202324 (2023/24, the same "
+    "year); correct the cell or download the file again"
+)
+
+
+def ees_year(period: pl.Expr) -> pl.Expr:
+    """The year a DfE ``time_period`` ends in (Int32), null when it is not a DfE period.
+
+    ``2024`` -> 2024 (the year ending 31 March 2024); ``202324`` -> 2024 (2023/24);
+    ``202325``, ``2023/24``, ``24``, blank -> null.
+    """
+    import polars as pl
+
+    text = period.str.strip_chars()
+    four = text.str.extract(r"^(\d{4})$", 1).cast(pl.Int32)
+    start = text.str.extract(r"^(\d{4})\d{2}$", 1).cast(pl.Int32)
+    end = text.str.extract(r"^\d{4}(\d{2})$", 1).cast(pl.Int32)
+    spanning = pl.when((start + 1) % 100 == end).then(start + 1)
+    return pl.coalesce(four, spanning)
+
+
+def check_figures(rows: pl.DataFrame, name: str, column: str) -> None:
+    """Refuse a file whose ``column`` (parsed to ``value``) holds a figure that is not finite
+    or is beyond :data:`~csc_perf.cells.LARGEST_FIGURE`: it would be stored as a benchmark."""
+    import polars as pl
+
+    bad = rows.filter(
+        pl.col("value").is_not_null()
+        & (pl.col("value").is_nan() | (pl.col("value").abs() > LARGEST_FIGURE))
+    )
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise ExtractReadError(
+            f"{name}, row {row['_row']}, column {column!r}: {row['_cell']!r} is not a figure "
+            f"csc-perf stores (not finite, or beyond {LARGEST_FIGURE:,.0f})",
+            code="value-too-large",
+            file=name,
+            row=row["_row"],
+            hint="correct the cell, or use a DfE symbol such as x (not available)",
+        )
 
 
 def _geography(frame: pl.DataFrame) -> pl.DataFrame:
@@ -108,9 +173,13 @@ def _parse_values(column: str) -> tuple[pl.Expr, pl.Expr]:
     return number, status
 
 
-def benchmarks_from_ees(frame: pl.DataFrame, definitions: Definitions) -> pl.DataFrame:
+def benchmarks_from_ees(
+    frame: pl.DataFrame, definitions: Definitions, name: str = "the EES file"
+) -> pl.DataFrame:
     """Long benchmark rows for every indicator whose ``benchmark`` column is in the file:
-    ``authority, level, name, region_code, year, indicator, value, status``."""
+    ``authority, level, name, region_code, year, indicator, value, status`` (``year``: the
+    year ending 31 March). Raises :class:`ExtractReadError` for a figure that is not finite
+    or beyond :data:`~csc_perf.cells.LARGEST_FIGURE`."""
     import polars as pl
 
     geo = _geography(frame)
@@ -125,21 +194,19 @@ def benchmarks_from_ees(frame: pl.DataFrame, definitions: Definitions) -> pl.Dat
             for col, wanted in source.where:
                 rows = rows.filter(pl.col(col).str.strip_chars() == wanted)
             value, status = _parse_values(source.column)
-            parts.append(
-                rows.select(
-                    pl.col("_authority").alias("authority"),
-                    pl.col("_level").alias("level"),
-                    pl.col("_name").alias("name"),
-                    pl.col("_region_code").alias("region_code"),
-                    pl.col("time_period")
-                    .str.slice(0, 4)
-                    .cast(pl.Int32, strict=False)
-                    .alias("year"),
-                    pl.lit(indicator.id).alias("indicator"),
-                    value.alias("value"),
-                    status.alias("status"),
-                )
+            part = rows.select(
+                pl.col("_authority").alias("authority"),
+                pl.col("_level").alias("level"),
+                pl.col("_name").alias("name"),
+                pl.col("_region_code").alias("region_code"),
+                ees_year(pl.col("time_period")).alias("year"),
+                pl.lit(indicator.id).alias("indicator"),
+                value.alias("value"),
+                status.alias("status"),
+                *_position(rows, source.column),
             )
+            check_figures(part, name, source.column)
+            parts.append(part.drop("_row", "_cell"))
     schema = {k: getattr(pl, v) for k, v in BENCHMARK_SCHEMA.items()}
     if not parts:
         return pl.DataFrame(schema=schema)
@@ -147,20 +214,35 @@ def benchmarks_from_ees(frame: pl.DataFrame, definitions: Definitions) -> pl.Dat
     return out.unique(subset=["authority", "level", "year", "indicator"], keep="first")
 
 
-def population_from_ees(frame: pl.DataFrame) -> pl.DataFrame:
+def _position(rows: pl.DataFrame, column: str) -> list[pl.Expr]:
+    """The spreadsheet row (when :func:`read_ees` numbered them) and the cell's text."""
+    import polars as pl
+
+    row = pl.col("_row") if "_row" in rows.columns else pl.lit(None, dtype=pl.UInt32)
+    return [row.alias("_row"), pl.col(column).alias("_cell")]
+
+
+def population_from_ees(frame: pl.DataFrame, name: str = "the EES file") -> pl.DataFrame:
     """``authority, year, population`` of children aged 0-17 from the ONS estimates file."""
     import polars as pl
 
     if "population_estimate" not in frame.columns:
-        raise ExtractReadError("not the ONS population file: no population_estimate column")
+        raise ExtractReadError(
+            f"{name}: not the ONS population file: no population_estimate column", file=name
+        )
     rows = _geography(frame)
     if "age_group" in frame.columns:
         rows = rows.filter(pl.col("age_group").str.contains("0 to 17"))
     value, _ = _parse_values("population_estimate")
+    check_figures(
+        rows.select(value.alias("value"), *_position(rows, "population_estimate")),
+        name,
+        "population_estimate",
+    )
     return (
         rows.select(
             pl.col("_authority").alias("authority"),
-            pl.col("time_period").str.slice(0, 4).cast(pl.Int32, strict=False).alias("year"),
+            ees_year(pl.col("time_period")).alias("year"),
             value.alias("population"),
         )
         .filter(pl.col("year").is_not_null() & pl.col("population").is_not_null())
@@ -212,7 +294,31 @@ def ees_cells(table, definitions: Definitions):
         return None
     body = frame.slice(1)
     body.columns = [h or f"_blank_{i}" for i, h in enumerate(header)]
-    body = body.with_row_index("row", offset=table.first_row + 1)
+    body = body.with_row_index("row", offset=table.first_row + 1).with_columns(
+        ees_year(pl.col("time_period")).alias("_year")
+    )
+    # A period that is not a DfE one is refused with its row (never read as another year).
+    problems = []
+    unreadable = body.filter(
+        (pl.col("geographic_level") == "Local authority") & pl.col("_year").is_null()
+    )
+    for group in (
+        unreadable.group_by("time_period", maintain_order=True)
+        .agg(pl.col("row").first(), pl.len().alias("_count"))
+        .iter_rows(named=True)
+    ):
+        more = group["_count"] - 1
+        problems.append(
+            {
+                "code": "month-unparseable",
+                "message": f"time_period {group['time_period']!r} is not a DfE period"
+                f"{f' (and {more} more rows)' if more else ''}; {PERIOD_HINT}",
+                "row": group["row"],
+                "column": "time_period",
+                "cell": group["time_period"],
+            }
+        )
+    body = body.filter(pl.col("_year").is_not_null())
     parts = []
     for indicator in definitions.indicators:
         for source in indicator.benchmark:
@@ -230,7 +336,8 @@ def ees_cells(table, definitions: Definitions):
                     pl.col("row").cast(pl.Int64),
                     pl.lit(source.column).alias("column"),
                     pl.lit(indicator.id).alias("indicator_text"),
-                    (pl.col("time_period").str.slice(0, 4) + "-03").alias("month_text"),
+                    # the year ending 31 March: its figures are stored at March
+                    (pl.col("_year").cast(pl.String) + "-03").alias("month_text"),
                     pl.lit("time_period").alias("month_column"),
                     pl.col("old_la_code").alias("authority_text"),
                     # EES symbols: c, u, k, low are suppressed; x, z, : not available
@@ -248,4 +355,4 @@ def ees_cells(table, definitions: Definitions):
             file=table.file,
             row=table.first_row,
         )
-    return TableCells("ees", pl.concat(parts))
+    return TableCells("ees", pl.concat(parts), problems, authority_column="old_la_code")

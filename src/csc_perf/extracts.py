@@ -90,6 +90,7 @@ class TableCells:
     cells: pl.DataFrame
     problems: list[dict] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    authority_column: str | None = None  # the header of the authority codes, if any
 
 
 def read_tables(
@@ -627,7 +628,8 @@ def table_cells(
                 }
             )
         )
-    return TableCells(shape, cells, problems, ignored)
+    authority_header = header[authority_col] if authority_col is not None else None
+    return TableCells(shape, cells, problems, ignored, authority_header)
 
 
 def _indicator_column(

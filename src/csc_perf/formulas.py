@@ -25,6 +25,7 @@ A formula is turned into a Polars expression over a frame with one column per in
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -40,6 +41,10 @@ FUNCTIONS = {
 }
 POPULATION = "population"
 MAX_WINDOW = 120
+# Bounds that keep every recursive walk of a formula far from Python's recursion limit
+# (a formula of 990 minus signs must be an error, not a crash).
+MAX_NESTING = 50  # signs, brackets and calls inside each other
+MAX_DEPTH = 200  # nodes from the root to the deepest leaf ("a + b + ... " chains included)
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>\d+(?:\.\d*)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/(),]))"
@@ -125,11 +130,19 @@ class _Parser:
         node = self.expr(0)
         if self.peek() is not None:
             raise FormulaError(f"unexpected {self.peek()[1]!r} after the end of the formula")  # type: ignore[index]
+        if _depth(node) > MAX_DEPTH:
+            raise FormulaError(
+                f"the formula has more than {MAX_DEPTH} operations one inside another: split "
+                "it into derived indicators"
+            )
         return node
 
     def expr(self, depth: int) -> Node:
-        if depth > 50:
-            raise FormulaError("the formula is nested too deeply")
+        if depth > MAX_NESTING:
+            raise FormulaError(
+                f"the formula is nested too deeply (more than {MAX_NESTING} signs or brackets "
+                "inside each other)"
+            )
         node = self.term(depth)
         while self.peek() and self.peek()[1] in "+-":  # type: ignore[index]
             op = self.take()[1]
@@ -144,6 +157,11 @@ class _Parser:
         return node
 
     def unary(self, depth: int) -> Node:
+        if depth > MAX_NESTING:
+            raise FormulaError(
+                f"the formula is nested too deeply (more than {MAX_NESTING} signs or brackets "
+                "inside each other)"
+            )
         token = self.peek()
         if token is not None and token[1] == "-":
             self.take()
@@ -153,7 +171,10 @@ class _Parser:
     def primary(self, depth: int) -> Node:
         kind, value = self.take()
         if kind == "number":
-            return Number(float(value))
+            number = float(value)
+            if not math.isfinite(number):  # 400 nines are "inf" as a float
+                raise FormulaError(f"the number {value[:20]}... is too large")
+            return Number(number)
         if kind == "name":
             token = self.peek()
             if token is not None and token[1] == "(":
@@ -170,6 +191,23 @@ class _Parser:
             self.take(")")
             return node
         raise FormulaError(f"unexpected {value!r}")
+
+
+def _depth(root: Node) -> int:
+    """How many nodes deep the tree goes (walked without recursion: the functions below
+    recurse over trees no deeper than :data:`MAX_DEPTH`)."""
+    deepest = 0
+    stack: list[tuple[Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, Unary):
+            stack.append((node.operand, depth + 1))
+        elif isinstance(node, Binary):
+            stack += [(node.left, depth + 1), (node.right, depth + 1)]
+        elif isinstance(node, Call):
+            stack += [(arg, depth + 1) for arg in node.args]
+    return deepest
 
 
 def parse_formula(text: str) -> Node:

@@ -90,7 +90,9 @@ class ImportPlan:
     def changes(self) -> pl.DataFrame:
         import polars as pl
 
-        return pl.concat([self.inserted, self.updated.drop("old_value", "old_status")])
+        return pl.concat(
+            [self.inserted, self.updated.drop("old_value", "old_status", "old_source_file")]
+        )
 
     @property
     def has_changes(self) -> bool:
@@ -105,6 +107,9 @@ class ImportResult:
     updated: int
     unchanged: int
     months: list[str] = field(default_factory=list)
+    # What was compared under the lock: the rows inserted and those updated (with the old
+    # value, status and source file), for reporting exactly what changed.
+    plan: ImportPlan | None = None
 
 
 def parse_as_of(text: str | None) -> int | datetime | None:
@@ -392,7 +397,10 @@ class Store:
             )
         old = self._collect(
             current.select(
-                *KEY, pl.col("value").alias("_old_value"), pl.col("status").alias("_old_status")
+                *KEY,
+                pl.col("value").alias("_old_value"),
+                pl.col("status").alias("_old_status"),
+                pl.col("source_file").alias("_old_source_file"),
             ),
             as_of,
         )
@@ -403,9 +411,13 @@ class Store:
         )
         # A missing cell never erases a figure the store already holds.
         keeps_old = (pl.col("status") == MISSING) & ~is_new
-        inserted = joined.filter(is_new).drop("_old_value", "_old_status")
+        inserted = joined.filter(is_new).drop("_old_value", "_old_status", "_old_source_file")
         updated = joined.filter(~is_new & differs & ~keeps_old).rename(
-            {"_old_value": "old_value", "_old_status": "old_status"}
+            {
+                "_old_value": "old_value",
+                "_old_status": "old_status",
+                "_old_source_file": "old_source_file",
+            }
         )
         unchanged = new.height - inserted.height - updated.height
         return ImportPlan(inserted, updated, unchanged, base_version)
@@ -440,7 +452,7 @@ class Store:
                 {month_label(m) for m in observations.get_column("month").unique().to_list()}
             )
             if not plan.has_changes:
-                return ImportResult(False, plan.base_version, 0, 0, plan.unchanged, months)
+                return ImportResult(False, plan.base_version, 0, 0, plan.unchanged, months, plan)
             base = plan.base_version if plan.base_version is not None else 0
             info = {
                 "operation": operation,
@@ -475,7 +487,13 @@ class Store:
             _crash_point("after-commit")
             self._record_version(version)
             return ImportResult(
-                True, version, plan.inserted.height, plan.updated.height, plan.unchanged, months
+                True,
+                version,
+                plan.inserted.height,
+                plan.updated.height,
+                plan.unchanged,
+                months,
+                plan,
             )
 
     def _latest_in_log(self, log: Path | None = None) -> int:

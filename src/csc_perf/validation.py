@@ -6,16 +6,19 @@ Every check has a stable code; scripts may rely on them. See :data:`CHECKS`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cells import INVALID, MISSING, PRESENT, SUPPRESSED, parse_cells
+from .authorities import HINT as AUTHORITY_HINT
+from .authorities import normalise_authority
+from .cells import INVALID, LARGEST_FIGURE, MISSING, NOT_FINITE, PRESENT, SUPPRESSED, parse_cells
 from .definitions import Definitions, normalise_name
 from .dfe import ees_cells
-from .errors import ExtractReadError
+from .errors import ExtractReadError, UsageError
 from .extracts import read_tables, table_cells
 from .months import MonthError, month_label, parse_month
 
@@ -50,6 +53,18 @@ CHECKS: dict[str, tuple[str, str]] = {
     "percent-as-fraction": (
         WARNING,
         "every value of a percentage in a file is between 0 and 1 (0.87 for 87%?)",
+    ),
+    "authority-invalid": (
+        ERROR,
+        "an authority cell that is neither a DfE LA number (852) nor an ONS code (E06000045)",
+    ),
+    "percent-sign-unexpected": (
+        ERROR,
+        "a figure written with % for an indicator that is not a percentage",
+    ),
+    "value-too-large": (
+        ERROR,
+        "a figure beyond 1,000,000,000 (LARGEST_FIGURE): a typo, a pasted number or an overflow",
     ),
 }
 
@@ -178,6 +193,13 @@ def validate_files(
     """
     import polars as pl
 
+    default_authority = authority or definitions.workspace.authority or ""
+    if authority:
+        default_authority = normalise_authority(authority) or ""
+        if not default_authority:
+            raise UsageError(
+                f"authority {authority!r} is not an authority code", hint=AUTHORITY_HINT
+            )
     issues: list[Issue] = []
     summaries: list[FileSummary] = []
     parts: list[pl.DataFrame] = []
@@ -212,7 +234,11 @@ def validate_files(
                     )
                 )
             rows += cells.cells.select(pl.col("row").n_unique()).item()
-            parts.append(cells.cells)
+            parts.append(
+                cells.cells.with_columns(
+                    pl.lit(cells.authority_column, dtype=pl.String).alias("authority_column")
+                )
+            )
         if not source.tables:
             issues.append(
                 Issue("file-empty", ERROR, f"{source.path}: the workbook has no data", source.path)
@@ -227,8 +253,9 @@ def validate_files(
     observations, found = check_cells(
         cells,
         definitions,
-        authority=authority or definitions.workspace.authority or "",
+        authority=default_authority,
         today=today or date.today(),
+        history=history,
     )
     if parts and all_ees:
         # Annual DfE figures are not monthly extracts: no month lacks a required indicator.
@@ -323,24 +350,68 @@ def check_cells(
     *,
     authority: str,
     today: date,
+    history: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, list[Issue]]:
     """Parse and check long-form cells (see :func:`csc_perf.extracts.table_cells`).
 
+    ``authority`` (in stored form) is given to rows without one. ``history`` (the store's
+    observations, optional) holds figures that count as present for ``required-missing``.
     Returns the observations (one per authority, indicator and month; only rows whose
-    indicator, month and cell could be read) and the issues found.
+    authority, indicator, month and cell could be read) and the issues found.
     """
     import polars as pl
 
     issues: list[Issue] = []
+    if "authority_column" not in cells.columns:
+        cells = cells.with_columns(pl.lit(None, dtype=pl.String).alias("authority_column"))
     # Rows with neither an indicator nor a value are blank lines, not data.
     cells = cells.with_columns(
         pl.col("indicator_text").str.strip_chars(),
         pl.col("cell").str.strip_chars(),
-        pl.col("authority_text").str.strip_chars().fill_null(authority),
+        pl.col("authority_text").str.strip_chars(),
     ).filter(
         pl.col("indicator_text").fill_null("").str.len_chars().gt(0)
         | pl.col("cell").fill_null("").str.len_chars().gt(0)
     )
+
+    # -- authorities: one code per council (852, not 852.0 or 0852); a blank is the default
+    # Each distinct text is read once; a file whose codes are all in stored form (a national
+    # file of 153 authorities, millions of rows) costs one `unique` and no rewrite.
+    texts = cells.get_column("authority_text").unique().to_list()
+    codes = {t: normalise_authority(t) for t in texts if t}
+    if any(not t or codes[t] != t for t in texts):
+        given = pl.when(pl.col("authority_text").str.len_chars() > 0).then(pl.col("authority_text"))
+        cells = cells.with_columns(given.alias("_authority_given")).with_columns(
+            pl.when(pl.col("_authority_given").is_null())
+            .then(pl.lit(authority))
+            .otherwise(
+                pl.col("_authority_given").replace_strict(
+                    codes, default=None, return_dtype=pl.String
+                )
+            )
+            .alias("authority_text")
+        )
+        bad_authority = cells.filter(
+            pl.col("_authority_given").is_not_null() & pl.col("authority_text").is_null()
+        )
+        for group in _first_of_each(bad_authority, ["file", "sheet", "_authority_given"]):
+            text = group["_authority_given"]
+            column = group["authority_column"] or "authority"
+            issues.append(
+                Issue(
+                    "authority-invalid",
+                    ERROR,
+                    f"{group['_where']}, column {column!r}: {clip(text)!r} is not an authority "
+                    f"code{group['_more']}; {AUTHORITY_HINT}",
+                    file=group["file"],
+                    sheet=group["sheet"],
+                    row=group["row"],
+                    column=column,
+                    cell=clip(text),
+                )
+            )
+        cells = cells.drop("_authority_given")
+    cells = cells.drop("authority_column")
 
     # -- indicators: matched by id, name or alias, ignoring case and runs of spaces ------
     lookup = definitions.lookup_table()
@@ -441,12 +512,19 @@ def check_cells(
     invalid = cells.filter(pl.col("status") == INVALID)
     for row in invalid.iter_rows(named=True):
         where = _where(row) + f", column {row['column']!r}"
+        text = (row["cell"] or "").strip().lower()
+        what = (
+            "is not a finite number: csc-perf stores no infinities or NaNs (a Parquet NaN "
+            "or an Excel overflow); write the figure, blank or - for missing, c for suppressed"
+            if text in NOT_FINITE or _overflows(text)
+            else "is not a number (expected e.g. 87, 87%, 4,266, blank or - for missing, c or "
+            "x for suppressed)"
+        )
         issues.append(
             Issue(
                 "value-unparseable",
                 ERROR,
-                f"{where}: {clip(row['cell'])!r} is not a number (expected e.g. 87, 87%, 4,266, "
-                "blank or - for missing, c or x for suppressed)",
+                f"{where}: {clip(row['cell'])!r} {what}",
                 file=row["file"],
                 sheet=row["sheet"],
                 row=row["row"],
@@ -459,6 +537,7 @@ def check_cells(
 
     good = cells.filter(
         pl.col("indicator").is_not_null()
+        & pl.col("authority_text").is_not_null()
         & pl.col("month").is_not_null()
         & (pl.col("status") != INVALID)
         & ~pl.col("month_text").is_in(list(month_problem))
@@ -523,6 +602,37 @@ def check_cells(
         },
     )
     checked = good.filter(pl.col("status") == PRESENT).join(bounds, on="indicator", how="left")
+    # A % sign says the source meant a percentage: for a count, a rate or an average the
+    # figure would be stored as some other number than the source shows.
+    percent_signs = checked.filter(
+        (pl.col("_unit") != "percent") & pl.col("cell").str.contains("%", literal=True)
+    )
+    for row in percent_signs.iter_rows(named=True):
+        issues.append(
+            _value_issue(
+                "percent-sign-unexpected",
+                ERROR,
+                row,
+                definitions,
+                f"has a % sign but the indicator is a {row['_unit']}, not a percentage: "
+                "write the figure without % (or make the indicator's unit percent in "
+                "indicators.toml)",
+            )
+        )
+    too_large = checked.filter(pl.col("value").abs() > LARGEST_FIGURE)
+    for row in too_large.iter_rows(named=True):
+        issues.append(
+            _value_issue(
+                "value-too-large",
+                ERROR,
+                row,
+                definitions,
+                f"is beyond {LARGEST_FIGURE:,.0f}, larger than any children's social care "
+                "figure: correct the cell (a typo, a pasted number or an overflow?)",
+            )
+        )
+    if too_large.height:
+        checked = checked.filter(pl.col("value").abs() <= LARGEST_FIGURE)
     negative = checked.filter((pl.col("_unit") == "count") & (pl.col("value") < 0))
     for row in negative.iter_rows(named=True):
         issues.append(
@@ -580,30 +690,37 @@ def check_cells(
             )
 
     # -- required indicators ---------------------------------------------------------
+    # Missing from the extract and from the store (a figure already stored is not missing).
+    # One issue per indicator and month, with the first file that covers the month: `import`
+    # shows one line per file and month, `validate` lists them.
     required = [i.id for i in definitions.indicators if i.required]
     if required:
-        have = good.filter(pl.col("status").is_in([PRESENT, SUPPRESSED])).select(
-            "authority_text", "indicator", "month"
+        key = ["authority_text", "indicator", "month"]
+        held = [PRESENT, SUPPRESSED]
+        have = good.filter(pl.col("status").is_in(held)).select(key)
+        covered = good.group_by("authority_text", "month", maintain_order=True).agg(
+            pl.col("file").first()
         )
-        wanted = (
-            good.select("authority_text", "month")
-            .unique()
-            .join(pl.DataFrame({"indicator": required}), how="cross")
-        )
-        absent = wanted.join(have, on=["authority_text", "indicator", "month"], how="anti").sort(
-            "authority_text", "month", "indicator"
-        )
+        wanted = covered.join(pl.DataFrame({"indicator": required}), how="cross")
+        absent = wanted.join(have, on=key, how="anti")
+        if history is not None and history.height and absent.height:
+            stored = history.filter(pl.col("status").is_in(held)).select(
+                pl.col("authority").alias("authority_text"), "indicator", "month"
+            )
+            absent = absent.join(stored, on=key, how="anti")
         order = {ind: n for n, ind in enumerate(required)}
-        for auth, indicator_id, month in sorted(
-            absent.select("authority_text", "indicator", "month").iter_rows(),
+        for auth, indicator_id, month, file in sorted(
+            absent.select(*key, "file").iter_rows(),
             key=lambda r: (r[0], r[2], order[r[1]]),
         ):
             issues.append(
                 Issue(
                     "required-missing",
                     WARNING,
-                    f"required indicator {definitions[indicator_id].name!r} has no value for "
-                    f"{month_label(month)}" + (f" (authority {auth})" if auth != authority else ""),
+                    f"{file}: required indicator {definitions[indicator_id].name!r} has no "
+                    f"value for {month_label(month)}"
+                    + (f" (authority {auth})" if auth != authority else ""),
+                    file=file,
                     indicator=indicator_id,
                     month=month_label(month),
                 )
@@ -620,6 +737,14 @@ def check_cells(
         pl.col("row").alias("source_row"),
     )
     return observations, issues
+
+
+def _overflows(text: str) -> bool:
+    """A number too large for a 64-bit float (``1e999``): parsed, it would be infinite."""
+    try:
+        return not math.isfinite(float(text.replace(",", "")))
+    except ValueError:
+        return False
 
 
 def _value_issue(code: str, severity: str, row: dict, definitions: Definitions, what: str) -> Issue:

@@ -72,7 +72,7 @@ StoreOption = Annotated[
     ),
 ]
 QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Only errors and warnings on stderr.")
+    bool, typer.Option("--quiet", "-q", help="Only errors on stderr (no progress, no warnings).")
 ]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="No colour (also NO_COLOR).")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]

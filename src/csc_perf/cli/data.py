@@ -60,6 +60,19 @@ def _readable(store: Store) -> Store | None:
     return store
 
 
+def authority_option(text: str | None, option: str = "--authority") -> str | None:
+    """An ``--authority`` value in stored form (``0852`` -> ``852``); None when not given.
+    Raises :class:`UsageError` when it is not an authority code."""
+    if text is None:
+        return None
+    from ..authorities import HINT, normalise_authority
+
+    code = normalise_authority(text)
+    if code is None:
+        raise UsageError(f"{option} {text!r} is not an authority code", hint=HINT)
+    return code
+
+
 def _parse_month_option(month: str | None):
     if month is None:
         return None
@@ -88,14 +101,20 @@ def run_validation(
     if shape is not None and shape not in SHAPES:
         raise UsageError(f"--shape {shape!r}: use one of {', '.join(SHAPES)}")
     history = population = None
-    if store is not None and not store.is_new() and any(i.formula for i in definitions.indicators):
+    wanted = any(i.required or i.formula for i in definitions.indicators)
+    if store is not None and wanted and not store.is_new():
+        # Figures already stored count for required-missing, and derived figures are
+        # checked with the store's earlier months.
         store.check_is_store()
-        history = store.observations()
-        population = store.reference("population")
+        history = store.observations(
+            columns=("authority", "indicator", "month", "value", "status"), sort=False
+        )
+        if any(i.formula for i in definitions.indicators):
+            population = store.reference("population")
     return validate_files(
         files,
         definitions,
-        authority=authority,
+        authority=authority_option(authority),
         sheet=sheet,
         encoding=encoding,
         shape=shape,
@@ -112,19 +131,87 @@ def report_exit_code(report: ValidationReport) -> ExitCode:
 
 
 def print_issues(report: ValidationReport, *, limit: int = 50) -> None:
-    """Issues as lines on stderr: ``error value-unparseable: file, row 3, column ...``."""
+    """Issues as lines on stderr: ``error value-unparseable: file, row 3, column ...``.
+
+    ``required-missing`` is left to :func:`print_required_summary` (one line per file and
+    month); with ``--quiet`` only errors are printed."""
     from ..render import terminal
 
-    for issue in report.issues[:limit]:
+    shown = [
+        i
+        for i in report.issues
+        if i.code != "required-missing" and (i.severity == "error" or not terminal.quiet())
+    ]
+    for issue in shown[:limit]:
         line = f"{issue.severity} {issue.code}: {issue.message}"
         if issue.severity == "error":
             terminal.error(line)
         else:
             terminal.warn(line)
-    if len(report.issues) > limit:
+    if len(shown) > limit:
         terminal.error(
-            f"... and {len(report.issues) - limit} more; `csc-perf validate --format csv` lists all"
+            f"... and {len(shown) - limit} more; `csc-perf validate --format csv` lists all"
         )
+
+
+def print_required_summary(report: ValidationReport, months: set[str] | None = None) -> None:
+    """One warning per file and month with required indicators that have no figure (in the
+    extract or the store), instead of one per indicator; only for ``months`` when given (the
+    months an import changed: an unchanged re-import says nothing again)."""
+    from ..render import terminal
+
+    groups: dict[tuple[str, str], list] = {}
+    for issue in report.issues:
+        if issue.code != "required-missing" or issue.month is None:
+            continue
+        if months is not None and issue.month not in months:
+            continue
+        groups.setdefault((issue.file or "", issue.month), []).append(issue)
+    for (file, month), issues in groups.items():
+        if len(issues) == 1:
+            terminal.warn(f"warning required-missing: {issues[0].message}")
+            continue
+        distinct = {i.indicator for i in issues}
+        across = (
+            f" ({len(issues)} figures across authorities)" if len(issues) > len(distinct) else ""
+        )
+        terminal.warn(
+            f"warning required-missing: {file}: {len(distinct)} required indicators have no "
+            f"figure for {month}{across}; `csc-perf validate {file}` lists them"
+        )
+
+
+def print_replaced(plan, files) -> None:
+    """Every stored figure an import replaced, old -> new, on stderr. All of them when a DfE
+    EES file is among the files (its annual figures replace the council's own monthly ones
+    at March); otherwise the first 20 and where to find the rest."""
+    from ..months import month_label
+    from ..render import terminal
+
+    if plan is None or plan.updated.height == 0:
+        return
+    replaced = plan.updated.sort("authority", "indicator", "month")
+    limit = None if any("ees" in f.shape.split(",") for f in files) else 20
+    rows = replaced.head(limit) if limit is not None else replaced
+    terminal.warn(f"replaced {replaced.height} stored figure(s) (old -> new):")
+    for row in rows.iter_rows(named=True):
+        terminal.warn(
+            f"  {row['authority']} {row['indicator']} {month_label(row['month'])}: "
+            f"{_figure(row['old_value'], row['old_status'])} -> "
+            f"{_figure(row['value'], row['status'])} "
+            f"(was from {row['old_source_file']}; now {row['source_file']}"
+            + (f", row {row['source_row']})" if row["source_row"] is not None else ")")
+        )
+    if limit is not None and replaced.height > limit:
+        terminal.warn(
+            f"  ... and {replaced.height - limit} more: `csc-perf history --diff` lists every one"
+        )
+
+
+def _figure(value: float | None, status: str | None) -> str:
+    if status == "present" and value is not None:
+        return f"{value:,.10g}"
+    return status or "nothing"
 
 
 def _issues_table(report: ValidationReport):
@@ -242,12 +329,15 @@ def import_(
     )
     print_issues(report)
     if not report.valid:
+        print_required_summary(report)
         terminal.error(
             f"nothing imported: {len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         )
         raise typer.Exit(int(report_exit_code(report)))
     if dry_run:
         plan = store.plan(report.observations)
+        print_required_summary(report, _changed_months(plan))
+        print_replaced(plan, report.files)
         changes = _plan_frame(plan)
         terminal.say(
             f"dry run: would insert {plan.inserted.height} and update {plan.updated.height} "
@@ -256,6 +346,8 @@ def import_(
         out.emit(changes, fmt, output)
         return
     result = store.commit_import(report.observations, report.files, unique=True)
+    print_required_summary(report, _changed_months(result.plan))
+    print_replaced(result.plan, report.files)
     if not result.committed:
         terminal.say(
             f"no changes: nothing in these {result.unchanged} observation(s) differs from the "
@@ -267,6 +359,15 @@ def import_(
         f"updated, {result.unchanged} unchanged observation(s) "
         f"({', '.join(result.months[:3])}{' ...' if len(result.months) > 3 else ''})"
     )
+
+
+def _changed_months(plan) -> set[str]:
+    """The months (2024-09) in which an import inserts or updates a figure."""
+    from ..months import month_label
+
+    if plan is None or not plan.has_changes:
+        return set()
+    return {month_label(m) for m in plan.changes.get_column("month").unique().to_list()}
 
 
 def _plan_frame(plan):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from ..errors import UsageError
 from .app import FormatOption, OutputOption, app, handles_errors
-from .data import load_workspace, open_store
+from .data import authority_option, load_workspace, open_store
 
 benchmarks_app = typer.Typer(
     help="DfE benchmarks: import EES files, show an indicator's benchmarks.",
@@ -25,6 +25,18 @@ EesFiles = Annotated[list[Path], typer.Argument(help="DfE EES tidy CSV files.", 
 WaitOption = Annotated[
     float, typer.Option("--wait", help="Seconds to wait for a busy store before exit 75.")
 ]
+
+
+def _refuse(exc) -> NoReturn:
+    """A file that cannot be read is exit 2; a file with a bad cell (a period that is not a
+    DfE one, a figure that is not finite) is invalid data, exit 1. Nothing is written."""
+    from ..errors import ExitCode
+    from ..render import terminal
+
+    if exc.code in ("file-unreadable", "encoding-error", "header-missing"):
+        raise UsageError(str(exc)) from None
+    terminal.error(f"error {exc.code}: {exc}")
+    raise typer.Exit(int(ExitCode.INVALID))
 
 
 def _file_summary(path: Path, rows: int):
@@ -52,9 +64,9 @@ def benchmarks_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
     frames, summaries = [], []
     for path in files:
         try:
-            frame = benchmarks_from_ees(read_ees(path), definitions)
+            frame = benchmarks_from_ees(read_ees(path), definitions, str(path))
         except ExtractReadError as exc:
-            raise UsageError(str(exc)) from None
+            _refuse(exc)
         if frame.height == 0:
             terminal.warn(
                 f"warning: {path}: no column of this file is a `benchmark` of any indicator "
@@ -105,7 +117,7 @@ def benchmarks_show(
     table = store.reference("benchmarks")
     if table is None:
         raise UsageError("no benchmarks in the store", hint="csc-perf benchmarks import FILE")
-    code = authority or definitions.workspace.authority
+    code = authority_option(authority) or definitions.workspace.authority
     rows = table.filter((pl.col("indicator") == found.id) & (pl.col("status") == "present"))
     la = rows.filter(pl.col("level") == "la")
     own = la.filter(pl.col("authority") == code)
@@ -168,9 +180,9 @@ def population_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
     frames, summaries = [], []
     for path in files:
         try:
-            frame = population_from_ees(read_ees(path))
+            frame = population_from_ees(read_ees(path), str(path))
         except ExtractReadError as exc:
-            raise UsageError(f"{path}: {exc.message}") from None
+            _refuse(exc)
         frames.append(frame)
         summaries.append(_file_summary(path, frame.height))
     data = pl.concat(frames).unique(subset=["authority", "year"], keep="last")

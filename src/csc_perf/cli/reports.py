@@ -16,7 +16,7 @@ from .app import (
     app,
     handles_errors,
 )
-from .data import load_workspace, open_store
+from .data import authority_option, load_workspace, open_store
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -139,10 +139,10 @@ def results_for(
     observations = store.observations(
         as_of, columns=("authority", "indicator", "month", "value", "status"), sort=False
     )
-    code = authority or definitions.workspace.authority
+    every = authority is not None and authority.strip().lower() == "all"
+    code = "all" if every else (authority_option(authority) or definitions.workspace.authority)
     if not code:
         raise UsageError("no authority: set [workspace] authority or pass --authority")
-    every = code.lower() == "all"
     if every and not allow_all:
         raise UsageError(
             "--authority all works with rag and trend; this command reports one authority",
@@ -374,9 +374,7 @@ def report(
         years = None
         if fy:
             years = financial_year_values(run.observations, definitions, run.population)
-            years = years.filter(
-                pl.col("authority") == (authority or definitions.workspace.authority)
-            )
+            years = years.filter(pl.col("authority") == run.authority)
         frame = add_comparisons(
             frame, results, chosen, financial_years=years, benchmarks=benchmarks
         )
@@ -389,9 +387,8 @@ def report(
         from ..store import parse_as_of
 
         changes = run.store.diff(parse_as_of(revised_since), None)
-        code = authority or definitions.workspace.authority
         revised = (
-            changes.filter((pl.col("authority") == code) & (pl.col("change") == "revised"))
+            changes.filter((pl.col("authority") == run.authority) & (pl.col("change") == "revised"))
             .group_by("indicator")
             .agg(pl.col("month").dt.strftime("%Y-%m").sort().str.join(";").alias("revised"))
         )

@@ -98,7 +98,10 @@ def say(message: str, *, style: str | None = None) -> None:
 
 
 def warn(message: str) -> None:
-    """A warning on stderr (shown even with --quiet: it matters)."""
+    """A warning on stderr, silenced by --quiet (a warning is only ever about a figure that
+    is still right: a wrong one is an error)."""
+    if quiet():
+        return
     stderr_console().print(message, style="yellow", markup=False, soft_wrap=True)
 
 
