@@ -13,6 +13,7 @@ from .app import (
     AuthorityOption,
     EncodingOption,
     FormatOption,
+    IgnoreColumnOption,
     MonthOption,
     OutputOption,
     ShapeOption,
@@ -80,6 +81,7 @@ def run_validation(
     month: str | None,
     authority: str | None,
     store: Store | None = None,
+    ignore_columns: list[str] | None = None,
 ) -> ValidationReport:
     from ..extracts import SHAPES
     from ..validation import validate_files
@@ -101,6 +103,7 @@ def run_validation(
         month=_parse_month_option(month),
         history=history,
         population=population,
+        ignore_columns=ignore_columns or (),
     )
 
 
@@ -163,6 +166,7 @@ def validate(
     shape: ShapeOption = None,
     month: MonthOption = None,
     authority: AuthorityOption = None,
+    ignore_column: IgnoreColumnOption = None,
 ) -> None:
     """Check extracts against the definitions without storing anything.
 
@@ -183,6 +187,7 @@ def validate(
         shape=shape,
         month=month,
         authority=authority,
+        ignore_columns=ignore_column,
     )
     chosen = out.resolve_format(fmt, output, allowed=("table", "csv", "tsv", "json", "jsonl"))
     if chosen == "table":
@@ -212,6 +217,7 @@ def import_(
     shape: ShapeOption = None,
     month: MonthOption = None,
     authority: AuthorityOption = None,
+    ignore_column: IgnoreColumnOption = None,
 ) -> None:
     """Validate extracts and, if they have no errors, store them as one atomic commit.
 
@@ -238,6 +244,7 @@ def import_(
         shape=shape,
         month=month,
         authority=authority,
+        ignore_columns=ignore_column,
     )
     print_issues(report)
     if not report.valid:

@@ -27,6 +27,11 @@ WaitOption = Annotated[
 ]
 
 
+def _named(path: Path, message: str) -> str:
+    """A message that starts with the file's name (once)."""
+    return message if message.startswith(str(path)) else f"{path}: {message}"
+
+
 def _file_summary(path: Path, rows: int):
     import hashlib
 
@@ -54,7 +59,7 @@ def benchmarks_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
         try:
             frame = benchmarks_from_ees(read_ees(path), definitions)
         except ExtractReadError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(_named(path, exc.message), hint=exc.hint) from None
         if frame.height == 0:
             terminal.warn(
                 f"warning: {path}: no column of this file is a `benchmark` of any indicator "
@@ -170,7 +175,7 @@ def population_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
         try:
             frame = population_from_ees(read_ees(path))
         except ExtractReadError as exc:
-            raise UsageError(f"{path}: {exc.message}") from None
+            raise UsageError(_named(path, exc.message), hint=exc.hint) from None
         frames.append(frame)
         summaries.append(_file_summary(path, frame.height))
     data = pl.concat(frames).unique(subset=["authority", "year"], keep="last")
