@@ -832,13 +832,15 @@ def table_cells(
         for index, text in enumerate(header):
             if index in (ind, authority_col) or index in month_columns:
                 continue
-            has_data = body.select(
-                col(index).str.strip_chars().str.len_chars().fill_null(0).gt(0).any()
-            ).item()
+            def has_data(index: int = index) -> bool:
+                return body.select(
+                    col(index).str.strip_chars().str.len_chars().fill_null(0).gt(0).any()
+                ).item()
+
             if text and (keys[index] in skip or is_report_column(text)):
                 ignored.append(text)
             elif not text:
-                if has_data:
+                if has_data():
                     after = next((h for h in reversed(header[:index]) if h), None)
                     place = f"after {after!r}" if after else "before the first header"
                     problem(
@@ -854,7 +856,7 @@ def table_cells(
                     text,
                     text,
                 )
-            elif has_data:
+            elif has_data():
                 problem(
                     "header-unknown",
                     f"column {text!r} is neither a month nor a known report column, and its "
