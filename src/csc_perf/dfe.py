@@ -80,8 +80,8 @@ def read_ees(path: str | Path) -> pl.DataFrame:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise ExtractReadError(
-                f"{name}: byte 0x{data[exc.start]:02x} at offset {exc.start} is neither UTF-8 "
-                "nor Windows-1252 text",
+                f"{name}: line {data[: exc.start].count(b'\n') + 1}: byte "
+                f"0x{data[exc.start]:02x} is neither UTF-8 nor Windows-1252 text",
                 file=name,
                 hint=EES_SUPPORTED,
             ) from None

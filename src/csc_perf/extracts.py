@@ -832,6 +832,7 @@ def table_cells(
         for index, text in enumerate(header):
             if index in (ind, authority_col) or index in month_columns:
                 continue
+
             def has_data(index: int = index) -> bool:
                 return body.select(
                     col(index).str.strip_chars().str.len_chars().fill_null(0).gt(0).any()
