@@ -79,8 +79,9 @@ def read_ees(path: str | Path) -> pl.DataFrame:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
             raise ExtractReadError(
-                f"{name}: line {data[: exc.start].count(b'\n') + 1}: byte "
+                f"{name}: line {line}: byte "
                 f"0x{data[exc.start]:02x} is neither UTF-8 nor Windows-1252 text",
                 file=name,
                 hint=EES_SUPPORTED,
