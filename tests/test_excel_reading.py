@@ -46,19 +46,26 @@ def exported(cli) -> dict[tuple[str, str], float | None]:
     }
 
 
-def strip_recalculation(path: Path) -> Path:
-    """Rewrite a workbook as Excel saves it: without ``fullCalcOnLoad`` (programs such as
-    xlsxwriter set it, Excel never saves it)."""
+def rewrite_member(path: Path, member: str, replacements: dict[bytes, bytes]) -> Path:
+    """Replace bytes in one part of a workbook, each replacement found exactly once."""
     source = path.read_bytes()
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(out, "w") as new:
         for item in old.infolist():
             data = old.read(item.filename)
-            if item.filename == "xl/workbook.xml":
-                data = data.replace(b' fullCalcOnLoad="1"', b"")
+            if item.filename == member:
+                for before, after in replacements.items():
+                    assert data.count(before) == 1, before
+                    data = data.replace(before, after)
             new.writestr(item, data)
     path.write_bytes(out.getvalue())
     return path
+
+
+def strip_recalculation(path: Path) -> Path:
+    """Rewrite a workbook as Excel saves it: without ``fullCalcOnLoad`` (programs such as
+    xlsxwriter set it, Excel never saves it)."""
+    return rewrite_member(path, "xl/workbook.xml", {b' fullCalcOnLoad="1"': b""})
 
 
 # -- 1. percentages as Excel shows them --------------------------------------------------
@@ -113,6 +120,18 @@ def test_percent_cells_are_exact_not_float_products(definitions, tmp_path):
     sheet.write_number(1, 1, 0.57, percent)  # 0.57 * 100 is 56.99999999999999 in floats
     sheet.write_number(1, 2, 0.29, percent)  # 0.29 * 100 is 28.999999999999996
     book.close()
+    report = validate_files([path], definitions)
+    assert report.valid, [i.message for i in report.errors]
+    assert sorted(report.observations.get_column("value").to_list()) == [29.0, 57.0]
+    # As Excel itself saves them: 17 significant digits (shown as 57% and 29%).
+    rewrite_member(
+        path,
+        "xl/worksheets/sheet1.xml",
+        {
+            b"<v>0.57</v>": b"<v>0.56999999999999995</v>",
+            b"<v>0.29</v>": b"<v>0.28999999999999998</v>",
+        },
+    )
     report = validate_files([path], definitions)
     assert report.valid, [i.message for i in report.errors]
     assert sorted(report.observations.get_column("value").to_list()) == [29.0, 57.0]
@@ -188,7 +207,11 @@ def test_percent_format_codes(code, percent):
         ("0.57", "57"),
         ("1.5E-3", "0.15"),
         ("-0.05", "-5"),
-        ("0.8333333333333334", "83.33333333333334"),
+        # Excel saves 17 significant digits but shows 15: 0.57 is saved as
+        # 0.56999999999999995 and shown as 57%; 5/6 is shown as 83.3333333333333%.
+        ("0.56999999999999995", "57"),
+        ("8.3000000000000007E-2", "8.3"),
+        ("0.83333333333333337", "83.3333333333333"),
         ("x", None),
     ],
 )

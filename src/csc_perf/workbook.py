@@ -18,7 +18,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Context, InvalidOperation
 from xml.etree import ElementTree
 
 # Built-in number formats that are percentages (ECMA-376 18.8.30): 0% and 0.00%.
@@ -27,6 +27,7 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _STYLE_ATTR = re.compile(rb"<(?:\w+:)?c\s[^>]*?\bs=\"(\d+)\"")
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_EXCEL_PRECISION = Context(prec=15, traps=[InvalidOperation])
 
 
 class WorkbookError(ValueError):
@@ -239,15 +240,18 @@ def is_percent_format(code: str) -> bool:
 
 def percent_text(stored: str) -> str | None:
     """The figure Excel shows for a percentage cell holding ``stored``: 0.83 -> ``83``,
-    exactly (decimal arithmetic, no 83.00000000000001); None if ``stored`` is not a number."""
+    exactly (decimal arithmetic, no 83.00000000000001); None if ``stored`` is not a number.
+
+    Excel saves numbers with up to 17 significant digits (0.57 as ``0.56999999999999995``)
+    but works with and shows 15, so the number is first rounded to 15 significant digits.
+    """
     try:
-        number = Decimal(stored.strip()).scaleb(2)
+        number = _EXCEL_PRECISION.create_decimal(stored.strip())
     except (InvalidOperation, AttributeError):
         return None
     if not number.is_finite():
         return None
-    text = format(number.normalize(), "f")
-    return text
+    return format(number.scaleb(2).normalize(), "f")
 
 
 def column_index(letters: str) -> int:
