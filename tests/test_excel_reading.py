@@ -389,3 +389,39 @@ def test_a_workbook_with_only_hidden_sheets_is_refused(cli, seeded_workspace, tm
     assert f"{path}: the workbook has no data in its visible sheets" in result.stderr
     assert "sheet 'Data' is hidden" in result.stderr
     assert store_state(seeded_workspace / "store") == before
+
+
+def test_the_fast_scan_and_the_xml_parser_agree(tmp_path):
+    """Cells are found with regular expressions; the XML parser (used when a cell has no
+    reference) must find the same ones, and a sheet without references reads the same."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Visiting"
+    sheet["B2"], sheet["C2"], sheet["D2"], sheet["E2"] = "Indicator", "Sep-24", "Oct-24", "Note"
+    sheet["B3"], sheet["C3"], sheet["D3"] = CLA_VISITS, 0.83, "=C3+0.01"
+    sheet["E3"] = 'A & B <"quoted">'
+    sheet["C3"].number_format = "0%"
+    sheet["D3"].number_format = "0%"
+    path = tmp_path / "scan.xlsx"
+    book.save(path)
+    workbook = Workbook(path.read_bytes())
+    xml = workbook._read(workbook.sheet("Visiting").part)
+    fast = workbook._scan_fast(xml)
+    assert fast == workbook._scan(xml)
+    assert fast.percent == {(3, 2): "0.83"}
+    assert fast.formulas == {(3, 3): ("D3", "C3+0.01", None)}
+    assert fast.first_column == 1
+
+    without_references = tmp_path / "no-refs.xlsx"
+    without_references.write_bytes(path.read_bytes())
+    rewrite_member(
+        without_references,
+        "xl/worksheets/sheet1.xml",
+        {b' r="C3"': b"", b' r="D3"': b""},  # C3 and D3 follow B3: positions by order
+    )
+    workbook = Workbook(without_references.read_bytes())
+    xml = workbook._read(workbook.sheet("Visiting").part)
+    assert workbook._scan_fast(xml) is None
+    assert workbook.cells("Visiting") == fast

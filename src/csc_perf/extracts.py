@@ -372,31 +372,37 @@ def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> R
     frame = table.frame
     offset = special.first_column or 0
     columns = frame.columns
-    changes: dict[int, tuple[list[int], list[str]]] = {}
+    by_column: dict[int, tuple[list[int], list[str], list[str]]] = {}
+    shown_for: dict[str, str | None] = {}  # figures repeat: each converted once
     for (row, column), stored in special.percent.items():
-        index, position = row - table.first_row, column - offset
-        shown = percent_text(stored)
-        current = (
-            frame.get_column(columns[position])[index]
-            if 0 <= index < frame.height and 0 <= position < len(columns)
-            else None
+        rows, stored_texts, shown = by_column.setdefault(column - offset, ([], [], []))
+        rows.append(row - table.first_row)
+        stored_texts.append(stored)
+        if stored not in shown_for:
+            shown_for[stored] = percent_text(stored)
+        shown.append(shown_for[stored] or "")
+    replaced = []
+    for position, (rows, stored_texts, shown) in by_column.items():
+        inside = 0 <= position < len(columns) and min(rows) >= 0 and max(rows) < frame.height
+        name = columns[position] if inside else None
+        read = frame.get_column(name).gather(rows).to_list() if name else [None] * len(rows)
+        for row, stored, text, figure in zip(rows, stored_texts, shown, read, strict=True):
+            if not (text and _same_number(figure, stored)):
+                reference = f"{column_letter(position + offset)}{row + table.first_row}"
+                raise ExtractReadError(
+                    f"{table.file}: sheet {table.sheet!r}: cell {reference} is formatted as a "
+                    f"percentage but its value ({stored!r}) could not be matched with the one "
+                    "read",
+                    file=table.file,
+                    row=row + table.first_row,
+                    hint="open the file in Excel and save it again, or save the sheet as CSV",
+                )
+        assert name is not None
+        replaced.append(
+            frame.get_column(name).scatter(rows, pl.Series(shown, dtype=pl.String)).alias(name)
         )
-        if shown is None or not _same_number(current, stored):
-            raise ExtractReadError(
-                f"{table.file}: sheet {table.sheet!r}: cell {column_letter(column)}{row} is "
-                f"formatted as a percentage but its value could not be matched "
-                f"({current!r} read, {stored!r} stored)",
-                file=table.file,
-                row=row,
-                hint="open the file in Excel and save it again, or save the sheet as CSV",
-            )
-        rows, texts = changes.setdefault(position, ([], []))
-        rows.append(index)
-        texts.append(shown)
-    for position, (rows, texts) in changes.items():
-        name = columns[position]
-        series = frame.get_column(name).scatter(rows, pl.Series(texts, dtype=pl.String))
-        frame = frame.with_columns(series.alias(name))
+    if replaced:
+        frame = frame.with_columns(replaced)
     formulas = {
         (row, column - offset): detail
         for (row, column), detail in special.formulas.items()
@@ -410,15 +416,6 @@ def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> R
         formulas=formulas,
         recalculate_on_open=recalculate_on_open,
     )
-
-
-def _same_number(text: str | None, stored: str) -> bool:
-    try:
-        return text is not None and abs(float(text) - float(stored)) <= 1e-9 * max(
-            1.0, abs(float(stored))
-        )
-    except ValueError:
-        return False
 
 
 EXCEL_ERRORS = {
@@ -498,6 +495,15 @@ def _as_text(series: pl.Series) -> pl.Series:
         hint="a Parquet extract's columns hold text, numbers or dates; write this column as "
         "a number (e.g. days) or leave it out",
     )
+
+
+def _same_number(text: str | None, stored: str) -> bool:
+    """The grid's text and the XML's stored number are the same number."""
+    try:
+        read, saved = float(text), float(stored)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return abs(read - saved) <= 1e-9 * max(1.0, abs(saved))
 
 
 def _dtype_name(dtype) -> str:
@@ -926,6 +932,7 @@ def _formula_problems(table: RawTable, header: list[str], header_row: int, read:
     for (row, index), (reference, formula, saved) in sorted(table.formulas.items()):
         if index not in read or row < header_row:
             continue
+        what = f"the formula ={clip_formula(formula)}" if formula else "a shared formula"
         why = (
             f"its saved result ({saved}) is a placeholder: the workbook was written by a "
             "program that leaves formula results for Excel to calculate on opening"
@@ -936,12 +943,12 @@ def _formula_problems(table: RawTable, header: list[str], header_row: int, read:
         found.append(
             {
                 "code": "formula-uncached",
-                "message": f"cell {reference} holds the formula ={clip_formula(formula)} and "
-                f"{why}: open and save the file in Excel, or paste values",
+                "message": f"cell {reference} holds {what} and {why}: open and save the file "
+                "in Excel, or paste values",
                 "in_column": True,
                 "row": row,
                 "column": header[index] or None,
-                "cell": f"={clip_formula(formula)}",
+                "cell": f"={clip_formula(formula)}" if formula else None,
             }
         )
     return found

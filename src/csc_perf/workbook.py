@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Context, InvalidOperation
 from xml.etree import ElementTree
+from xml.sax.saxutils import unescape
 
 # Built-in number formats that are percentages (ECMA-376 18.8.30): 0% and 0.00%.
 BUILTIN_PERCENT_FORMATS = {9, 10}
@@ -27,6 +28,13 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _STYLE_ATTR = re.compile(rb"<(?:\w+:)?c\s[^>]*?\bs=\"(\d+)\"")
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+# A cell element (not <col>, <cfRule>...), with or without content and a namespace prefix.
+_CELL = re.compile(rb"<(?:\w+:)?c(?=[\s>/])([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_ATTR_S = re.compile(rb'\bs="(\d+)"')
+_ATTR_T = re.compile(rb'\bt="(\w+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)</(?:\w+:)?v>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f(?=[\s>/])[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 _EXCEL_PRECISION = Context(prec=15, traps=[InvalidOperation])
 
 
@@ -66,9 +74,10 @@ class Workbook:
     def __init__(self, data: bytes) -> None:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
-            self.sheets = self._sheets()
+            workbook = self._root("xl/workbook.xml")
+            self.sheets = self._sheets(workbook)
             self.percent_styles = self._percent_styles()
-            self.recalculate_on_open = self._recalculate_on_open()
+            self.recalculate_on_open = self._recalculate_on_open(workbook)
         except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
             raise WorkbookError(str(exc) or type(exc).__name__) from None
 
@@ -78,8 +87,7 @@ class Workbook:
     def _root(self, name: str):
         return ElementTree.fromstring(self._read(name))
 
-    def _sheets(self) -> list[SheetInfo]:
-        workbook = self._root("xl/workbook.xml")
+    def _sheets(self, workbook) -> list[SheetInfo]:
         targets: dict[str, str] = {}
         try:
             rels = self._root("xl/_rels/workbook.xml.rels")
@@ -130,10 +138,11 @@ class Workbook:
                     percent.add(index)
         return frozenset(percent)
 
-    def _recalculate_on_open(self) -> bool:
+    @staticmethod
+    def _recalculate_on_open(workbook) -> bool:
         """True when ``calcPr fullCalcOnLoad`` is set: Excel never saves a workbook so, but
         programs (xlsxwriter, openpyxl) do, with placeholder results in their formula cells."""
-        for element in self._root("xl/workbook.xml").iter():
+        for element in workbook.iter():
             if _local(element.tag) == "calcPr":
                 return element.get("fullCalcOnLoad") in ("1", "true")
         return False
@@ -150,7 +159,8 @@ class Workbook:
             xml = self._read(info.part)
         except KeyError:
             return SheetCells()
-        has_formula = _HAS_FORMULA.search(xml) is not None
+        # A plain byte search first (memchr speed): "<f" also starts <filters>, so confirm.
+        has_formula = (b"<f" in xml or b":f" in xml) and _HAS_FORMULA.search(xml) is not None
         has_percent = bool(self.percent_styles) and (
             (0 in self.percent_styles)
             or any(int(s) in self.percent_styles for s in set(_STYLE_ATTR.findall(xml)))
@@ -158,9 +168,56 @@ class Workbook:
         if not (has_formula or has_percent):
             return SheetCells()  # the fast path: nothing here needs more than its value
         try:
-            return self._scan(xml)
+            found = self._scan_fast(xml)
+            return found if found is not None else self._scan(xml)
         except (ElementTree.ParseError, ValueError) as exc:
             raise WorkbookError(f"sheet {name!r}: {exc}") from None
+
+    def _scan_fast(self, xml: bytes) -> SheetCells | None:
+        """The cells that matter, found with regular expressions (every writer puts a
+        reference on each cell); None when a cell has no reference, for :meth:`_scan`."""
+        found = SheetCells()
+        percent_styles = self.percent_styles
+        default_percent = 0 in percent_styles
+        recalculate = self.recalculate_on_open
+        columns: dict[bytes, int] = {}  # letters -> index, computed once per column
+        first = None
+        for attributes, content in _CELL.findall(xml):
+            reference = _ATTR_R.search(attributes)
+            if reference is None:
+                return None
+            letters = reference[1]
+            column = columns.get(letters)
+            if column is None:
+                column = columns[letters] = column_index(letters.decode())
+            if not content:
+                continue
+            start = content.find(b"<v>")
+            if start >= 0:
+                stored = content[start + 3 : content.find(b"<", start + 3)]
+            else:
+                value = _VALUE.search(content)
+                stored = value[1] if value else b""
+            if (stored or b"is>" in content) and (first is None or column < first):
+                first = column
+            if b"f" in content and (not stored or recalculate):
+                formula = _FORMULA.search(content)
+                if formula is not None:
+                    found.formulas[(int(reference[2]), column)] = (
+                        (letters + reference[2]).decode(),
+                        _unescape((formula[1] or b"").decode()),
+                        _unescape(stored.decode()) if stored else None,
+                    )
+                    continue
+            if not stored or not percent_styles:
+                continue
+            style = _ATTR_S.search(attributes) if b's="' in attributes else None
+            if (int(style[1]) in percent_styles) if style else default_percent:
+                kind = _ATTR_T.search(attributes) if b't="' in attributes else None
+                if kind is None or kind[1] == b"n":
+                    found.percent[(int(reference[2]), column)] = stored.decode()
+        found.first_column = first
+        return found
 
     def _scan(self, xml: bytes) -> SheetCells:
         found = SheetCells()
@@ -270,6 +327,10 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def _unescape(text: str) -> str:
+    return unescape(text, {"&quot;": '"', "&apos;": "'"})
 
 
 def _local(tag: str) -> str:
