@@ -384,10 +384,9 @@ def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> R
     replaced = []
     for position, (rows, stored_texts, shown) in by_column.items():
         inside = 0 <= position < len(columns) and min(rows) >= 0 and max(rows) < frame.height
-        name = columns[position] if inside else None
-        read = frame.get_column(name).gather(rows).to_list() if name else [None] * len(rows)
-        for row, stored, text, figure in zip(rows, stored_texts, shown, read, strict=True):
-            if not (text and _same_number(figure, stored)):
+        cells = frame.get_column(columns[position]).to_list() if inside else []
+        for row, stored, text in zip(rows, stored_texts, shown, strict=True):
+            if not (inside and text and _same_number(cells[row], stored)):
                 reference = f"{column_letter(position + offset)}{row + table.first_row}"
                 raise ExtractReadError(
                     f"{table.file}: sheet {table.sheet!r}: cell {reference} is formatted as a "
@@ -397,10 +396,8 @@ def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> R
                     row=row + table.first_row,
                     hint="open the file in Excel and save it again, or save the sheet as CSV",
                 )
-        assert name is not None
-        replaced.append(
-            frame.get_column(name).scatter(rows, pl.Series(shown, dtype=pl.String)).alias(name)
-        )
+            cells[row] = text
+        replaced.append(pl.Series(columns[position], cells, dtype=pl.String))
     if replaced:
         frame = frame.with_columns(replaced)
     formulas = {
