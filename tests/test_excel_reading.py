@@ -108,6 +108,37 @@ def test_percent_formatted_cells_are_stored_as_excel_shows_them(cli, seeded_work
     assert values[("re_referrals", "2024-10")] == 21
 
 
+def test_example_workbook_with_real_percent_cells_reads_the_same(definitions, tmp_path):
+    """The example workbook types its percentages as text ("87%"). Turned into numbers the
+    usual Excel way (0.87 formatted 0%), it must give exactly the same figures."""
+    import re
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(WORKBOOK)
+    converted = 0
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and re.fullmatch(r"\d+(\.\d+)?%", cell.value):
+                    cell.value = float(cell.value[:-1]) / 100
+                    cell.number_format = "0%"
+                    converted += 1
+    assert converted > 300  # the report's percentage rows
+    path = tmp_path / "report-tables-percent.xlsx"
+    book.save(path)
+
+    def figures(report):
+        columns = ("indicator", "month", "value", "status")
+        return report.observations.select(columns).sort("indicator", "month").rows()
+
+    typed = validate_files([WORKBOOK], definitions)
+    formatted = validate_files([path], definitions)
+    assert formatted.valid, [i.message for i in formatted.errors]
+    assert figures(formatted) == figures(typed)
+    assert not [i for i in formatted.issues if i.code == "percent-as-fraction"]
+
+
 def test_percent_cells_are_exact_not_float_products(definitions, tmp_path):
     import xlsxwriter
 
