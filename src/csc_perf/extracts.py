@@ -11,8 +11,10 @@ Reading is in two steps, both pure apart from the file read:
 Shapes:
 
 * ``long``: columns ``indicator``, ``month``, ``value`` (optional ``authority``);
-* ``wide``: one row per indicator, one column per month (``Oct-24``, ``2024-10`` or real
-  Excel dates); other columns such as Target, RAG or benchmarks are ignored;
+* ``wide``: one row per indicator, one column per month (``Oct-24``, ``2024-10``, real Excel
+  dates, and the spellings of :func:`header_month`); known report columns such as Target,
+  RAG or benchmarks are skipped by name (:func:`is_report_column`), and any other column with
+  figures is an error naming it unless it is skipped on purpose (``ignore_columns``);
 * ``month`` (one month): columns ``indicator`` and ``value``, the month given separately.
 """
 
@@ -78,7 +80,7 @@ class RawTable:
     frame: pl.DataFrame
     first_row: int = 1
     #: Formula cells whose result cannot be used, (spreadsheet row, frame column index) ->
-    #: (cell reference, formula); see :class:`csc_perf.workbook.SheetCells`.
+    #: (cell reference, formula, saved result); see :class:`csc_perf.workbook.SheetCells`.
     formulas: dict[tuple[int, int], tuple[str, str, str | None]] = field(default_factory=dict)
     #: The workbook asks Excel to recalculate its formulas on opening (a program wrote it).
     recalculate_on_open: bool = False
