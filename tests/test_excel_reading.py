@@ -456,3 +456,40 @@ def test_the_fast_scan_and_the_xml_parser_agree(tmp_path):
     xml = workbook._read(workbook.sheet("Visiting").part)
     assert workbook._scan_fast(xml) is None
     assert workbook.cells("Visiting") == fast
+
+
+def test_a_damaged_sheet_part_is_unreadable_not_a_crash(cli, seeded_workspace, tmp_path):
+    """A sheet whose zip checksum is wrong (found by test_fuzz): fastexcel reads it, the
+    format scan cannot; exit 2 naming the sheet, never exit 70."""
+    import struct
+
+    import xlsxwriter
+
+    path = tmp_path / "crc.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Family Help")
+    sheet.write_row(0, 0, ["Indicator", "Oct-24"])
+    sheet.write_row(1, 0, [CONTACTS, 1928])
+    book.close()
+    data = bytearray(path.read_bytes())
+    member = b"xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as archive:
+        local = archive.getinfo(member.decode()).header_offset
+    data[local + 14] ^= 0xFF  # the CRC-32 in the local header ...
+    central = 0
+    while True:  # ... and in the central directory
+        central = data.index(b"PK\x01\x02", central)
+        length = struct.unpack("<H", data[central + 28 : central + 30])[0]
+        if data[central + 46 : central + 46 + length] == member:
+            break
+        central += 4
+    data[central + 16] ^= 0xFF
+    path.write_bytes(bytes(data))
+    before = store_state(seeded_workspace / "store")
+    result = cli("import", path)
+    assert result.exit_code == 2
+    assert (
+        f"error file-unreadable: {path}: sheet 'Family Help' cannot be read "
+        "(xl/worksheets/sheet1.xml: Bad CRC-32" in result.stderr
+    )
+    assert store_state(seeded_workspace / "store") == before

@@ -575,7 +575,6 @@ REPORT_COLUMNS = {
     "reference",
     "no",
     "no.",
-    "number",
     "#",
     "notes",
     "note",

@@ -17,6 +17,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Context, InvalidOperation
 from xml.etree import ElementTree
@@ -40,6 +41,11 @@ _EXCEL_PRECISION = Context(prec=15, traps=[InvalidOperation])
 
 class WorkbookError(ValueError):
     """The workbook's XML cannot be read (a damaged file)."""
+
+
+# What reading a damaged or unusual zip member raises: bad CRC or header, a broken deflate
+# stream, a cut-off member, an unsupported compression method, an encrypted member.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
 
 @dataclass
@@ -78,11 +84,15 @@ class Workbook:
             self.sheets = self._sheets(workbook)
             self.percent_styles = self._percent_styles()
             self.recalculate_on_open = self._recalculate_on_open(workbook)
-        except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
+        except (*_ZIP_ERRORS, KeyError, ElementTree.ParseError, ValueError) as exc:
             raise WorkbookError(str(exc) or type(exc).__name__) from None
 
     def _read(self, name: str) -> bytes:
-        return self._zip.read(name)
+        """A part of the zip (KeyError if absent, WorkbookError if damaged)."""
+        try:
+            return self._zip.read(name)
+        except _ZIP_ERRORS as exc:
+            raise WorkbookError(f"{name}: {exc or type(exc).__name__}") from None
 
     def _root(self, name: str):
         return ElementTree.fromstring(self._read(name))
