@@ -493,3 +493,14 @@ def test_a_damaged_sheet_part_is_unreadable_not_a_crash(cli, seeded_workspace, t
         "(xl/worksheets/sheet1.xml: Bad CRC-32" in result.stderr
     )
     assert store_state(seeded_workspace / "store") == before
+
+
+def test_a_sheet_name_spelled_differently_is_found_by_position():
+    """Should fastexcel spell a sheet name differently from workbook.xml, its formats are
+    still read: the sheet at the same position (both list sheets in workbook order)."""
+    book = Workbook(WORKBOOK.read_bytes())
+    names = [sheet.name for sheet in book.sheets]
+    assert book.sheet("Visiting").name == "Visiting"
+    respelled = [*names[:-1], "Supervision "]
+    assert book.sheet("Supervision ", respelled).name == "Supervision"
+    assert book.sheet("Supervision ") is None

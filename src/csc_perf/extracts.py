@@ -302,7 +302,7 @@ def _read_excel(
             file=name,
             hint="open it in Excel and save it again as .xlsx",
         ) from None
-    names = reader.sheet_names
+    names = all_names = list(reader.sheet_names)
     notes: list[dict] = []
     if sheets is not None:
         for sheet in sheets:
@@ -319,7 +319,7 @@ def _read_excel(
         hidden = [
             (n, info.state)
             for n in names
-            if (info := workbook.sheet(n)) is not None and info.state != "visible"
+            if (info := workbook.sheet(n, all_names)) is not None and info.state != "visible"
         ]
         for sheet_name, state in hidden:
             kind = "very hidden" if state == "veryHidden" else "hidden"
@@ -348,7 +348,7 @@ def _read_excel(
         if frame.width == 0 or frame.height == 0:
             continue  # an empty sheet (a cover page, say) holds no figures
         try:
-            special = workbook.cells(sheet_name)
+            special = workbook.cells(sheet_name, all_names)
         except WorkbookError as exc:
             raise ExtractReadError(
                 f"{name}: sheet {sheet_name!r} cannot be read ({exc})", file=name

@@ -157,12 +157,17 @@ class Workbook:
                 return element.get("fullCalcOnLoad") in ("1", "true")
         return False
 
-    def sheet(self, name: str) -> SheetInfo | None:
-        return next((s for s in self.sheets if s.name == name), None)
+    def sheet(self, name: str, names: list[str] | None = None) -> SheetInfo | None:
+        """The sheet called ``name``; failing that, when ``names`` (the sheet names another
+        reader gave, in workbook order) has as many sheets, the one at the same position."""
+        found = next((s for s in self.sheets if s.name == name), None)
+        if found is None and names is not None and len(names) == len(self.sheets):
+            found = self.sheets[names.index(name)]
+        return found
 
-    def cells(self, name: str) -> SheetCells:
+    def cells(self, name: str, names: list[str] | None = None) -> SheetCells:
         """The percentage and formula cells of sheet ``name`` (empty for a plain sheet)."""
-        info = self.sheet(name)
+        info = self.sheet(name, names)
         if info is None or info.part is None:
             return SheetCells()
         try:
