@@ -450,6 +450,67 @@ CORPUS = [
         "is already used by indicator[0] (contacts)",
         "line 18: indicator[1].name:",
     ),
+    # -- issue 11: Excel, headers, files ----------------------------------------------------
+    pytest.param(
+        "wide-unknown-month-header.csv",
+        IMPORT,
+        1,
+        "header-unknown",
+        "wide-unknown-month-header.csv, row 1: column 'Okt-24' is neither a month nor a known "
+        "report column",
+    ),
+    pytest.param(
+        "wide-quarter-header.csv",
+        IMPORT,
+        1,
+        "header-unknown",
+        "wide-quarter-header.csv, row 1: column 'Q3 24/25' is neither a month nor a known "
+        "report column",
+    ),
+    pytest.param(
+        "generated/formula-uncached.xlsx",
+        IMPORT,
+        1,
+        "formula-uncached",
+        "formula-uncached.xlsx, sheet 'Family Help', row 2, column 'Oct-24': cell C2 holds the "
+        "formula =B2+124 and it has no saved result",
+    ),
+    pytest.param(
+        "generated/formula-placeholder.xlsx",
+        IMPORT,
+        1,
+        "formula-uncached",
+        "formula-placeholder.xlsx, sheet 'Family Help', row 2, column 'Oct-24': cell C2 holds "
+        "the formula =B2+124 and its saved result (0) is a placeholder",
+    ),
+    pytest.param(
+        "generated/hidden-sheet.xlsx",
+        IMPORT,
+        0,
+        "sheet-hidden",
+        "hidden-sheet.xlsx: sheet 'Old copy' is hidden and was not read",
+    ),
+    pytest.param(
+        "generated/duration-column.parquet",
+        IMPORT,
+        2,
+        "file-unreadable",
+        "duration-column.parquet: column 'Time to decision' holds duration",
+    ),
+    pytest.param(
+        "generated/lait_bds_long.parquet",
+        ("benchmarks", "import", FILE),
+        2,
+        "is not supported here",
+        "lait_bds_long.parquet: a Parquet file (LAIT's download, say) is not supported here",
+    ),
+    pytest.param(
+        "generated/lait_bds_long.parquet",
+        ("population", "import", FILE),
+        2,
+        "is not supported here",
+        "lait_bds_long.parquet: a Parquet file (LAIT's download, say) is not supported here",
+    ),
 ]
 
 
@@ -580,3 +641,96 @@ def test_a_two_mb_cell_is_not_printed_whole(cli, seeded_workspace, tmp_path):
     result = cli("import", path)
     assert result.exit_code == 1
     assert len(result.stderr) < 10_000, f"{len(result.stderr):,} characters on stderr"
+
+
+# -- issue 11: generated Excel and Parquet fixtures ---------------------------------------
+def _formula_uncached(folder: Path) -> Path:
+    """openpyxl writes formulas with no saved result (<f>B2+124</f><v/>)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Family Help"
+    sheet.append(["Indicator", "Sep-24", "Oct-24"])
+    sheet.append(["Number of contacts in the month", 1804, "=B2+124"])
+    path = folder / "formula-uncached.xlsx"
+    book.save(path)
+    return path
+
+
+def _formula_placeholder(folder: Path) -> Path:
+    """xlsxwriter saves 0 as the result of every formula and asks Excel to recalculate."""
+    import xlsxwriter
+
+    path = folder / "formula-placeholder.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Family Help")
+    sheet.write_row(0, 0, ["Indicator", "Sep-24", "Oct-24"])
+    sheet.write_row(1, 0, ["Number of contacts in the month", 1804])
+    sheet.write_formula(1, 2, "=B2+124")
+    book.close()
+    return path
+
+
+def _hidden_sheet(folder: Path) -> Path:
+    """The visible sheet's 87% is imported; the hidden copy's 12% is not."""
+    import xlsxwriter
+
+    path = folder / "hidden-sheet.xlsx"
+    book = xlsxwriter.Workbook(path)
+    name = "Percentage of CLA for whom a visit has taken place within agreed timescales"
+    for title, value in (("Visiting", 87), ("Old copy", 12)):
+        sheet = book.add_worksheet(title)
+        sheet.write_row(0, 0, ["Indicator", "Oct-24"])
+        sheet.write_row(1, 0, [name, value])
+        if title == "Old copy":
+            sheet.hide()
+    book.close()
+    return path
+
+
+def _duration_column(folder: Path) -> Path:
+    from datetime import timedelta
+
+    import polars as pl
+
+    path = folder / "duration-column.parquet"
+    pl.DataFrame(
+        {
+            "Indicator": ["Number of contacts in the month"],
+            "Month": ["2024-10"],
+            "Value": [1928],
+            "Time to decision": [timedelta(days=3)],
+        }
+    ).write_parquet(path)
+    return path
+
+
+def _lait_parquet(folder: Path) -> Path:
+    """The columns of LAIT's lait_bds_long.parquet (one row; the real file is 1.8 MB)."""
+    import polars as pl
+
+    path = folder / "lait_bds_long.parquet"
+    pl.DataFrame(
+        {
+            "Short Desc": ["RTA"],
+            "Data item": ["Number of children killed or seriously injured"],
+            "Years": ["2014-16"],
+            "LA and Regions": ["Southampton"],
+            "Values": ["12.13"],
+            "LA Number": [852.0],
+            "Region": ["South East"],
+        }
+    ).write_parquet(path)
+    return path
+
+
+GENERATED.update(
+    {
+        "generated/formula-uncached.xlsx": _formula_uncached,
+        "generated/formula-placeholder.xlsx": _formula_placeholder,
+        "generated/hidden-sheet.xlsx": _hidden_sheet,
+        "generated/duration-column.parquet": _duration_column,
+        "generated/lait_bds_long.parquet": _lait_parquet,
+    }
+)

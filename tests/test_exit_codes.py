@@ -33,13 +33,14 @@ def test_a_month_never_imported_exits_1(full_workspace, cli, args, month):
     assert result.stdout == ""
 
 
-def test_an_empty_store_asked_for_a_month_exits_1(workspace, cli):
+def test_a_workspace_without_a_store_asked_for_a_month_exits_2(workspace, cli):
+    # No import has run: there is no store at all, which is an I/O error (issue 12 item 4),
+    # not an empty store whose month has no figures.
     result = cli("rag", "--month", "2024-10", "--fail-on", "red")
-    assert result.exit_code == 1
-    assert result.stderr == (
-        "error: no figures for 2024-10; the store holds none for authority 852\n"
-        "hint: import an extract first: csc-perf import FILE\n"
-    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: no store at {workspace / 'store'}\n")
+    assert result.stdout == ""
+    assert not (workspace / "store").exists()
 
 
 def test_a_month_with_figures_still_exits_0(full_workspace, cli):

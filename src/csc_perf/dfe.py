@@ -29,6 +29,11 @@ SUPPRESSED_SYMBOLS = ("c", "u", "k", "low")
 NATIONAL = "E92000001"
 LEVELS = {"National": "national", "Regional": "region", "Local authority": "la"}
 IDENTIFIERS = ("time_period", "geographic_level")
+EES_SUFFIXES = (".csv", ".txt")
+EES_SUPPORTED = (
+    "benchmarks and population are read from DfE explore-education-statistics tidy CSV "
+    "files (.csv, UTF-8 or Windows-1252), as downloaded; save other formats as such a CSV"
+)
 BENCHMARK_SCHEMA = {
     "authority": "String",
     "level": "String",
@@ -46,16 +51,45 @@ def read_ees(path: str | Path) -> pl.DataFrame:
     import polars as pl
 
     name = str(path)
+    suffix = Path(path).suffix.lower()
+    if suffix not in EES_SUFFIXES:
+        kind = {
+            ".parquet": "a Parquet file (LAIT's download, say)",
+            ".xlsx": "an Excel workbook",
+            ".xlsm": "an Excel workbook",
+            ".xls": "an Excel workbook",
+            ".ods": "an OpenDocument spreadsheet",
+        }.get(suffix, f"a {suffix} file" if suffix else "a file without an extension")
+        raise ExtractReadError(
+            f"{name}: {kind} is not supported here",
+            file=name,
+            hint=EES_SUPPORTED,
+        )
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise ExtractReadError(
             f"{name}: cannot read the file ({exc.strerror})", file=name
         ) from None
+    if data.startswith((b"PAR1", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or b"\x00" in data[:65536]:
+        raise ExtractReadError(
+            f"{name}: the file holds binary data (a Parquet file or a workbook?), not CSV text",
+            file=name,
+            hint=EES_SUPPORTED,
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252")
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ExtractReadError(
+                f"{name}: line {line}: byte "
+                f"0x{data[exc.start]:02x} is neither UTF-8 nor Windows-1252 text",
+                file=name,
+                hint=EES_SUPPORTED,
+            ) from None
     try:
         frame = pl.read_csv(io.StringIO(text), infer_schema=False)
     except Exception as exc:

@@ -11,8 +11,10 @@ Reading is in two steps, both pure apart from the file read:
 Shapes:
 
 * ``long``: columns ``indicator``, ``month``, ``value`` (optional ``authority``);
-* ``wide``: one row per indicator, one column per month (``Oct-24``, ``2024-10`` or real
-  Excel dates); other columns such as Target, RAG or benchmarks are ignored;
+* ``wide``: one row per indicator, one column per month (``Oct-24``, ``2024-10``, real Excel
+  dates, and the spellings of :func:`header_month`); known report columns such as Target,
+  RAG or benchmarks are skipped by name (:func:`is_report_column`), and any other column with
+  figures is an error naming it unless it is skipped on purpose (``ignore_columns``);
 * ``month`` (one month): columns ``indicator`` and ``value``, the month given separately.
 """
 
@@ -38,6 +40,10 @@ SHAPES = ("long", "wide", "month")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+SUPPORTED_HINT = (
+    "extracts are CSV (.csv, .tsv, .txt), Excel workbooks (.xlsx, .xlsm) or Parquet "
+    "(.parquet) files"
+)
 
 # Header names (compared case-insensitively, spaces and underscores alike) that say what a
 # column of a long or one-month extract holds.
@@ -57,6 +63,8 @@ INDICATOR_HEADERS = {
 MONTH_HEADERS = {"month", "period", "date", "reporting month", "month end"}
 VALUE_HEADERS = {"value", "figure", "result", "actual"}
 AUTHORITY_HEADERS = {"authority", "la", "la code", "old la code", "authority code"}
+# Columns of a wide sheet that describe its indicators (a second name, an id).
+_DESCRIPTIVE_HEADERS = INDICATOR_HEADERS | AUTHORITY_HEADERS | {"indicator ref", "kpi ref"}
 
 
 @dataclass
@@ -71,6 +79,11 @@ class RawTable:
     sheet: str | None
     frame: pl.DataFrame
     first_row: int = 1
+    #: Formula cells whose result cannot be used, (spreadsheet row, frame column index) ->
+    #: (cell reference, formula, saved result); see :class:`csc_perf.workbook.SheetCells`.
+    formulas: dict[tuple[int, int], tuple[str, str, str | None]] = field(default_factory=dict)
+    #: The workbook asks Excel to recalculate its formulas on opening (a program wrote it).
+    recalculate_on_open: bool = False
 
 
 @dataclass
@@ -80,6 +93,8 @@ class SourceFile:
     path: str
     sha256: str
     tables: list[RawTable] = field(default_factory=list)
+    #: Warnings about the file as a whole: ``{"code", "message", "sheet"}`` (hidden sheets).
+    notes: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -124,7 +139,7 @@ def read_tables(
     if not _has_text(data):
         raise ExtractReadError(f"{name}: the file is empty", code="file-empty", file=name)
     if suffix in EXCEL_SUFFIXES:
-        source.tables = _read_excel(name, data, sheet)
+        source.tables, source.notes = _read_excel(name, data, sheet)
     elif suffix in PARQUET_SUFFIXES:
         source.tables = [_read_parquet(name, data)]
     elif suffix in CSV_SUFFIXES or suffix == "":
@@ -143,7 +158,7 @@ def read_tables(
         raise ExtractReadError(
             f"{name}: unknown file type {suffix!r}",
             file=name,
-            hint="extracts are .csv, .xlsx or .parquet files",
+            hint=SUPPORTED_HINT,
         )
     return source
 
@@ -250,9 +265,19 @@ def _ragged_row_error(name: str, text: str, delimiter: str, skipped: int) -> Ext
     return ExtractReadError(f"{name}: not a readable CSV file", file=name)
 
 
-def _read_excel(name: str, data: bytes, sheets: list[str] | None) -> list[RawTable]:
+def _read_excel(
+    name: str, data: bytes, sheets: list[str] | None
+) -> tuple[list[RawTable], list[dict]]:
+    """The sheets of a workbook as raw tables, and warnings (hidden sheets skipped).
+
+    Values come from fastexcel; :mod:`csc_perf.workbook` adds what fastexcel does not say:
+    percentage cells are put on the 0-100 scale Excel shows them in (0.83 formatted ``0%``
+    is 83), and formulas without a usable result are kept aside for the checks.
+    """
     import fastexcel
     import polars as pl
+
+    from .workbook import Workbook, WorkbookError
 
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise ExtractReadError(
@@ -270,7 +295,16 @@ def _read_excel(name: str, data: bytes, sheets: list[str] | None) -> list[RawTab
             file=name,
             hint="a password-protected or damaged workbook must be saved again without protection",
         ) from None
-    names = reader.sheet_names
+    try:
+        workbook = Workbook(data)
+    except WorkbookError as exc:
+        raise ExtractReadError(
+            f"{name}: not a readable .xlsx workbook ({exc})",
+            file=name,
+            hint="open it in Excel and save it again as .xlsx",
+        ) from None
+    names = all_names = list(reader.sheet_names)
+    notes: list[dict] = []
     if sheets is not None:
         for sheet in sheets:
             if sheet not in names:
@@ -280,6 +314,26 @@ def _read_excel(name: str, data: bytes, sheets: list[str] | None) -> list[RawTab
                     hint="sheets in this workbook: " + ", ".join(repr(n) for n in names),
                 )
         names = [n for n in names if n in sheets]
+    else:
+        # A hidden sheet is a workings or an old copy: its figures must not overwrite the
+        # visible ones. Read it only when asked for by name.
+        hidden = [
+            (n, info.state)
+            for n in names
+            if (info := workbook.sheet(n, all_names)) is not None and info.state != "visible"
+        ]
+        for sheet_name, state in hidden:
+            kind = "very hidden" if state == "veryHidden" else "hidden"
+            notes.append(
+                {
+                    "code": "sheet-hidden",
+                    "sheet": sheet_name,
+                    "message": f"{name}: sheet {sheet_name!r} is {kind} and was not read; "
+                    f"to import it, name it: --sheet {sheet_name!r}",
+                }
+            )
+        skipped = {n for n, _ in hidden}
+        names = [n for n in names if n not in skipped]
     tables: list[RawTable] = []
     for sheet_name in names:
         try:
@@ -294,8 +348,74 @@ def _read_excel(name: str, data: bytes, sheets: list[str] | None) -> list[RawTab
             ) from None
         if frame.width == 0 or frame.height == 0:
             continue  # an empty sheet (a cover page, say) holds no figures
-        tables.append(RawTable(name, sheet_name, frame, first_row=1))
-    return tables
+        try:
+            special = workbook.cells(sheet_name, all_names)
+        except WorkbookError as exc:
+            raise ExtractReadError(
+                f"{name}: sheet {sheet_name!r} cannot be read ({exc})", file=name
+            ) from None
+        table = RawTable(name, sheet_name, frame, first_row=1)
+        if special.percent or special.formulas:
+            table = _with_cell_details(table, special, workbook.recalculate_on_open)
+        tables.append(table)
+    return tables, notes
+
+
+def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> RawTable:
+    """Put percentage cells on Excel's displayed scale and note unusable formulas.
+
+    fastexcel's grid starts at the first row and at the leftmost column holding a value;
+    each percentage cell is checked against the grid before it is changed, so a grid that
+    does not line up is refused rather than read wrong.
+    """
+    import polars as pl
+
+    from .workbook import column_letter, percent_text
+
+    frame = table.frame
+    offset = special.first_column or 0
+    columns = frame.columns
+    by_column: dict[int, tuple[list[int], list[str], list[str]]] = {}
+    shown_for: dict[str, str | None] = {}  # figures repeat: each converted once
+    for (row, column), stored in special.percent.items():
+        rows, stored_texts, shown = by_column.setdefault(column - offset, ([], [], []))
+        rows.append(row - table.first_row)
+        stored_texts.append(stored)
+        if stored not in shown_for:
+            shown_for[stored] = percent_text(stored)
+        shown.append(shown_for[stored] or "")
+    replaced = []
+    for position, (rows, stored_texts, shown) in by_column.items():
+        inside = 0 <= position < len(columns) and min(rows) >= 0 and max(rows) < frame.height
+        cells = frame.get_column(columns[position]).to_list() if inside else []
+        for row, stored, text in zip(rows, stored_texts, shown, strict=True):
+            if not (inside and text and _same_number(cells[row], stored)):
+                reference = f"{column_letter(position + offset)}{row + table.first_row}"
+                raise ExtractReadError(
+                    f"{table.file}: sheet {table.sheet!r}: cell {reference} is formatted as a "
+                    f"percentage but its value ({stored!r}) could not be matched with the one "
+                    "read",
+                    file=table.file,
+                    row=row + table.first_row,
+                    hint="open the file in Excel and save it again, or save the sheet as CSV",
+                )
+            cells[row] = text
+        replaced.append(pl.Series(columns[position], cells, dtype=pl.String))
+    if replaced:
+        frame = frame.with_columns(replaced)
+    formulas = {
+        (row, column - offset): detail
+        for (row, column), detail in special.formulas.items()
+        if 0 <= column - offset < len(columns)
+    }
+    return RawTable(
+        table.file,
+        table.sheet,
+        frame,
+        first_row=table.first_row,
+        formulas=formulas,
+        recalculate_on_open=recalculate_on_open,
+    )
 
 
 EXCEL_ERRORS = {
@@ -348,7 +468,7 @@ def _read_parquet(name: str, data: bytes) -> RawTable:
     try:
         body = frame.select(_as_text(frame[c]).alias(c) for c in frame.columns)
     except ExtractReadError as exc:
-        raise ExtractReadError(f"{name}: {exc.message}", file=name) from None
+        raise ExtractReadError(f"{name}: {exc.message}", file=name, hint=exc.hint) from None
     # A Parquet file has a real header: row 1 is the header, data from row 2.
     return RawTable(name, None, pl.concat([header, body]), first_row=1)
 
@@ -364,7 +484,36 @@ def _as_text(series: pl.Series) -> pl.Series:
         return series.dt.strftime("%Y-%m-%d")
     if series.dtype == pl.Datetime:
         return series.dt.strftime("%Y-%m-%d %H:%M:%S")
-    return series.cast(pl.String)
+    if series.dtype.is_numeric() or series.dtype in (pl.String, pl.Boolean, pl.Null):
+        return series.cast(pl.String)
+    if isinstance(series.dtype, (pl.Categorical, pl.Enum)):
+        return series.cast(pl.String)
+    # Durations, times, binary and objects are not figures, months or names.
+    raise ExtractReadError(
+        f"column {series.name!r} holds {_dtype_name(series.dtype)} values, not figures, "
+        "months or names",
+        hint="a Parquet extract's columns hold text, numbers or dates; write this column as "
+        "a number (e.g. days) or leave it out",
+    )
+
+
+def _same_number(text: str | None, stored: str) -> bool:
+    """The grid's text and the XML's stored number are the same number."""
+    try:
+        read, saved = float(text), float(stored)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return abs(read - saved) <= 1e-9 * max(1.0, abs(saved))
+
+
+def _dtype_name(dtype) -> str:
+    import polars as pl
+
+    names = {pl.Duration: "duration", pl.Time: "time-of-day", pl.Binary: "binary"}
+    for kind, label in names.items():
+        if dtype == kind:
+            return f"{label} ({dtype})"
+    return str(dtype)
 
 
 _NOT_BLANK = re.compile(rb"\S")
@@ -384,17 +533,130 @@ def _header_key(text: str) -> str:
     return " ".join(text.replace("_", " ").split()).casefold()
 
 
+# -- wide headers -----------------------------------------------------------------------
+# A wide sheet's header is read column by column: a month (in any spelling below), a known
+# report column (skipped by name), a column named with --ignore-column (skipped on purpose),
+# or an error naming it. Nothing is dropped without a word.
+
+# Marks after a month: "Oct-24 (provisional)", "Oct-24 [draft]", "Oct-24*", "Oct-24 †".
+_HEADER_MARK = re.compile(
+    r"\s*(?:[(\[]\s*(?:provisional|prov\.?|p|draft|revised|r|final|unvalidated|validated"
+    r"|estimated?|est\.?)\s*[)\]]|\*+|†+)\s*$",
+    re.IGNORECASE,
+)
+# Excel stores a date as days since 30 December 1899; a date header typed or pasted as text
+# arrives as its serial (45536 is 1 September 2024). 36526 is 1 January 2000, 73415 the
+# last day of 2100.
+_EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SERIAL_RANGE = (36526, 73415)
+
+# Report columns that are not a month's figure (compared as _header_key): the seed's Target,
+# RAG and Direction of travel, csc-perf's own SPC, descriptions and notes.
+REPORT_COLUMNS = {
+    "target",
+    "targets",
+    "stretch target",
+    "rag",
+    "rag rating",
+    "rag status",
+    "dot",
+    "direction of travel",
+    "direction",
+    "trend",
+    "spc",
+    "polarity",
+    "good is",
+    "better is",
+    "unit",
+    "units",
+    "theme",
+    "section",
+    "ref",
+    "reference",
+    "no",
+    "no.",
+    "#",
+    "notes",
+    "note",
+    "comments",
+    "comment",
+    "commentary",
+    "narrative",
+    "source",
+    "definition",
+    "owner",
+    "lead",
+}
+# Words that make a column a benchmark, financial-year or cumulative column ("So'ton 22/23",
+# "22/23 Stat Neighbours", "South East 23/24", "England 23/24", "Mar-24 YTD").
+_REPORT_WORDS = re.compile(
+    r"\b(?:england|national|stat(?:istical)? neighbours?|sn|region(?:al)?|benchmarks?"
+    r"|north east|north west|yorkshire(?: and the humber)?|east midlands|west midlands"
+    r"|east of england|(?:inner |outer )?london|south east|south west"
+    r"|ytd|fytd|year to date|target|rag|notes?|comments?)\b",
+    re.IGNORECASE,
+)
+_FINANCIAL_YEAR = re.compile(r"(?<![\d/])(\d{4}|\d{2})\s*[/-]\s*(\d{2})(?![\d/])")
+_QUARTER = re.compile(r"\b(?:q[1-4]|quarter)\b", re.IGNORECASE)
+
+
+def header_month(text: str) -> date | None:
+    """The month a wide sheet's column header denotes, or None.
+
+    Every spelling :func:`csc_perf.months.parse_month` reads (any dash, ``Oct_24``,
+    ``2024/10``...), followed by a mark (``(provisional)``, ``(draft)``, ``*``...), or an
+    Excel date serial as text (``45536``).
+    """
+    label = text.strip()
+    while True:  # "Oct-24 (provisional)*": every mark
+        stripped = _HEADER_MARK.sub("", label)
+        if stripped == label:
+            break
+        label = stripped
+    serial = _EXCEL_SERIAL.match(label)
+    if serial and _SERIAL_RANGE[0] <= int(serial[1]) <= _SERIAL_RANGE[1]:
+        from datetime import timedelta
+
+        return parse_month(_EXCEL_EPOCH + timedelta(days=int(serial[1])))
+    try:
+        return parse_month(label)
+    except MonthError:
+        return None
+
+
+def is_report_column(text: str) -> bool:
+    """True for a known column of a report table that holds no month's figure: Target,
+    RAG, Direction of travel, SPC, notes, benchmark and financial-year columns. A quarter
+    (``Q3 24/25``) is not one: it is refused, as it cannot be filed under one month."""
+    key = _header_key(text)
+    if key in REPORT_COLUMNS or key in _DESCRIPTIVE_HEADERS:
+        return True
+    if _QUARTER.search(key):
+        return False
+    if _REPORT_WORDS.search(key):
+        return True
+    return any(_is_financial_year(m[1], m[2]) for m in _FINANCIAL_YEAR.finditer(key))
+
+
+def _is_financial_year(first: str, second: str) -> bool:
+    return (int(first) + 1) % 100 == int(second)
+
+
 def table_cells(
     table: RawTable,
     *,
     shape: str | None = None,
     month: date | None = None,
+    ignore_columns: Sequence[str] = (),
 ) -> TableCells:
     """The table's cells in long form: columns ``file, sheet, row, column, indicator_text,
     month_text, month_column, authority_text, cell``.
 
-    ``month_text`` is the raw month label (a header in the wide shape); the validator parses
-    it. Raises :class:`ExtractReadError` when the table has no data or no usable header.
+    ``month_text`` is the month label (in the wide shape the header, or the month it denotes
+    as ``2024-10`` when it carries a mark or is an Excel serial); the validator parses it.
+    ``ignore_columns``: headers to skip on purpose (compared ignoring case and spaces).
+    Raises :class:`ExtractReadError` when the table has no data or no usable header.
     """
     import polars as pl
 
@@ -421,9 +683,17 @@ def table_cells(
     keys = [_header_key(h) for h in header]
     problems: list[dict] = []
 
-    def problem(code: str, message: str, column: str | None = None, cell=None) -> None:
+    def problem(
+        code: str, message: str, column: str | None = None, cell=None, row: int | None = None
+    ) -> None:
         problems.append(
-            {"code": code, "message": message, "row": header_row, "column": column, "cell": cell}
+            {
+                "code": code,
+                "message": message,
+                "row": header_row if row is None else row,
+                "column": column,
+                "cell": cell,
+            }
         )
 
     # Duplicated headers (ignoring empty ones, handled below).
@@ -452,15 +722,16 @@ def table_cells(
     value_col = find(VALUE_HEADERS)
     authority_col = find(AUTHORITY_HEADERS)
 
+    skip = {_header_key(name) for name in ignore_columns}
     month_columns: list[int] = []
+    header_months: dict[int, date] = {}
     for index, text in enumerate(header):
-        if index in (indicator_col, authority_col) or not text:
+        if index in (indicator_col, authority_col) or not text or keys[index] in skip:
             continue
-        try:
-            parse_month(text)
+        parsed_month = header_month(text)
+        if parsed_month is not None:
             month_columns.append(index)
-        except MonthError:
-            pass
+            header_months[index] = parsed_month
 
     if shape is None:
         if indicator_col is not None and month_col is not None and value_col is not None:
@@ -508,6 +779,7 @@ def table_cells(
         else pl.lit(None, dtype=pl.String).alias("authority_text")
     )
     ignored: list[str] = []
+    ind: int | None = None
     if shape in ("long", "month"):
         missing = [
             label
@@ -532,7 +804,8 @@ def table_cells(
                     f"{where}: a one-month extract (indicator, value) needs the month",
                     code="month-required",
                     file=table.file,
-                    hint="add --month 2024-10",
+                    hint="add --month YYYY-MM, the month these figures are for (csc-perf "
+                    "does not guess it)",
                 )
             month_text = pl.lit(month.isoformat()).alias("month_text")
             month_column = pl.lit(None, dtype=pl.String).alias("month_column")
@@ -564,11 +837,16 @@ def table_cells(
         for index, text in enumerate(header):
             if index in (ind, authority_col) or index in month_columns:
                 continue
-            if not text:
-                has_data = body.select(
+
+            def has_data(index: int = index) -> bool:
+                return body.select(
                     col(index).str.strip_chars().str.len_chars().fill_null(0).gt(0).any()
                 ).item()
-                if has_data:
+
+            if text and (keys[index] in skip or is_report_column(text)):
+                ignored.append(text)
+            elif not text:
+                if has_data():
                     after = next((h for h in reversed(header[:index]) if h), None)
                     place = f"after {after!r}" if after else "before the first header"
                     problem(
@@ -584,12 +862,21 @@ def table_cells(
                     text,
                     text,
                 )
+            elif has_data():
+                problem(
+                    "header-unknown",
+                    f"column {text!r} is neither a month nor a known report column, and its "
+                    "figures would be dropped: write the month as Oct-24 or 2024-10, or skip "
+                    f"the column on purpose with --ignore-column {text!r}",
+                    text,
+                    text,
+                )
             else:
-                ignored.append(text)
+                ignored.append(text)  # an empty column: nothing to drop
         # The same month under two labels (Oct-24 and 2024-10) is a duplicated header too.
         by_month: dict[date, int] = {}
         for index in month_columns:
-            parsed = parse_month(header[index])
+            parsed = header_months[index]
             if parsed in by_month and _header_key(header[index]) != keys[by_month[parsed]]:
                 problem(
                     "header-duplicate",
@@ -604,7 +891,7 @@ def table_cells(
                 *base,
                 pl.lit(header[index]).alias("column"),
                 col(ind).alias("indicator_text"),
-                pl.lit(header[index]).alias("month_text"),
+                pl.lit(_month_text(header[index], header_months[index])).alias("month_text"),
                 pl.lit(header[index]).alias("month_column"),
                 authority_expr,
                 col(index).alias("cell"),
@@ -628,8 +915,56 @@ def table_cells(
                 }
             )
         )
+    if table.formulas:
+        read = (
+            {indicator_col, value_col, month_col, authority_col}
+            if shape in ("long", "month")
+            else {ind, authority_col, *month_columns}
+        )
+        problems.extend(_formula_problems(table, header, header_row, read - {None}))
     authority_header = header[authority_col] if authority_col is not None else None
     return TableCells(shape, cells, problems, ignored, authority_header)
+
+
+def _formula_problems(table: RawTable, header: list[str], header_row: int, read: set) -> list[dict]:
+    """A formula without a usable result in a cell that is read is refused, by cell."""
+    found = []
+    for (row, index), (reference, formula, saved) in sorted(table.formulas.items()):
+        if index not in read or row < header_row:
+            continue
+        what = f"the formula ={clip_formula(formula)}" if formula else "a shared formula"
+        why = (
+            f"its saved result ({saved}) is a placeholder: the workbook was written by a "
+            "program that leaves formula results for Excel to calculate on opening"
+            if saved is not None
+            else "it has no saved result (the workbook was written by a program, not saved "
+            "by Excel)"
+        )
+        found.append(
+            {
+                "code": "formula-uncached",
+                "message": f"cell {reference} holds {what} and {why}: open and save the file "
+                "in Excel, or paste values",
+                "in_column": True,
+                "row": row,
+                "column": header[index] or None,
+                "cell": f"={clip_formula(formula)}" if formula else None,
+            }
+        )
+    return found
+
+
+def clip_formula(formula: str, limit: int = 80) -> str:
+    return formula if len(formula) <= limit else formula[:limit] + "..."
+
+
+def _month_text(header: str, month: date) -> str:
+    """The header itself when the month parser reads it, else the month it denotes."""
+    try:
+        parse_month(header)
+    except MonthError:
+        return f"{month.year:04d}-{month.month:02d}"
+    return header
 
 
 def _indicator_column(

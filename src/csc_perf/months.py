@@ -2,11 +2,14 @@
 
 Months are the first day of the month as a :class:`datetime.date`. Accepted labels (case and
 surrounding spaces ignored): ``Oct-24``, ``Oct 24``, ``Oct-2024``, ``October 2024``,
-``2024-10``, ``2024-10-31`` or ``2024/10/31`` (any day: the month is taken), ``10/2024``,
-``31/10/2024`` (UK day/month/year), with or without a time (``2024-10-01 00:00:00``,
-``2024-10-31T00:00:00``, ``31/10/2024 00:00``: how Excel date cells arrive as text), and
-:class:`datetime.date` / ``datetime`` objects. Two-digit years mean 20YY. ``2023/24`` is a
-financial year, not a month.
+``Oct_24``, ``2024-10``, ``2024/10``, ``2024-10-31`` or ``2024/10/31`` (any day: the month is
+taken), ``10/2024``, ``31/10/2024`` (UK day/month/year), with or without a time
+(``2024-10-01 00:00:00``, ``2024-10-31T00:00:00``, ``31/10/2024 00:00``: how Excel date cells
+arrive as text), and :class:`datetime.date` / ``datetime`` objects. Any dash (en dash ``–``,
+em dash, minus sign, non-breaking hyphen) is read as ``-``. Two-digit years mean 20YY.
+``2023/24`` is a financial year, not a month: ``YYYY/YY`` where the second year follows the
+first is never read as a month, so ``2024/10`` is October 2024 but ``2009/10`` is the
+financial year.
 """
 
 from __future__ import annotations
@@ -42,10 +45,17 @@ MONTH_NAMES = {
 }
 _NAME_ALT = "|".join(sorted(MONTH_NAMES, key=len, reverse=True))
 
-_NAMED = re.compile(rf"^(?P<name>{_NAME_ALT})[\s\-/'.]*(?P<year>\d{{4}}|\d{{2}})$")
+_NAMED = re.compile(rf"^(?P<name>{_NAME_ALT})[\s\-/'._]*(?P<year>\d{{4}}|\d{{2}})$")
 _TIME = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?"
 # Year-month needs a dash: "2023/24" is a financial year in UK reporting, not a month.
 _ISO = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})$")
+# ``2024/10`` is October 2024, unless the second number is the year after the first
+# (``2023/24``, ``2009/10``): that is a financial year.
+_ISO_SLASH = re.compile(r"^(?P<year>\d{4})/(?P<month>\d{2})$")
+# Dashes a spreadsheet or a word processor puts in for "-": hyphen, non-breaking hyphen,
+# figure dash, en dash, em dash, horizontal bar, minus sign, small and full-width hyphen-minus.
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+_DASH_TABLE = str.maketrans(dict.fromkeys(DASHES, "-"))
 _ISO_DATE = re.compile(rf"^(?P<year>\d{{4}})[-/](?P<month>\d{{1,2}})[-/](?P<day>\d{{1,2}}){_TIME}$")
 _MY = re.compile(r"^(?P<month>\d{1,2})[-/.](?P<year>\d{4})$")
 _DMY = re.compile(rf"^(?P<day>\d{{1,2}})[-/.](?P<month>\d{{1,2}})[-/.](?P<year>\d{{4}}){_TIME}$")
@@ -76,7 +86,7 @@ def parse_month(label: object) -> date:
         return date(label.year, label.month, 1)
     if not isinstance(label, str):
         raise MonthError(f"not a month: {label!r}")
-    text = label.strip().lower()
+    text = label.strip().lower().translate(_DASH_TABLE)
     day = 1
     m = _NAMED.match(text)
     if m:
@@ -86,6 +96,9 @@ def parse_month(label: object) -> date:
             year += 2000
     else:
         m = _ISO.match(text) or _ISO_DATE.match(text) or _MY.match(text) or _DMY.match(text)
+        slash = _ISO_SLASH.match(text) if not m else None
+        if slash and int(slash["month"]) != (int(slash["year"]) + 1) % 100:
+            m = slash
         if not m:
             raise MonthError(f"not a month: {label!r}")
         year = int(m["year"])
@@ -102,7 +115,7 @@ def parse_month(label: object) -> date:
 
 def looks_like_month(label: str) -> bool:
     """True when a header seems meant as a month, whether or not it parses."""
-    return bool(_MONTHISH.match(label.strip()))
+    return bool(_MONTHISH.match(label.strip().translate(_DASH_TABLE)))
 
 
 def month_label(month: date) -> str:

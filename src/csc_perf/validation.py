@@ -66,6 +66,15 @@ CHECKS: dict[str, tuple[str, str]] = {
         ERROR,
         "a figure beyond 1,000,000,000 (LARGEST_FIGURE): a typo, a pasted number or an overflow",
     ),
+    "header-unknown": (
+        ERROR,
+        "a wide sheet's column that is neither a month nor a known report column",
+    ),
+    "formula-uncached": (
+        ERROR,
+        "a formula cell without a usable saved result (a workbook written by a program)",
+    ),
+    "sheet-hidden": (WARNING, "a hidden sheet of a workbook was skipped (read it with --sheet)"),
 }
 
 #: Codes meaning a file could not be read at all (exit 2 rather than 1).
@@ -182,6 +191,7 @@ def validate_files(
     today: date | None = None,
     history: pl.DataFrame | None = None,
     population: pl.DataFrame | None = None,
+    ignore_columns: Sequence[str] = (),
 ) -> ValidationReport:
     """Read and check ``paths`` together against ``definitions``.
 
@@ -190,6 +200,7 @@ def validate_files(
     ``today`` fixes "now" for the future-month check. ``history`` (the store's observations)
     and ``population`` let derived indicators be computed to check the extract's own figures
     for them (a 12-month rolling rate needs the months before the extract).
+    ``ignore_columns`` names wide-sheet columns to skip on purpose (``--ignore-column``).
     """
     import polars as pl
 
@@ -211,16 +222,30 @@ def validate_files(
             continue
         rows = 0
         shapes: list[str] = []
+        for note in source.notes:
+            issues.append(
+                Issue(
+                    note["code"],
+                    CHECKS[note["code"]][0],
+                    note["message"],
+                    file=source.path,
+                    sheet=note.get("sheet"),
+                )
+            )
         for table in source.tables:
             try:
                 cells = ees_cells(table, definitions) if shape in (None, "ees") else None
-                cells = cells or table_cells(table, shape=shape, month=month)
+                cells = cells or table_cells(
+                    table, shape=shape, month=month, ignore_columns=ignore_columns
+                )
             except ExtractReadError as exc:
                 issues.append(_read_issue(exc, table.file, table.sheet))
                 continue
             shapes.append(cells.shape)
             for p in cells.problems:
                 where = _where({"file": table.file, "sheet": table.sheet, "row": p["row"]})
+                if p.get("in_column") and p["column"]:
+                    where += f", column {p['column']!r}"
                 issues.append(
                     Issue(
                         p["code"],
@@ -241,7 +266,13 @@ def validate_files(
             )
         if not source.tables:
             issues.append(
-                Issue("file-empty", ERROR, f"{source.path}: the workbook has no data", source.path)
+                Issue(
+                    "file-empty",
+                    ERROR,
+                    f"{source.path}: the workbook has no data"
+                    + (" in its visible sheets" if source.notes else ""),
+                    source.path,
+                )
             )
         summaries.append(
             FileSummary(source.path, source.sha256, rows, ",".join(sorted(set(shapes))) or "-")
@@ -478,7 +509,10 @@ def check_cells(
         # In a wide table a bad month is a header: report it once per column.
         for group in _first_of_each(bad, ["file", "sheet", "month_column", "month_text"]):
             code, text = month_problem[group["month_text"]]
-            is_header = group["month_column"] == group["month_text"]
+            # A wide sheet's month is its column's header (the cell's column is the month's).
+            is_header = (
+                group["month_column"] is not None and group["month_column"] == group["column"]
+            )
             issues.append(
                 Issue(
                     code,

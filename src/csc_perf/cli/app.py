@@ -304,6 +304,14 @@ MonthOption = Annotated[
     str | None,
     typer.Option("--month", help="The month of a one-month extract (2024-10 or Oct-24)."),
 ]
+IgnoreColumnOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore-column",
+        help="Skip this column of a wide sheet on purpose (its header; repeatable). Columns "
+        "that are neither months nor known report columns are otherwise an error.",
+    ),
+]
 AuthorityOption = Annotated[
     str | None,
     typer.Option("--authority", help="Authority code for rows without one (default: workspace)."),

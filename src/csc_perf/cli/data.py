@@ -13,6 +13,7 @@ from .app import (
     AuthorityOption,
     EncodingOption,
     FormatOption,
+    IgnoreColumnOption,
     MonthOption,
     OutputOption,
     ShapeOption,
@@ -94,6 +95,7 @@ def run_validation(
     month: str | None,
     authority: str | None,
     store: Store | None = None,
+    ignore_columns: list[str] | None = None,
 ) -> ValidationReport:
     from ..extracts import SHAPES
     from ..validation import validate_files
@@ -121,6 +123,7 @@ def run_validation(
         month=_parse_month_option(month),
         history=history,
         population=population,
+        ignore_columns=ignore_columns or (),
     )
 
 
@@ -251,6 +254,7 @@ def validate(
     shape: ShapeOption = None,
     month: MonthOption = None,
     authority: AuthorityOption = None,
+    ignore_column: IgnoreColumnOption = None,
 ) -> None:
     """Check extracts against the definitions without storing anything.
 
@@ -271,6 +275,7 @@ def validate(
         shape=shape,
         month=month,
         authority=authority,
+        ignore_columns=ignore_column,
     )
     chosen = out.resolve_format(fmt, output, out.VALIDATION_FORMATS)
     if chosen == "table":
@@ -300,6 +305,7 @@ def import_(
     shape: ShapeOption = None,
     month: MonthOption = None,
     authority: AuthorityOption = None,
+    ignore_column: IgnoreColumnOption = None,
 ) -> None:
     """Validate extracts and, if they have no errors, store them as one atomic commit.
 
@@ -326,6 +332,7 @@ def import_(
         shape=shape,
         month=month,
         authority=authority,
+        ignore_columns=ignore_column,
     )
     print_issues(report)
     if not report.valid:

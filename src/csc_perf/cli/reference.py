@@ -27,14 +27,19 @@ WaitOption = Annotated[
 ]
 
 
-def _refuse(exc) -> NoReturn:
+def _named(path: Path, message: str) -> str:
+    """A message that starts with the file's name (once)."""
+    return message if message.startswith(str(path)) else f"{path}: {message}"
+
+
+def _refuse(exc, path: Path) -> NoReturn:
     """A file that cannot be read is exit 2; a file with a bad cell (a period that is not a
     DfE one, a figure that is not finite) is invalid data, exit 1. Nothing is written."""
     from ..errors import ExitCode
     from ..render import terminal
 
     if exc.code in ("file-unreadable", "encoding-error", "header-missing"):
-        raise UsageError(str(exc)) from None
+        raise UsageError(_named(path, exc.message), hint=exc.hint) from None
     terminal.error(f"error {exc.code}: {exc}")
     raise typer.Exit(int(ExitCode.INVALID))
 
@@ -66,7 +71,7 @@ def benchmarks_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
         try:
             frame = benchmarks_from_ees(read_ees(path), definitions, str(path))
         except ExtractReadError as exc:
-            _refuse(exc)
+            _refuse(exc, path)
         if frame.height == 0:
             terminal.warn(
                 f"warning: {path}: no column of this file is a `benchmark` of any indicator "
@@ -182,7 +187,7 @@ def population_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
         try:
             frame = population_from_ees(read_ees(path), str(path))
         except ExtractReadError as exc:
-            _refuse(exc)
+            _refuse(exc, path)
         frames.append(frame)
         summaries.append(_file_summary(path, frame.height))
     data = pl.concat(frames).unique(subset=["authority", "year"], keep="last")
