@@ -77,15 +77,19 @@ def test_the_option_after_the_command_wins(moved_store, full_workspace, cli):
     assert after_wins.exit_code == 0, after_wins.output
     assert rows(after_wins).height > 0
     reverse = cli("--store", moved_store, "export", "--format", "csv", "--store", empty)
-    assert reverse.exit_code == 0
-    assert rows(reverse).height == 0  # the empty store's: nothing
+    # The folder after the command holds no store: "no store at", never an empty read.
+    assert reverse.exit_code == 2
+    assert reverse.stderr.startswith(f"error: no store at {empty}\n")
+    assert reverse.stdout == ""
 
 
 def test_an_option_after_the_command_beats_the_environment(
     moved_store, full_workspace, cli, monkeypatch
 ):
     monkeypatch.setenv("CSC_PERF_STORE", str(full_workspace / "no-store-here"))
-    assert rows(cli("export", "--format", "csv")).height == 0
+    from_environment = cli("export", "--format", "csv")
+    assert from_environment.exit_code == 2
+    assert "no store at" in from_environment.stderr
     result = cli("export", "--format", "csv", "--store", moved_store)
     assert rows(result).height > 0
 
@@ -136,7 +140,8 @@ def run(*args, cwd):
     )
 
 
-def test_debug_after_the_command_shows_the_traceback(workspace):
+def test_debug_after_the_command_shows_the_traceback(seeded_workspace):
+    workspace = seeded_workspace
     without = run("rag", "--month", "nonsense", cwd=workspace)
     assert without.returncode == 2
     assert without.stderr == ("error: --month 'nonsense' is not a month (use 2024-10 or Oct-24)\n")
