@@ -780,6 +780,51 @@ def table_cells(
     )
     ignored: list[str] = []
     ind: int | None = None
+
+    def check_other_column(index: int, text: str) -> None:
+        """A column that is not read: skipped by name (a known report column or
+        --ignore-column), or empty; anything else with figures under it is an error, so no
+        figure is dropped without a word."""
+
+        def has_data() -> bool:
+            return body.select(
+                col(index).str.strip_chars().str.len_chars().fill_null(0).gt(0).any()
+            ).item()
+
+        if text and (keys[index] in skip or is_report_column(text)):
+            ignored.append(text)
+        elif not text:
+            if has_data():
+                after = next((h for h in reversed(header[:index]) if h), None)
+                place = f"after {after!r}" if after else "before the first header"
+                problem(
+                    "header-missing",
+                    f"a column with figures has no header (the column {place})",
+                    None,
+                )
+        elif looks_like_month(text):
+            problem(
+                "month-unparseable",
+                f"column header {text!r} looks like a month but is not one (use Oct-24 or 2024-10)",
+                text,
+                text,
+            )
+        elif has_data():
+            problem(
+                "header-unknown",
+                f"column {text!r} is neither a month nor a known report column, and its "
+                "figures would be dropped: write the month as Oct-24 or 2024-10, or skip "
+                f"the column on purpose with --ignore-column {text!r}"
+                if shape == "wide"
+                else f"column {text!r} is not one csc-perf reads (indicator, month, value, "
+                "authority) nor a known report column, and what it holds would be dropped: "
+                f"skip the column on purpose with --ignore-column {text!r}",
+                text,
+                text,
+            )
+        else:
+            ignored.append(text)  # an empty column: nothing to drop
+
     if shape in ("long", "month"):
         missing = [
             label
@@ -814,7 +859,9 @@ def table_cells(
             month_text = col(month_col).alias("month_text")
             month_column = pl.lit(header[month_col]).alias("month_column")
         used = {indicator_col, value_col, month_col, authority_col}
-        ignored = [h for i, h in enumerate(header) if i not in used and h]
+        for index, text in enumerate(header):
+            if index not in used:
+                check_other_column(index, text)
         cells = body.select(
             *base,
             pl.lit(header[value_col]).alias("column"),
@@ -837,42 +884,7 @@ def table_cells(
         for index, text in enumerate(header):
             if index in (ind, authority_col) or index in month_columns:
                 continue
-
-            def has_data(index: int = index) -> bool:
-                return body.select(
-                    col(index).str.strip_chars().str.len_chars().fill_null(0).gt(0).any()
-                ).item()
-
-            if text and (keys[index] in skip or is_report_column(text)):
-                ignored.append(text)
-            elif not text:
-                if has_data():
-                    after = next((h for h in reversed(header[:index]) if h), None)
-                    place = f"after {after!r}" if after else "before the first header"
-                    problem(
-                        "header-missing",
-                        f"a column with figures has no header (the column {place})",
-                        None,
-                    )
-            elif looks_like_month(text):
-                problem(
-                    "month-unparseable",
-                    f"column header {text!r} looks like a month but is not one "
-                    "(use Oct-24 or 2024-10)",
-                    text,
-                    text,
-                )
-            elif has_data():
-                problem(
-                    "header-unknown",
-                    f"column {text!r} is neither a month nor a known report column, and its "
-                    "figures would be dropped: write the month as Oct-24 or 2024-10, or skip "
-                    f"the column on purpose with --ignore-column {text!r}",
-                    text,
-                    text,
-                )
-            else:
-                ignored.append(text)  # an empty column: nothing to drop
+            check_other_column(index, text)
         # The same month under two labels (Oct-24 and 2024-10) is a duplicated header too.
         by_month: dict[date, int] = {}
         for index in month_columns:
