@@ -107,7 +107,20 @@ def test_markdown_escaping_reads_back_exactly():
     from csc_perf.render.safety import markdown_text
 
     md = MarkdownIt("commonmark").enable("table")
-    for text in ["a|b", "[x](y)", "<i>", "&amp;", "*a* _b_", "\\", "# h", "1. one", "- x", "`c`"]:
+    for text in [
+        "a|b",
+        "[x](y)",
+        "<i>",
+        "&amp;",
+        "C&F",
+        "&#60;",
+        "*a* _b_",
+        "\\",
+        "# h",
+        "1. one",
+        "- x",
+        "`c`",
+    ]:
         html = md.render(f"- {markdown_text(text, starts_line=True)}")
         plain = html.replace("<ul>\n<li>", "").replace("</li>\n</ul>\n", "")
         expected = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

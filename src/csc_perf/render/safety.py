@@ -64,7 +64,10 @@ def visible_controls(text: str) -> str:
 # every Markdown dialect shows as text; line breaks are folded to a space so a cell or a
 # bullet stays on its line.
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
-_MARKDOWN_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MARKDOWN_ENTITIES = {"<": "&lt;", ">": "&gt;"}
+# A bare & ("C&F") reads as itself in Markdown; only one that would start a character
+# reference ("&lt;", "&#60;") is escaped.
+_MARKDOWN_REFERENCE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 _BLOCK_START = re.compile(r"^(\s*)(?:([#>+=-])|(\d+)([.)]))")
 
@@ -79,6 +82,7 @@ def markdown_text(text: str, *, starts_line: bool = False) -> str:
     """
     text = _LINE_BREAKS.sub(" ", text)
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    text = _MARKDOWN_REFERENCE.sub("&amp;", text)
     text = "".join(_MARKDOWN_ENTITIES.get(c, c) for c in text)
     # A heading, quote, list or setext underline at the start of a line (a bullet's text).
     if starts_line:
