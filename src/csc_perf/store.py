@@ -242,6 +242,19 @@ class Store:
         self._verified = (fingerprint, state.latest)
         return state.latest
 
+    def _verify_history(self) -> None:
+        """Before an earlier version is read: every commit parsed whole. (On open only the
+        commits after the latest checkpoint are; an earlier version is built from the older
+        ones, so a damaged one there would be read past.)"""
+        state = inspect_log(
+            self.table_path / "_delta_log", recorded=self._marker().get("version"), deep=True
+        )
+        # Versions that Delta's own clean-up removed from a store made before history was
+        # kept are not damage to the figures: reading them fails on its own, with a message.
+        problems = [p for p in state.problems if "by Delta's log clean-up" not in p]
+        if problems:
+            raise StoreError(f"{self.path}: the store is damaged: {problems[0]}", hint=CHECK_HINT)
+
     def require(self) -> None:
         """Raise :class:`StoreError` unless a whole store exists here (reads never create)."""
         self.check_is_store()
@@ -325,6 +338,8 @@ class Store:
                     f"to {latest}",
                     hint="`csc-perf history` lists the versions",
                 )
+        if as_of is not None:
+            self._verify_history()
         try:
             # The version's files read directly: the same rows as pl.scan_delta for this
             # plain table (refuse_unsupported guarantees no deletion vectors, no partitions,
@@ -704,13 +719,25 @@ class Store:
             before = table.version()
             info = {"operation": "compact", "version": before + 1}
             _crash_point("before-commit")
-            with self._writing(before):
-                metrics = table.optimize.compact(
-                    commit_properties=CommitProperties(
-                        custom_metadata={METADATA_KEY: json.dumps(info)}
-                    ),
-                    post_commithook_properties=_keep_logs(),
-                )
+            try:
+                with self._writing(before):
+                    metrics = table.optimize.compact(
+                        commit_properties=CommitProperties(
+                            custom_metadata={METADATA_KEY: json.dumps(info)}
+                        ),
+                        post_commithook_properties=_keep_logs(),
+                    )
+            except (StoreError, KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as exc:
+                if self._latest_in_log() != before:
+                    raise
+                # A data file that is missing or cut short (the log itself was checked).
+                raise StoreError(
+                    f"{self.path}: cannot compact the store, nothing was changed "
+                    f"({_first_line(exc)})",
+                    hint=CHECK_HINT,
+                ) from None
             after = self._latest_in_log()
             if after == before:
                 return None
@@ -923,6 +950,9 @@ def _upsert(table, data, key: Sequence[str], properties) -> None:
 
 # -- where the store is, in the form the Delta library expects ---------------------------
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+# Characters the Delta library cannot take in a local path: it parses the location as a URL
+# twice, and [ ] ^ | are not allowed in one; control characters not in a path.
+_UNUSABLE = re.compile(r"[\[\]^|\x00-\x1f\x7f]")
 
 
 def table_location(path: PurePath) -> str:
@@ -940,7 +970,9 @@ def table_location(path: PurePath) -> str:
             host, _, share = drive[2:].partition("\\")
             return f"file://{host}/{quote(share, safe='')}/{segments}".rstrip("/")
         return f"file:///{drive}/{segments}".rstrip("/")
-    absolute = Path(os.path.abspath(path))
+    # resolve(), not abspath(): "link/../x" is where the operating system puts the marker
+    # (after the symlink), so the table must go there too.
+    absolute = Path(path).resolve()
     return "file://" + quote(absolute.as_posix(), safe="/")
 
 
@@ -950,13 +982,21 @@ def check_location(path: PurePath) -> None:
     delta-rs decodes a table's location twice, so a folder named like ``%20`` or ``50%41``
     (a ``%`` followed by two hex digits) would be written once and then never read back.
     """
-    found = _PERCENT_ESCAPE.search(os.path.abspath(path))
+    absolute = os.path.abspath(path)
+    found = _PERCENT_ESCAPE.search(absolute) or _UNUSABLE.search(absolute)
+    if found is None and os.sep == "/" and not isinstance(path, PureWindowsPath):
+        found = re.search(r"\\", absolute)
     if found:
         raise StoreError(
             f"{path}: the Delta Lake library cannot use a store folder whose path contains "
-            f"{found.group(0)!r} (it reads it as an escaped character)",
-            hint="rename that folder, or give --store a path without '%' followed by two "
-            "letters or digits",
+            f"{found.group(0)!r}"
+            + (" (it reads it as an escaped character)" if found.group(0)[0] == "%" else ""),
+            hint="rename that folder, or give --store a path without "
+            + (
+                "'%' followed by two letters or digits"
+                if found.group(0)[0] == "%"
+                else "[ ] ^ |, backslashes or control characters"
+            ),
         )
 
 
