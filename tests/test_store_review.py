@@ -82,3 +82,48 @@ def test_compact_over_a_zero_byte_data_file_is_exit_2(full_workspace, cli):
     assert "cannot compact the store, nothing was changed" in result.stderr
     assert "csc-perf store check" in result.stderr
     assert sorted(os.listdir(store / "observations" / "_delta_log")) == log_before
+
+
+def test_as_of_a_date_uses_the_commit_times_not_the_file_times(full_workspace, cli):
+    """A store restored from a backup (or copied) on a later day has new file times; the
+    commit times in its log, which `history` shows, are what `--as-of DATE` means."""
+    import shutil
+    import time
+    from datetime import datetime, timedelta
+
+    store = full_workspace / "store"
+    today = datetime.now().date().isoformat()
+    whole = cli("export", "--as-of", today, "--format", "csv")
+    assert whole.exit_code == 0
+    restored = full_workspace / "restored"
+    shutil.copytree(store, restored)
+    later = time.time() + 2 * 86400  # the backup was restored the day after tomorrow
+    for path in [restored, *restored.rglob("*")]:
+        os.utime(path, (later, later))
+    again = cli("--store", restored, "export", "--as-of", today, "--format", "csv")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == whole.stdout
+    assert len(again.stdout.splitlines()) > 900  # every stored figure, not an empty store
+    before = (datetime.now() - timedelta(days=400)).date().isoformat()
+    early = cli("--store", restored, "export", "--as-of", before, "--format", "csv")
+    assert early.exit_code == 2
+    assert f"cannot read the store as of {before}" in early.stderr
+    assert "the store starts at" in early.stderr
+    assert early.stdout == ""
+
+
+def test_fail_on_lists_the_failing_indicators_with_quiet_too(full_workspace, cli):
+    result = cli("rag", "--month", "2024-10", "--fail-on", "red", "--quiet", "--format", "csv")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("--fail-on red: ")
+    # The README quotes this red one (Rate of children in our care per 10,000).
+    assert "  children_in_care_rate (red): Rate of children in our care per 10,000" in lines
+
+
+def test_an_unreadable_marker_points_to_store_check(full_workspace, cli):
+    (full_workspace / "store" / "csc-perf-store.json").write_text("{", encoding="utf-8")
+    result = cli("export")
+    assert result.exit_code == 2
+    assert "unreadable store marker" in result.stderr
+    assert "csc-perf store check" in result.stderr

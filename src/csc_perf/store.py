@@ -209,9 +209,11 @@ class Store:
         try:
             info = json.loads(marker.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise StoreError(f"{marker}: unreadable store marker ({exc})") from None
+            raise StoreError(
+                f"{marker}: unreadable store marker ({exc})", hint=CHECK_HINT
+            ) from None
         if not isinstance(info, dict) or info.get("format") != FORMAT:
-            raise StoreError(f"{marker}: unsupported store format {info!r}")
+            raise StoreError(f"{marker}: unsupported store format {info!r}", hint=CHECK_HINT)
         version = info.get("version")  # absent in markers written before it was recorded
         if version is not None and (type(version) is not int or version < 0):
             raise StoreError(
@@ -330,6 +332,8 @@ class Store:
         if isinstance(as_of, str):
             as_of = parse_as_of(as_of)
         self.require()
+        if isinstance(as_of, datetime):
+            as_of = self.version_at(as_of)
         if isinstance(as_of, int):
             latest = self.version()
             if latest is None or not 0 <= as_of <= latest:
@@ -344,10 +348,7 @@ class Store:
             # The version's files read directly: the same rows as pl.scan_delta for this
             # plain table (refuse_unsupported guarantees no deletion vectors, no partitions,
             # no column mapping), without loading pyarrow.
-            table = self._table(as_of if isinstance(as_of, int) else None)
-            if isinstance(as_of, datetime):
-                table.load_as_version(as_of)
-                refuse_unsupported(table, self.path)
+            table = self._table(as_of)
             files = data_files(table, self.table_path)
         except StoreError:
             raise
@@ -361,6 +362,27 @@ class Store:
         if not files:
             return empty_observations().lazy()
         return pl.scan_parquet(files).select(list(OBSERVATION_COLUMNS))
+
+    def version_at(self, moment: datetime) -> int:
+        """The latest version committed at or before ``moment``, by the commit times the log
+        records (what ``history`` shows), not by the files' modification times, which a
+        copy or a restore from backup changes. Raises :class:`StoreError` for a moment
+        before the store's first version."""
+        self.require()
+        if moment.tzinfo is None:
+            moment = moment.astimezone()
+        limit = moment.timestamp() * 1000
+        versions = commit_infos(self.table_path / "_delta_log")
+        chosen = [v for v, commit in versions if commit.get("timestamp", 0) <= limit]
+        if not chosen:
+            first = min(versions, key=lambda vc: vc[0])[1].get("timestamp", 0)
+            start = datetime.fromtimestamp(first / 1000, tz=timezone.utc)
+            raise StoreError(
+                f"{self.path}: cannot read the store as of {moment.isoformat(timespec='seconds')}"
+                f": the store starts at {start.isoformat(timespec='seconds')}",
+                hint="`csc-perf history` lists the versions and their times",
+            )
+        return max(chosen)
 
     def history(self) -> list[dict[str, Any]]:
         """Every import, oldest first: version, time, files, SHA-256, rows, months, changes."""

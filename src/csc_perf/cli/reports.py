@@ -305,7 +305,9 @@ def rag(
             for row in failing.iter_rows(named=True):
                 who = f"{row['authority']} " if several else ""
                 lines.append(f"  {who}{row['indicator']} ({row['rag']}): {row['name']}")
-            terminal.warn("\n".join(lines))
+            # The reason for exit 1: shown with --quiet too (errors only), so cron's mail says
+            # which indicators failed.
+            terminal.error("\n".join(lines))
             raise typer.Exit(int(ExitCode.INVALID))
 
 
