@@ -362,7 +362,8 @@ def _read_excel(
 
 
 def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> RawTable:
-    """Put percentage cells on Excel's displayed scale and note unusable formulas.
+    """Put percentage cells on Excel's displayed scale, with their % sign (0.83 formatted
+    0% is the text ``83%``, so it is checked as if typed so), and note unusable formulas.
 
     fastexcel's grid starts at the first row and at the leftmost column holding a value;
     each percentage cell is checked against the grid before it is changed, so a grid that
@@ -382,7 +383,10 @@ def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> R
         rows.append(row - table.first_row)
         stored_texts.append(stored)
         if stored not in shown_for:
-            shown_for[stored] = percent_text(stored)
+            # Written with its % sign, as Excel shows it: validation then treats the cell as
+            # the text "139%" would be (percent-sign-unexpected on a count, the 0-100 scale).
+            number = percent_text(stored)
+            shown_for[stored] = None if number is None else f"{number}%"
         shown.append(shown_for[stored] or "")
     replaced = []
     for position, (rows, stored_texts, shown) in by_column.items():
@@ -625,14 +629,44 @@ def header_month(text: str) -> date | None:
         return None
 
 
+# Where a header may be cut to find a month at its start: before a space or a bracket.
+_HEADER_CUT = re.compile(r"(?=[\s(\[,;:])")
+# What may follow a month in a report column that legitimately names one: "Mar-24 YTD".
+_MONTH_REPORT_REST = re.compile(
+    r"^[\s(\[]*(?:ytd|fytd|year to date|cumulative)[\s)\]]*$", re.IGNORECASE
+)
+
+
+def month_with_words(text: str) -> date | None:
+    """The month a header starts with when more words follow it that are not a mark:
+    ``Oct-24 (see notes)``, ``Oct-24 London``, ``Oct-24 (provisional) note`` -> October
+    2024. None for a plain month or a month with a mark (:func:`header_month` reads those),
+    for a header that does not start with a month, and for a year-to-date column
+    (``Mar-24 YTD``), a known report column that names a month."""
+    label = text.strip()
+    if header_month(label) is not None:
+        return None
+    cuts = sorted({m.start() for m in _HEADER_CUT.finditer(label)} - {0}, reverse=True)
+    for cut in cuts:
+        month = header_month(label[:cut])
+        if month is not None:
+            return None if _MONTH_REPORT_REST.match(label[cut:]) else month
+    return None
+
+
 def is_report_column(text: str) -> bool:
     """True for a known column of a report table that holds no month's figure: Target,
     RAG, Direction of travel, SPC, notes, benchmark and financial-year columns. A quarter
-    (``Q3 24/25``) is not one: it is refused, as it cannot be filed under one month."""
+    (``Q3 24/25``) is not one: it is refused, as it cannot be filed under one month. Nor is
+    a header that starts with a month and goes on with other words (``Oct-24 (see notes)``,
+    ``Oct-24 London``): it may hold that month's figures, so it is refused rather than
+    skipped (:func:`month_with_words`); ``Mar-24 YTD`` stays a report column."""
     key = _header_key(text)
     if key in REPORT_COLUMNS or key in _DESCRIPTIVE_HEADERS:
         return True
     if _QUARTER.search(key):
+        return False
+    if month_with_words(text) is not None:
         return False
     if _REPORT_WORDS.search(key):
         return True
