@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -202,3 +203,95 @@ def test_validate_shows_the_percent_cell_as_excel_does(cli, workspace, tmp_path)
     result = cli("validate", path)
     assert result.exit_code == 1
     assert "'50%' has a % sign" in result.stderr + result.stdout
+
+
+# -- 2. percentage formats however the XML is written --------------------------------------
+def in_cells(change):
+    """Apply ``change`` to the start tag of every cell element: ``<c r="B2" s="1">``."""
+    return lambda xml: re.sub(rb"<c\b[^>]*>", lambda m: change(m[0]), xml)
+
+
+ATTRIBUTE_SPELLINGS = {
+    "single-quotes": in_cells(lambda tag: tag.replace(b'"', b"'")),  # <c r='B2' s='1'>
+    "spaces": in_cells(lambda tag: tag.replace(b'="', b' = "')),  # <c r = "B2" s = "1">
+    "tab-and-single-quotes": in_cells(
+        lambda tag: tag.replace(b'="', b"\t=  '").replace(b'"', b"'")
+    ),
+}
+
+
+def rewrite_sheets(path: Path, change) -> Path:
+    def rewrite(name: str, data: bytes) -> tuple[str, bytes]:
+        return (name, change(data)) if name.startswith("xl/worksheets/") else (name, data)
+
+    rewrite_zip(path, rewrite)
+    with zipfile.ZipFile(path) as book:
+        xml = book.read("xl/worksheets/sheet1.xml")
+    assert not re.search(rb'<c\b[^>]*\bs="', xml)  # the rewrite took
+    return path
+
+
+@pytest.mark.parametrize("spelling", sorted(ATTRIBUTE_SPELLINGS))
+def test_percent_cells_found_however_attributes_are_written(tmp_path, spelling):
+    from csc_perf.workbook import Workbook
+
+    path = percent_workbook(
+        tmp_path / "visits.xlsx", [(ASSESSMENTS, 0.5, "0%"), (ASSESSMENTS, 0.83, "0.0%")]
+    )
+    rewrite_sheets(path, ATTRIBUTE_SPELLINGS[spelling])
+    cells = Workbook(path.read_bytes()).cells("Data")
+    assert cells.percent == {(2, 1): "0.5", (3, 1): "0.83"}
+
+
+@pytest.mark.parametrize("spelling", sorted(ATTRIBUTE_SPELLINGS))
+def test_percent_cells_with_rewritten_attributes_are_stored_as_shown(
+    cli, seeded_workspace, tmp_path, spelling
+):
+    path = percent_workbook(tmp_path / "visits.xlsx", [(ASSESSMENTS, 0.83, "0%")])
+    rewrite_sheets(path, ATTRIBUTE_SPELLINGS[spelling])
+    values = import_and_values(cli, path)
+    assert values[("assessments_in_45_days", "2024-10")] == 83  # Excel shows 83%, not 0.83
+
+
+def import_and_values(cli, path: Path) -> dict:
+    result = cli("import", path)
+    assert result.exit_code == 0, result.stderr
+    return exported(cli)
+
+
+def test_styles_part_found_through_the_relationships(cli, seeded_workspace, tmp_path):
+    path = tmp_path / "renamed.xlsx"
+    percent_workbook(path, [(ASSESSMENTS, 0.83, "0%")])
+
+    def rename(name: str, data: bytes) -> tuple[str, bytes]:
+        if name == "xl/styles.xml":
+            return "xl/theStyles.xml", data
+        if name == "xl/_rels/workbook.xml.rels":
+            return name, data.replace(b'Target="styles.xml"', b'Target="theStyles.xml"')
+        if name == "[Content_Types].xml":
+            return name, data.replace(b"/xl/styles.xml", b"/xl/theStyles.xml")
+        return name, data
+
+    rewrite_zip(path, rename)
+    values = import_and_values(cli, path)
+    assert values[("assessments_in_45_days", "2024-10")] == 83
+
+
+def test_workbook_whose_styles_cannot_be_found_is_refused(cli, seeded_workspace, tmp_path):
+    path = tmp_path / "nostyles.xlsx"
+    percent_workbook(path, [(ASSESSMENTS, 0.83, "0%")])
+
+    def drop(name: str, data: bytes) -> tuple[str, bytes]:
+        if name == "xl/styles.xml":
+            return "xl/elsewhere.bin", data
+        if name == "xl/_rels/workbook.xml.rels":
+            return name, data.replace(b'Target="styles.xml"', b'Target="missing.xml"')
+        return name, data
+
+    rewrite_zip(path, drop)
+    before = store_state(seeded_workspace / "store")
+    result = cli("import", path)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stderr
+    assert f"{path}" in result.stderr and "styles cannot be found" in result.stderr
+    assert store_state(seeded_workspace / "store") == before
