@@ -295,3 +295,68 @@ def test_workbook_whose_styles_cannot_be_found_is_refused(cli, seeded_workspace,
     assert "Traceback" not in result.stderr
     assert f"{path}" in result.stderr and "styles cannot be found" in result.stderr
     assert store_state(seeded_workspace / "store") == before
+
+
+# -- 4. a formula whose saved result is an empty string -------------------------------------
+def blank_formula_workbook(path: Path, result: str | None) -> Path:
+    """Sep-24 typed 120; Oct-24 a formula, saved as Excel saves it (no fullCalcOnLoad) with
+    ``result`` as its text result (``""``: Excel shows a blank cell)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("Data")
+    sheet.write_row(0, 0, ["Indicator", "Sep-24", "Oct-24"])
+    sheet.write(1, 0, EH_REFERRALS)
+    sheet.write_number(1, 1, 120)
+    sheet.write_formula(1, 2, '=IF(B2>0,"",1)', None, result)
+    book.close()
+    strip_recalculation(path)
+
+    def as_excel(name: str, data: bytes) -> tuple[str, bytes]:  # Excel marks a text result
+        if name.startswith("xl/worksheets/"):
+            data = data.replace(b'<c r="C2">', b'<c r="C2" t="str">')
+        return name, data
+
+    return rewrite_zip(path, as_excel)
+
+
+def cell_xml(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as book:
+        xml = book.read("xl/worksheets/sheet1.xml")
+    found = re.search(rb'<c r="C2".*?</c>', xml)
+    assert found is not None
+    return found[0]
+
+
+@pytest.mark.parametrize("without_references", [False, True], ids=["fast", "no-references"])
+def test_empty_string_formula_result_is_a_blank(
+    cli, seeded_workspace, tmp_path, without_references
+):
+    path = blank_formula_workbook(tmp_path / "blank.xlsx", "")
+    assert cell_xml(path) == b'<c r="C2" t="str"><f>IF(B2&gt;0,"",1)</f><v></v></c>'
+    if without_references:  # cells without r="..." are read by the slower full parse
+        rewrite_sheets(path, in_cells(lambda tag: re.sub(rb'\sr="[A-Z]+\d+"', b"", tag)))
+    result = cli("import", path)
+    assert result.exit_code == 0, result.stderr
+    assert "formula-uncached" not in result.stderr
+    frame = pl.read_csv(io.StringIO(cli("export", "--format", "csv").stdout))
+    october = frame.filter(
+        (pl.col("indicator") == "early_help_referrals") & (pl.col("month") == "2024-10-01")
+    )
+    assert october.select("value", "status").rows() == [(None, "missing")]  # never zero
+    assert exported(cli)[("early_help_referrals", "2024-09")] == 120
+
+
+def test_formula_with_no_saved_result_is_still_refused(cli, seeded_workspace, tmp_path):
+    path = blank_formula_workbook(tmp_path / "nov.xlsx", "")
+
+    def drop_value(name: str, data: bytes) -> tuple[str, bytes]:
+        return name, data.replace(b"<v></v>", b"") if name.startswith("xl/worksheets/") else data
+
+    rewrite_zip(path, drop_value)
+    assert b"<v>" not in cell_xml(path)
+    before = store_state(seeded_workspace / "store")
+    result = cli("import", path)
+    assert result.exit_code == 1
+    assert "formula-uncached" in result.stderr and "cell C2" in result.stderr
+    assert store_state(seeded_workspace / "store") == before

@@ -35,6 +35,7 @@ _CELL = re.compile(rb"<(?:\w+:)?c(?=[\s>/])([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", 
 _ATTR_R = re.compile(rb"\br\s*=\s*[\"']([A-Z]+)(\d+)[\"']")
 _ATTR_S = re.compile(rb"\bs\s*=\s*[\"'](\d+)[\"']")
 _ATTR_T = re.compile(rb"\bt\s*=\s*[\"'](\w+)[\"']")
+_EMPTY_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?/>")
 _VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)</(?:\w+:)?v>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f(?=[\s>/])[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 _EXCEL_PRECISION = Context(prec=15, traps=[InvalidOperation])
@@ -240,12 +241,17 @@ class Workbook:
             start = content.find(b"<v>")
             if start >= 0:
                 stored = content[start + 3 : content.find(b"<", start + 3)]
+                saved = True
             else:
                 value = _VALUE.search(content)
                 stored = value[1] if value else b""
+                saved = value is not None or _EMPTY_VALUE.search(content) is not None
             if (stored or b"is>" in content) and (first is None or column < first):
                 first = column
-            if b"f" in content and (not stored or recalculate):
+            # A text result saved empty (<v></v>, t="str") is a formula showing a blank cell
+            # (=IF(...,"",...)): read as missing, like the blank it shows.
+            empty_text = saved and not stored and _is_text_result(attributes)
+            if b"f" in content and ((not stored and not empty_text) or recalculate):
                 formula = _FORMULA.search(content)
                 if formula is not None:
                     found.formulas[(int(reference[2]), column)] = (
@@ -290,18 +296,21 @@ class Workbook:
                 column += 1
             kind = element.get("t") or "n"
             formula = value = inline = None
+            saved = False
             for child in element:
                 child_tag = _local(child.tag)
                 if child_tag == "f":
                     formula = child.text or ""
                 elif child_tag == "v":
                     value = child.text
+                    saved = True
                 elif child_tag == "is":
                     inline = "".join(child.itertext())
             if (value or inline) and (found.first_column is None or column < found.first_column):
                 found.first_column = column
             place = (row_number, column)
-            if formula is not None and (not value or self.recalculate_on_open):
+            empty_text = saved and not value and kind == "str"
+            if formula is not None and ((not value and not empty_text) or self.recalculate_on_open):
                 found.formulas[place] = (
                     column_letter(column) + str(row_number),
                     formula,
@@ -316,6 +325,11 @@ class Workbook:
                 found.percent[place] = value
             element.clear()
         return found
+
+
+def _is_text_result(attributes: bytes) -> bool:
+    kind = _ATTR_T.search(attributes) if b"t" in attributes else None
+    return kind is not None and kind[1] == b"str"
 
 
 def is_percent_format(code: str) -> bool:
