@@ -360,3 +360,87 @@ def test_formula_with_no_saved_result_is_still_refused(cli, seeded_workspace, tm
     assert result.exit_code == 1
     assert "formula-uncached" in result.stderr and "cell C2" in result.stderr
     assert store_state(seeded_workspace / "store") == before
+
+
+# -- 5. two identifying columns that disagree --------------------------------------------------
+STEP_DOWN = "Number of referrals that were stepped down from CSC (no assessment required)"
+
+
+def test_two_authority_columns_that_disagree_are_refused(cli, seeded_workspace, tmp_path):
+    path = write_csv(
+        tmp_path / "long.csv",
+        [
+            ["Authority", "LA code", "Indicator", "Month", "Value"],
+            ["852", "852", EH_REFERRALS, "2024-10", "139"],
+            ["850", "852", EH_REFERRALS, "2024-09", "120"],
+        ],
+    )
+    before = store_state(seeded_workspace / "store")
+    result = cli("import", path)
+    assert result.exit_code == 1
+    assert (
+        f"error header-duplicate: {path}, row 3: two authority columns disagree: 'Authority' is "
+        "'850' but 'LA code' is '852' on row 3; only one is read"
+    ) in result.stderr
+    assert "--ignore-column 'LA code'" in result.stderr
+    assert store_state(seeded_workspace / "store") == before
+    # Skipped on purpose, the first column is read.
+    result = cli("import", path, "--ignore-column", "LA code")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_two_authority_columns_that_agree_are_read(cli, seeded_workspace, tmp_path):
+    path = write_csv(
+        tmp_path / "long.csv",
+        [
+            ["Authority", "LA code", "Indicator", "Month", "Value"],
+            ["852", "852", EH_REFERRALS, "2024-10", "139"],
+        ],
+    )
+    result = cli("import", path)
+    assert result.exit_code == 0, result.stderr
+    assert exported(cli)[("early_help_referrals", "2024-10")] == 139
+
+
+@pytest.mark.parametrize("shape", ["long", "wide"])
+def test_two_indicator_columns_that_disagree_are_refused(cli, seeded_workspace, tmp_path, shape):
+    if shape == "long":
+        rows = [
+            ["Indicator", "Indicator name", "Month", "Value"],
+            ["early_help_referrals", EH_REFERRALS, "2024-10", "139"],
+            ["early_help_referrals", STEP_DOWN, "2024-10", "17"],
+        ]
+        second = "Indicator name"
+    else:
+        rows = [
+            ["Indicator", "ID", "Sep-24", "Oct-24"],
+            [EH_REFERRALS, "early_help_referrals", "120", "139"],
+            [EH_REFERRALS, "step_down_referrals", "16", "17"],
+        ]
+        second = "ID"
+    path = write_csv(tmp_path / f"{shape}.csv", rows)
+    before = store_state(seeded_workspace / "store")
+    result = cli("import", path)
+    assert result.exit_code == 1
+    assert f"error header-duplicate: {path}, row 3: the indicator column says" in result.stderr
+    assert f"but column {second!r} says" in result.stderr
+    assert "(step_down_referrals)" in result.stderr
+    assert store_state(seeded_workspace / "store") == before
+
+
+def test_a_second_indicator_column_that_agrees_or_names_nothing_is_fine(
+    cli, seeded_workspace, tmp_path
+):
+    path = write_csv(
+        tmp_path / "wide.csv",
+        [
+            ["Indicator", "ID", "Ref", "Oct-24"],
+            [EH_REFERRALS, "early_help_referrals", "FH1", "139"],
+            [STEP_DOWN, "local ref 7", "FH2", "17"],
+        ],
+    )
+    result = cli("import", path)
+    assert result.exit_code == 0, result.stderr
+    values = exported(cli)
+    assert values[("early_help_referrals", "2024-10")] == 139
+    assert values[("step_down_referrals", "2024-10")] == 17

@@ -106,6 +106,10 @@ class TableCells:
     problems: list[dict] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     authority_column: str | None = None  # the header of the authority codes, if any
+    # A second column naming the indicator (Indicator and ID): columns ``row, indicator_text,
+    # column, other_text``, one row per data row and further column; validation refuses a row
+    # whose two columns name different indicators.
+    other_indicators: pl.DataFrame | None = None
 
 
 def read_tables(
@@ -754,9 +758,31 @@ def table_cells(
     indicator_col = find(INDICATOR_HEADERS)
     month_col = find(MONTH_HEADERS)
     value_col = find(VALUE_HEADERS)
-    authority_col = find(AUTHORITY_HEADERS)
-
     skip = {_header_key(name) for name in ignore_columns}
+    authority_cols = [i for i, k in enumerate(keys) if k in AUTHORITY_HEADERS and k not in skip]
+    authority_col = authority_cols[0] if authority_cols else None
+    # Two authority columns (Authority 850, LA code 852): only the first would be read, so
+    # they must agree on every row, or one is skipped on purpose.
+    for other in authority_cols[1:]:
+        assert authority_col is not None
+        differ = body.select(
+            "row",
+            pl.col(columns[authority_col]).str.strip_chars().fill_null("").alias("first"),
+            pl.col(columns[other]).str.strip_chars().fill_null("").alias("other"),
+        ).filter(pl.col("first").str.to_lowercase() != pl.col("other").str.to_lowercase())
+        if differ.height:
+            row, first, second = differ.row(0)
+            more = f" (and {differ.height - 1} more row(s))" if differ.height > 1 else ""
+            problem(
+                "header-duplicate",
+                f"two authority columns disagree: {header[authority_col]!r} is {first!r} but "
+                f"{header[other]!r} is {second!r} on row {row}{more}; only one is read: keep "
+                f"one authority column, or skip the other on purpose with --ignore-column "
+                f"{header[other]!r}",
+                header[other],
+                second,
+                row=row,
+            )
     month_columns: list[int] = []
     header_months: dict[int, date] = {}
     for index, text in enumerate(header):
@@ -969,7 +995,28 @@ def table_cells(
         )
         problems.extend(_formula_problems(table, header, header_row, read - {None}))
     authority_header = header[authority_col] if authority_col is not None else None
-    return TableCells(shape, cells, problems, ignored, authority_header)
+    main = indicator_col if shape in ("long", "month") else ind
+    others = [
+        i
+        for i, k in enumerate(keys)
+        if k in INDICATOR_HEADERS and k not in skip and i != main and i not in month_columns
+    ]
+    other_indicators = None
+    if main is not None and others:
+        other_indicators = pl.concat(
+            [
+                body.select(
+                    pl.col("row").cast(pl.Int64),
+                    col(main).alias("indicator_text"),
+                    pl.lit(header[i]).alias("column"),
+                    col(i).alias("other_text"),
+                )
+                for i in others
+            ]
+        )
+    return TableCells(
+        shape, cells, problems, ignored, authority_header, other_indicators=other_indicators
+    )
 
 
 def _formula_problems(table: RawTable, header: list[str], header_row: int, read: set) -> list[dict]:
