@@ -106,6 +106,10 @@ class TableCells:
     problems: list[dict] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     authority_column: str | None = None  # the header of the authority codes, if any
+    # A second column naming the indicator (Indicator and ID): columns ``row, indicator_text,
+    # column, other_text``, one row per data row and further column; validation refuses a row
+    # whose two columns name different indicators.
+    other_indicators: pl.DataFrame | None = None
 
 
 def read_tables(
@@ -362,7 +366,8 @@ def _read_excel(
 
 
 def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> RawTable:
-    """Put percentage cells on Excel's displayed scale and note unusable formulas.
+    """Put percentage cells on Excel's displayed scale, with their % sign (0.83 formatted
+    0% is the text ``83%``, so it is checked as if typed so), and note unusable formulas.
 
     fastexcel's grid starts at the first row and at the leftmost column holding a value;
     each percentage cell is checked against the grid before it is changed, so a grid that
@@ -382,7 +387,10 @@ def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> R
         rows.append(row - table.first_row)
         stored_texts.append(stored)
         if stored not in shown_for:
-            shown_for[stored] = percent_text(stored)
+            # Written with its % sign, as Excel shows it: validation then treats the cell as
+            # the text "139%" would be (percent-sign-unexpected on a count, the 0-100 scale).
+            number = percent_text(stored)
+            shown_for[stored] = None if number is None else f"{number}%"
         shown.append(shown_for[stored] or "")
     replaced = []
     for position, (rows, stored_texts, shown) in by_column.items():
@@ -625,14 +633,44 @@ def header_month(text: str) -> date | None:
         return None
 
 
+# Where a header may be cut to find a month at its start: before a space or a bracket.
+_HEADER_CUT = re.compile(r"(?=[\s(\[,;:])")
+# What may follow a month in a report column that legitimately names one: "Mar-24 YTD".
+_MONTH_REPORT_REST = re.compile(
+    r"^[\s(\[]*(?:ytd|fytd|year to date|cumulative)[\s)\]]*$", re.IGNORECASE
+)
+
+
+def month_with_words(text: str) -> date | None:
+    """The month a header starts with when more words follow it that are not a mark:
+    ``Oct-24 (see notes)``, ``Oct-24 London``, ``Oct-24 (provisional) note`` -> October
+    2024. None for a plain month or a month with a mark (:func:`header_month` reads those),
+    for a header that does not start with a month, and for a year-to-date column
+    (``Mar-24 YTD``), a known report column that names a month."""
+    label = text.strip()
+    if header_month(label) is not None:
+        return None
+    cuts = sorted({m.start() for m in _HEADER_CUT.finditer(label)} - {0}, reverse=True)
+    for cut in cuts:
+        month = header_month(label[:cut])
+        if month is not None:
+            return None if _MONTH_REPORT_REST.match(label[cut:]) else month
+    return None
+
+
 def is_report_column(text: str) -> bool:
     """True for a known column of a report table that holds no month's figure: Target,
     RAG, Direction of travel, SPC, notes, benchmark and financial-year columns. A quarter
-    (``Q3 24/25``) is not one: it is refused, as it cannot be filed under one month."""
+    (``Q3 24/25``) is not one: it is refused, as it cannot be filed under one month. Nor is
+    a header that starts with a month and goes on with other words (``Oct-24 (see notes)``,
+    ``Oct-24 London``): it may hold that month's figures, so it is refused rather than
+    skipped (:func:`month_with_words`); ``Mar-24 YTD`` stays a report column."""
     key = _header_key(text)
     if key in REPORT_COLUMNS or key in _DESCRIPTIVE_HEADERS:
         return True
     if _QUARTER.search(key):
+        return False
+    if month_with_words(text) is not None:
         return False
     if _REPORT_WORDS.search(key):
         return True
@@ -720,9 +758,31 @@ def table_cells(
     indicator_col = find(INDICATOR_HEADERS)
     month_col = find(MONTH_HEADERS)
     value_col = find(VALUE_HEADERS)
-    authority_col = find(AUTHORITY_HEADERS)
-
     skip = {_header_key(name) for name in ignore_columns}
+    authority_cols = [i for i, k in enumerate(keys) if k in AUTHORITY_HEADERS and k not in skip]
+    authority_col = authority_cols[0] if authority_cols else None
+    # Two authority columns (Authority 850, LA code 852): only the first would be read, so
+    # they must agree on every row, or one is skipped on purpose.
+    for other in authority_cols[1:]:
+        assert authority_col is not None
+        differ = body.select(
+            "row",
+            pl.col(columns[authority_col]).str.strip_chars().fill_null("").alias("first"),
+            pl.col(columns[other]).str.strip_chars().fill_null("").alias("other"),
+        ).filter(pl.col("first").str.to_lowercase() != pl.col("other").str.to_lowercase())
+        if differ.height:
+            row, first, second = differ.row(0)
+            more = f" (and {differ.height - 1} more row(s))" if differ.height > 1 else ""
+            problem(
+                "header-duplicate",
+                f"two authority columns disagree: {header[authority_col]!r} is {first!r} but "
+                f"{header[other]!r} is {second!r} on row {row}{more}; only one is read: keep "
+                f"one authority column, or skip the other on purpose with --ignore-column "
+                f"{header[other]!r}",
+                header[other],
+                second,
+                row=row,
+            )
     month_columns: list[int] = []
     header_months: dict[int, date] = {}
     for index, text in enumerate(header):
@@ -935,7 +995,28 @@ def table_cells(
         )
         problems.extend(_formula_problems(table, header, header_row, read - {None}))
     authority_header = header[authority_col] if authority_col is not None else None
-    return TableCells(shape, cells, problems, ignored, authority_header)
+    main = indicator_col if shape in ("long", "month") else ind
+    others = [
+        i
+        for i, k in enumerate(keys)
+        if k in INDICATOR_HEADERS and k not in skip and i != main and i not in month_columns
+    ]
+    other_indicators = None
+    if main is not None and others:
+        other_indicators = pl.concat(
+            [
+                body.select(
+                    pl.col("row").cast(pl.Int64),
+                    col(main).alias("indicator_text"),
+                    pl.lit(header[i]).alias("column"),
+                    col(i).alias("other_text"),
+                )
+                for i in others
+            ]
+        )
+    return TableCells(
+        shape, cells, problems, ignored, authority_header, other_indicators=other_indicators
+    )
 
 
 def _formula_problems(table: RawTable, header: list[str], header_row: int, read: set) -> list[dict]:

@@ -242,6 +242,7 @@ def validate_files(
                 issues.append(_read_issue(exc, table.file, table.sheet))
                 continue
             shapes.append(cells.shape)
+            issues.extend(_indicator_disagreements(cells, table, definitions))
             for p in cells.problems:
                 where = _where({"file": table.file, "sheet": table.sheet, "row": p["row"]})
                 if p.get("in_column") and p["column"]:
@@ -854,3 +855,49 @@ def _first_of_each(frame: pl.DataFrame, keys: Iterable[str]) -> list[dict]:
         row["_where_col"] = ", ".join(where_col)
         out.append(row)
     return out
+
+
+def _indicator_disagreements(cells, table, definitions) -> list[Issue]:
+    """A row whose indicator column and a second one (Indicator and ID) name two different
+    indicators: only the first is read, so the figure could be filed under the wrong one.
+    Texts that name no indicator (a local reference, a description) are not compared."""
+    import polars as pl
+
+    others = cells.other_indicators
+    if others is None or others.height == 0:
+        return []
+    lookup = definitions.lookup_table()
+    texts = pl.concat([others.get_column("indicator_text"), others.get_column("other_text")])
+    matched = {t: lookup.get(normalise_name(t)) for t in texts.drop_nulls().unique().to_list()}
+
+    def resolve(name: str) -> pl.Expr:
+        return pl.col(name).replace_strict(matched, default=None, return_dtype=pl.String)
+
+    differ = (
+        others.with_columns(
+            resolve("indicator_text").alias("_a"), resolve("other_text").alias("_b")
+        )
+        .filter(
+            pl.col("_a").is_not_null() & pl.col("_b").is_not_null() & (pl.col("_a") != pl.col("_b"))
+        )
+        .sort("row")
+    )
+    issues = []
+    for row in differ.iter_rows(named=True):
+        where = _where({"file": table.file, "sheet": table.sheet, "row": row["row"]})
+        issues.append(
+            Issue(
+                "header-duplicate",
+                ERROR,
+                f"{where}: the indicator column says {clip(row['indicator_text'])!r} "
+                f"({row['_a']}) but column {row['column']!r} says {clip(row['other_text'])!r} "
+                f"({row['_b']}); only one is read: correct the row, or skip column "
+                f"{row['column']!r} on purpose with --ignore-column {row['column']!r}",
+                file=table.file,
+                sheet=table.sheet,
+                row=row["row"],
+                column=row["column"],
+                cell=clip(row["other_text"]),
+            )
+        )
+    return issues

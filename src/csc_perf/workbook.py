@@ -27,13 +27,15 @@ from xml.sax.saxutils import unescape
 BUILTIN_PERCENT_FORMATS = {9, 10}
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_STYLE_ATTR = re.compile(rb"<(?:\w+:)?c\s[^>]*?\bs=\"(\d+)\"")
+# Attributes as XML allows them: either quote, spaces around "=" (s="1", s='1', s = "1").
+_STYLE_ATTR = re.compile(rb"<(?:\w+:)?c\s[^>]*?\bs\s*=\s*[\"'](\d+)[\"']")
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 # A cell element (not <col>, <cfRule>...), with or without content and a namespace prefix.
 _CELL = re.compile(rb"<(?:\w+:)?c(?=[\s>/])([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-_ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
-_ATTR_S = re.compile(rb'\bs="(\d+)"')
-_ATTR_T = re.compile(rb'\bt="(\w+)"')
+_ATTR_R = re.compile(rb"\br\s*=\s*[\"']([A-Z]+)(\d+)[\"']")
+_ATTR_S = re.compile(rb"\bs\s*=\s*[\"'](\d+)[\"']")
+_ATTR_T = re.compile(rb"\bt\s*=\s*[\"'](\w+)[\"']")
+_EMPTY_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?/>")
 _VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)</(?:\w+:)?v>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f(?=[\s>/])[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 _EXCEL_PRECISION = Context(prec=15, traps=[InvalidOperation])
@@ -80,12 +82,50 @@ class Workbook:
     def __init__(self, data: bytes) -> None:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
-            workbook = self._root("xl/workbook.xml")
-            self.sheets = self._sheets(workbook)
+            workbook_part = self._workbook_part()
+            workbook = self._root(workbook_part)
+            relations = self._relations(workbook_part)
+            self.sheets = self._sheets(workbook, relations)
+            self.styles_part = self._styles_part(relations)
             self.percent_styles = self._percent_styles()
             self.recalculate_on_open = self._recalculate_on_open(workbook)
         except (*_ZIP_ERRORS, KeyError, ElementTree.ParseError, ValueError) as exc:
             raise WorkbookError(str(exc) or type(exc).__name__) from None
+
+    def _workbook_part(self) -> str:
+        """The workbook part, as the package relationships (``_rels/.rels``) name it."""
+        try:
+            rels = self._root("_rels/.rels")
+        except KeyError:
+            return "xl/workbook.xml"
+        for rel in rels:
+            if (rel.get("Type") or "").endswith("/officeDocument"):
+                return _target("", rel.get("Target") or "")
+        return "xl/workbook.xml"
+
+    def _relations(self, workbook_part: str) -> dict[str, tuple[str, str]]:
+        """Relationship id -> (type, zip member) of the workbook's parts."""
+        folder, base = posixpath.split(workbook_part)
+        try:
+            rels = self._root(posixpath.join(folder, "_rels", base + ".rels"))
+        except KeyError:
+            return {}
+        return {
+            rel.get("Id") or "": (
+                (rel.get("Type") or "").rsplit("/", 1)[-1],
+                _target(folder, rel.get("Target") or ""),
+            )
+            for rel in rels
+            if (rel.get("TargetMode") or "Internal") == "Internal"
+        }
+
+    def _styles_part(self, relations: dict[str, tuple[str, str]]) -> str | None:
+        """The styles part named by the relationships; ``xl/styles.xml`` when they name
+        none but it is there; None when the workbook has no styles part."""
+        for kind, part in relations.values():
+            if kind == "styles" and part in self._zip.NameToInfo:
+                return part
+        return "xl/styles.xml" if "xl/styles.xml" in self._zip.NameToInfo else None
 
     def _read(self, name: str) -> bytes:
         """A part of the zip (KeyError if absent, WorkbookError if damaged)."""
@@ -97,21 +137,8 @@ class Workbook:
     def _root(self, name: str):
         return ElementTree.fromstring(self._read(name))
 
-    def _sheets(self, workbook) -> list[SheetInfo]:
-        targets: dict[str, str] = {}
-        try:
-            rels = self._root("xl/_rels/workbook.xml.rels")
-        except KeyError:
-            rels = None
-        if rels is not None:
-            for rel in rels:
-                target = rel.get("Target") or ""
-                part = (
-                    target.lstrip("/")
-                    if target.startswith("/")
-                    else posixpath.normpath(posixpath.join("xl", target))
-                )
-                targets[rel.get("Id") or ""] = part
+    def _sheets(self, workbook, relations: dict[str, tuple[str, str]]) -> list[SheetInfo]:
+        targets = {rid: part for rid, (_, part) in relations.items()}
         sheets = []
         for element in workbook.iter():
             if _local(element.tag) != "sheet":
@@ -128,10 +155,9 @@ class Workbook:
 
     def _percent_styles(self) -> frozenset[int]:
         """Indexes of the cell formats (``cellXfs``) whose number format is a percentage."""
-        try:
-            styles = self._root("xl/styles.xml")
-        except KeyError:
+        if self.styles_part is None:
             return frozenset()
+        styles = self._root(self.styles_part)
         custom = {}
         for element in styles.iter():
             if _local(element.tag) == "numFmt":
@@ -168,12 +194,17 @@ class Workbook:
     def cells(self, name: str, names: list[str] | None = None) -> SheetCells:
         """The percentage and formula cells of sheet ``name`` (empty for a plain sheet)."""
         info = self.sheet(name, names)
-        if info is None or info.part is None:
-            return SheetCells()
-        try:
-            xml = self._read(info.part)
-        except KeyError:
-            return SheetCells()
+        if info is None or info.part is None or info.part not in self._zip.NameToInfo:
+            # Without the sheet's XML its percentages and formulas cannot be known.
+            raise WorkbookError(f"sheet {name!r}: its cells cannot be found in the workbook")
+        xml = self._read(info.part)
+        if self.styles_part is None and any(int(s) for s in set(_STYLE_ATTR.findall(xml))):
+            # Cells name number formats that cannot be looked up: a percentage would be
+            # read as its fraction (0.83 for 83%).
+            raise WorkbookError(
+                f"sheet {name!r}: its cells use number formats but the workbook's styles "
+                "cannot be found"
+            )
         # A plain byte search first (memchr speed): "<f" also starts <filters>, so confirm.
         has_formula = (b"<f" in xml or b":f" in xml) and _HAS_FORMULA.search(xml) is not None
         has_percent = bool(self.percent_styles) and (
@@ -210,12 +241,17 @@ class Workbook:
             start = content.find(b"<v>")
             if start >= 0:
                 stored = content[start + 3 : content.find(b"<", start + 3)]
+                saved = True
             else:
                 value = _VALUE.search(content)
                 stored = value[1] if value else b""
+                saved = value is not None or _EMPTY_VALUE.search(content) is not None
             if (stored or b"is>" in content) and (first is None or column < first):
                 first = column
-            if b"f" in content and (not stored or recalculate):
+            # A text result saved empty (<v></v>, t="str") is a formula showing a blank cell
+            # (=IF(...,"",...)): read as missing, like the blank it shows.
+            empty_text = saved and not stored and _is_text_result(attributes)
+            if b"f" in content and ((not stored and not empty_text) or recalculate):
                 formula = _FORMULA.search(content)
                 if formula is not None:
                     found.formulas[(int(reference[2]), column)] = (
@@ -226,9 +262,9 @@ class Workbook:
                     continue
             if not stored or not percent_styles:
                 continue
-            style = _ATTR_S.search(attributes) if b's="' in attributes else None
+            style = _ATTR_S.search(attributes) if b"s" in attributes else None
             if (int(style[1]) in percent_styles) if style else default_percent:
-                kind = _ATTR_T.search(attributes) if b't="' in attributes else None
+                kind = _ATTR_T.search(attributes) if b"t" in attributes else None
                 if kind is None or kind[1] == b"n":
                     found.percent[(int(reference[2]), column)] = stored.decode()
         found.first_column = first
@@ -260,18 +296,21 @@ class Workbook:
                 column += 1
             kind = element.get("t") or "n"
             formula = value = inline = None
+            saved = False
             for child in element:
                 child_tag = _local(child.tag)
                 if child_tag == "f":
                     formula = child.text or ""
                 elif child_tag == "v":
                     value = child.text
+                    saved = True
                 elif child_tag == "is":
                     inline = "".join(child.itertext())
             if (value or inline) and (found.first_column is None or column < found.first_column):
                 found.first_column = column
             place = (row_number, column)
-            if formula is not None and (not value or self.recalculate_on_open):
+            empty_text = saved and not value and kind == "str"
+            if formula is not None and ((not value and not empty_text) or self.recalculate_on_open):
                 found.formulas[place] = (
                     column_letter(column) + str(row_number),
                     formula,
@@ -286,6 +325,11 @@ class Workbook:
                 found.percent[place] = value
             element.clear()
         return found
+
+
+def _is_text_result(attributes: bytes) -> bool:
+    kind = _ATTR_T.search(attributes) if b"t" in attributes else None
+    return kind is not None and kind[1] == b"str"
 
 
 def is_percent_format(code: str) -> bool:
@@ -342,6 +386,13 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def _target(folder: str, target: str) -> str:
+    """The zip member a relationship's target names, relative to ``folder`` or absolute."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(folder, target))
 
 
 def _unescape(text: str) -> str:
