@@ -390,7 +390,11 @@ def _parse_values(column: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
 
     text = pl.col(column).fill_null("").str.strip_chars()
     figure = text.str.contains(_FIGURE)
-    number = pl.when(figure).then(text.str.replace_all(r"[, ]", "")).cast(pl.Float64, strict=False)
+    # inf, nan and 1e308 are read (and refused by check_figures as not a stored figure)
+    number = pl.coalesce(
+        pl.when(figure).then(text.str.replace_all(r"[, ]", "")).cast(pl.Float64, strict=False),
+        text.cast(pl.Float64, strict=False),
+    )
     symbol = text.str.to_lowercase().is_in(SYMBOLS)
     status = (
         pl.when(number.is_not_null())
