@@ -357,3 +357,22 @@ def test_population_unreadable_figure_is_refused(cli, workspace, cell):
         "not a number or a DfE symbol" in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def test_population_breakdown_without_a_total_is_refused(cli, workspace):
+    path = _write(
+        workspace,
+        "pop_no_total.csv",
+        [
+            f"2024,Calendar year,Local authority,{SE},852,E06000045,Southampton,0 to 17,"
+            "Female,25500",
+            f"2024,Calendar year,Local authority,{SE},852,E06000045,Southampton,0 to 17,Male,26500",
+        ],
+        POP.replace("age_group,", "age_group,sex,"),
+    )
+    result = cli("population", "import", path)
+    assert result.exit_code == 1
+    assert (
+        f"{path}, row 2, column 'sex': 'Female' for Southampton (852), 2024, but no total row"
+        in result.stderr
+    )

@@ -541,9 +541,29 @@ def population_from_ees(
         warnings.append(warning)
     if "age_group" in frame.columns:
         rows = rows.filter(_key(pl.col("age_group").fill_null("")).str.contains(_AGE_0_17))
+        if rows.height == 0 and frame.height:
+            raise ExtractReadError(
+                f"{name}: no row of column 'age_group' is children aged 0 to 17",
+                code="header-missing",
+                file=name,
+                hint="download the ONS mid-year estimates of children aged 0 to 17 from EES",
+            )
     for column in BREAKDOWNS:
         if column in frame.columns:
-            rows = rows.filter(_key(pl.col(column).fill_null("")).is_in(TOTALS))
+            totals = rows.filter(_key(pl.col(column).fill_null("")).is_in(TOTALS))
+            lost = rows.join(totals, on=["_authority", "time_period"], how="anti")
+            if lost.height:
+                first = lost.row(0, named=True)
+                raise ExtractReadError(
+                    f"{name}, row {first['_row']}, column {column!r}: {first[column]!r} for "
+                    f"{first['_name']} ({first['_authority']}), {first['time_period']}, but no "
+                    f"total row ({column} Total, All or Persons): only a breakdown",
+                    code="value-unparseable",
+                    file=name,
+                    row=first["_row"],
+                    hint=f"download the file with the {column} total, or add its Total row",
+                )
+            rows = totals
     value, _, unreadable = _parse_values("population_estimate")
     part = rows.select(
         pl.col("_authority").alias("authority"),
