@@ -7,7 +7,13 @@ ends (``2024`` = the year ending 31 March 2024, 2023/24), six digits are the two
 spans (``202324`` = 2023/24, the same year ending March 2024). Anything else (``2023/24``,
 ``202325``, blank) is refused with its row, never guessed. Values may be suppression or
 availability symbols: ``c`` (small number suppressed), ``x`` (not available), ``z`` (not
-applicable), ``u`` (low reliability), ``k``, ``low``, ``:``. None of them is ever a zero.
+applicable), ``u`` (low reliability), ``k``, ``low``, ``:``. None of them is ever a zero;
+any other cell that is not a figure (``25%``, ``(12)``) is refused with its row.
+
+``geographic_level`` is compared without case or spaces; a level not known is refused, and
+finer levels (:data:`NOT_STORED_LEVELS`) are skipped with a count. A local authority is its
+``old_la_code`` or else its ``new_la_code``; ``time_identifier``, where present, must mean
+the year ending 31 March (:data:`MARCH_YEARS`). See :func:`resolve_geography`.
 """
 
 from __future__ import annotations
