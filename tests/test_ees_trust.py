@@ -239,7 +239,10 @@ def test_benchmarks_only_new_la_code_and_finer_levels_warned(cli, workspace):
     )
     result = cli("benchmarks", "import", path)
     assert result.exit_code == 0, result.stderr
-    assert f"warning: {path}: 1 row at 'Parliamentary constituency' not stored" in result.stderr
+    assert (
+        f"warning: {path}: 1 row at geographic_level 'Parliamentary constituency' not stored"
+        in result.stderr
+    )
     assert _export(cli, "benchmarks") == [
         ("852", "la", "2024", "21.5"),
         ("E92000001", "national", "2024", "22.4"),
@@ -376,3 +379,32 @@ def test_population_breakdown_without_a_total_is_refused(cli, workspace):
         f"{path}, row 2, column 'sex': 'Female' for Southampton (852), 2024, but no total row"
         in result.stderr
     )
+
+
+# A joint return, as the DfE publishes North and West Northamptonshire's workforce figures
+# (csww_indicators_2017_to_2025.csv, 2024: "940 / 941", "E06000061 / E06000062").
+JOINT = (
+    "2024,Reporting year,Local authority,E92000001,England,E12000004,East Midlands,940 / 941,"
+    "E06000061 / E06000062,North Northamptonshire / West Northamptonshire,21.0"
+)
+
+
+def test_joint_return_is_a_benchmark_but_not_an_observation(cli, workspace):
+    path = _write(
+        workspace,
+        "joint.csv",
+        [JOINT, f"2024,Reporting year,Local authority,{SE},852,E06000045,Southampton,21.5"],
+    )
+    result = cli("benchmarks", "import", path)
+    assert result.exit_code == 0, result.stderr
+    assert _export(cli, "benchmarks") == [
+        ("852", "la", "2024", "21.5"),
+        ("940 / 941", "la", "2024", "21.0"),
+    ]
+    result = cli("import", path)
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"warning level-not-stored: {path}: 1 row at joint return '940 / 941' (not one "
+        "authority's figure) not stored" in result.stderr
+    )
+    assert _export(cli) == [("852", "2024-03-01", "21.5")]

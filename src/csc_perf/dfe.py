@@ -216,19 +216,22 @@ def resolve_geography(
     *,
     row: str = "_row",
     annual: tuple[str, ...] = MARCH_YEARS,
+    joint: bool = True,
 ) -> tuple[pl.DataFrame, list[dict], dict[str, int]]:
     """Each row's stored level (``_level``) and authority (``_authority``).
 
     Returns the rows that are stored, the problems (``{"code", "message", "row", "column",
     "cell", "hint"}``: a level csc-perf does not know, a local-authority row without a
     readable code, a ``time_identifier`` that is not ``annual``) and the count of rows
-    skipped by level (``{"Local authority district": 3}``). A local authority is its
-    ``old_la_code`` or, when that is blank or absent, its ``new_la_code`` (an ONS code,
-    stored as the LA number); never the workspace's authority.
+    skipped (``{"geographic_level 'Ward'": 3}``). A local authority is its ``old_la_code``
+    or, when that is blank or absent, its ``new_la_code`` (an ONS code, stored as the LA
+    number); never the workspace's authority. A joint return of two authorities (DfE's
+    ``940 / 941``, North and West Northamptonshire) is kept as ``940 / 941`` when ``joint``
+    (a benchmark) and otherwise skipped and counted (it is not one authority's figure).
     """
     import polars as pl
 
-    from .authorities import normalise_authority_column
+    from .authorities import normalise_authority
 
     def col(name: str) -> pl.Expr:
         return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.String)
@@ -269,7 +272,7 @@ def resolve_geography(
         LEVEL_HINT,
     )
     skipped = {
-        level: count
+        f"geographic_level {level!r}": count
         for level, count in frame.filter(pl.col("_level_key").is_in(NOT_STORED_LEVELS))
         .group_by("geographic_level", maintain_order=True)
         .len()
@@ -300,7 +303,18 @@ def resolve_geography(
     def codes(column: str) -> pl.Series:
         if column not in frame.columns:
             return pl.Series([None] * frame.height, dtype=pl.String)
-        return normalise_authority_column(frame.get_column(column).str.strip_chars())
+        texts = frame.get_column(column).str.strip_chars()
+        mapping = {}
+        for text in texts.unique().drop_nulls().to_list():
+            parts = [normalise_authority(p) for p in text.split("/")]
+            mapping[text] = (
+                normalise_authority(text)
+                if len(parts) < 2
+                else " / ".join(parts)
+                if all(parts)
+                else None
+            )
+        return texts.replace_strict(mapping, default=None, return_dtype=pl.String)
 
     old, new = codes("old_la_code"), codes("new_la_code")
     frame = frame.with_columns(
@@ -332,6 +346,13 @@ def resolve_geography(
             LA_CODE_HINT,
         )
         frame = frame.join(bad.select(row), on=row, how="anti")
+    if not joint:
+        pair = frame.filter(
+            (pl.col("_level") == "la") & pl.coalesce("_old", "_new").str.contains("/")
+        )
+        for code, count in pair.group_by("_old_text", maintain_order=True).len().iter_rows():
+            skipped[f"joint return {code!r} (not one authority's figure)"] = count
+        frame = frame.join(pair.select(row), on=row, how="anti")
     frame = frame.with_columns(
         pl.when(pl.col("_level") == "la")
         .then(pl.coalesce("_old", "_new"))
@@ -372,7 +393,7 @@ def skipped_warning(name: str, skipped: dict[str, int]) -> str | None:
     """A warning naming the levels whose rows were skipped, with counts, or None."""
     if not skipped:
         return None
-    parts = ", ".join(f"{n} row{'s' if n > 1 else ''} at {level!r}" for level, n in skipped.items())
+    parts = ", ".join(f"{n} row{'s' if n > 1 else ''} at {level}" for level, n in skipped.items())
     return (
         f"{name}: {parts} not stored (csc-perf stores National, Regional and Local authority "
         "rows only)"
@@ -637,7 +658,7 @@ def ees_cells(table, definitions: Definitions):
     # Only local-authority rows are observations; a level csc-perf does not know, a row
     # without an authority code and a time_identifier that is not a year ending March are
     # refused with their row; rows at a level deliberately not stored are counted.
-    body, found, skipped = resolve_geography(body, table.file, row="row")
+    body, found, skipped = resolve_geography(body, table.file, row="row", joint=False)
     body = body.filter(pl.col("_level") == "la")
     problems = [
         {k: p[k] for k in ("code", "row", "column", "cell")}
@@ -648,11 +669,11 @@ def ees_cells(table, definitions: Definitions):
         problems.append(
             {
                 "code": "level-not-stored",
-                "message": f"{count} row{'s' if count > 1 else ''} at geographic_level "
-                f"{level!r} not stored (csc-perf import stores Local authority rows)",
+                "message": f"{count} row{'s' if count > 1 else ''} at {level} not stored "
+                "(csc-perf import stores each Local authority's rows)",
                 "row": None,
-                "column": "geographic_level",
-                "cell": level,
+                "column": None,
+                "cell": None,
             }
         )
     # A period that is not a DfE one is refused with its row (never read as another year).
