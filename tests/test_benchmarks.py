@@ -89,14 +89,16 @@ def test_suppressed_neighbours_are_left_out_not_zero(tmp_path, definitions):
     from csc_perf.dfe import benchmarks_from_ees, read_ees
     from csc_perf.methods.benchmarks import add_benchmarks
 
+    # LA numbers 901-904 (codes of the DfE form; new_la_code E1.. is not read when the
+    # old_la_code is given)
     path = tmp_path / "nfa.csv"
     path.write_text(
         ees(
             [
-                "2024,Reporting year,Local authority,E92000001,England,R1,Region,1,E1,One,10",
-                "2024,Reporting year,Local authority,E92000001,England,R1,Region,2,E2,Two,20",
-                "2024,Reporting year,Local authority,E92000001,England,R1,Region,3,E3,Three,c",
-                "2024,Reporting year,Local authority,E92000001,England,R1,Region,4,E4,Four,x",
+                "2024,Reporting year,Local authority,E92000001,England,R1,Region,901,E1,One,10",
+                "2024,Reporting year,Local authority,E92000001,England,R1,Region,902,E2,Two,20",
+                "2024,Reporting year,Local authority,E92000001,England,R1,Region,903,E3,Three,c",
+                "2024,Reporting year,Local authority,E92000001,England,R1,Region,904,E4,Four,x",
                 "2024,Reporting year,Regional,E92000001,England,R1,Region,,,,15",
                 "2024,Reporting year,National,E92000001,England,,,,,,12",
             ]
@@ -104,17 +106,17 @@ def test_suppressed_neighbours_are_left_out_not_zero(tmp_path, definitions):
         encoding="utf-8",
     )
     table = benchmarks_from_ees(read_ees(path), definitions)
-    assert dict(table.select("authority", "status").iter_rows())["3"] == "suppressed"
+    assert dict(table.select("authority", "status").iter_rows())["903"] == "suppressed"
     results = pl.DataFrame(
         {
-            "authority": ["1"],
+            "authority": ["901"],
             "indicator": ["referrals_nfa"],
             "month": [date(2024, 10, 1)],
             "value": [11.0],
             "polarity": ["lower"],
         }
     )
-    out = add_benchmarks(results, table, {"1": ["2", "3", "4"]}).row(0, named=True)
+    out = add_benchmarks(results, table, {"901": ["902", "903", "904"]}).row(0, named=True)
     assert out["sn_value"] == 20  # the mean of the one neighbour with a figure
     assert out["sn_count"] == 1
     assert (out["region_value"], out["england_value"]) == (15, 12)

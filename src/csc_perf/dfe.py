@@ -7,7 +7,13 @@ ends (``2024`` = the year ending 31 March 2024, 2023/24), six digits are the two
 spans (``202324`` = 2023/24, the same year ending March 2024). Anything else (``2023/24``,
 ``202325``, blank) is refused with its row, never guessed. Values may be suppression or
 availability symbols: ``c`` (small number suppressed), ``x`` (not available), ``z`` (not
-applicable), ``u`` (low reliability), ``k``, ``low``, ``:``. None of them is ever a zero.
+applicable), ``u`` (low reliability), ``k``, ``low``, ``:``. None of them is ever a zero;
+any other cell that is not a figure (``25%``, ``(12)``) is refused with its row.
+
+``geographic_level`` is compared without case or spaces; a level not known is refused, and
+finer levels (:data:`NOT_STORED_LEVELS`) are skipped with a count. A local authority is its
+``old_la_code`` or else its ``new_la_code``; ``time_identifier``, where present, must mean
+the year ending 31 March (:data:`MARCH_YEARS`). See :func:`resolve_geography`.
 """
 
 from __future__ import annotations
@@ -165,38 +171,258 @@ def check_figures(rows: pl.DataFrame, name: str, column: str) -> None:
         )
 
 
-def _geography(frame: pl.DataFrame) -> pl.DataFrame:
-    """authority code, level, name and region code for each row."""
+#: ``geographic_level`` (compared without case or extra spaces) -> the level stored.
+LEVEL_KEYS = {"national": "national", "regional": "region", "local authority": "la"}
+#: Levels DfE files may hold that csc-perf deliberately does not store (they are finer or
+#: other than an authority): their rows are skipped with a warning giving the count.
+NOT_STORED_LEVELS = (
+    "local authority district",
+    "parliamentary constituency",
+    "ward",
+    "local enterprise partnership",
+    "mayoral combined authority",
+    "english devolved area",
+    "local skills improvement plan area",
+    "opportunity area",
+    "rsc region",
+    "planning area",
+    "police force area",
+    "school",
+    "provider",
+    "institution",
+    "mat",
+    "sponsor",
+)
+#: ``time_identifier`` values (without case) that mean the year ending 31 March.
+MARCH_YEARS = ("reporting year", "financial year")
+LEVEL_HINT = (
+    "geographic_level must be National, Regional or Local authority; correct the cell or "
+    "remove the row"
+)
+LA_CODE_HINT = (
+    "give the row its LA number in old_la_code (e.g. 852) or its ONS code in new_la_code "
+    "(e.g. E06000045), or remove the row"
+)
+
+
+def _key(expr: pl.Expr) -> pl.Expr:
+    """Text compared without case or extra spaces."""
+    return expr.str.strip_chars().str.to_lowercase().str.replace_all(r"\s+", " ")
+
+
+def resolve_geography(
+    frame: pl.DataFrame,
+    name: str,
+    *,
+    row: str = "_row",
+    annual: tuple[str, ...] = MARCH_YEARS,
+    joint: bool = True,
+) -> tuple[pl.DataFrame, list[dict], dict[str, int]]:
+    """Each row's stored level (``_level``) and authority (``_authority``).
+
+    Returns the rows that are stored, the problems (``{"code", "message", "row", "column",
+    "cell", "hint"}``: a level csc-perf does not know, a local-authority row without a
+    readable code, a ``time_identifier`` that is not ``annual``) and the count of rows
+    skipped (``{"geographic_level 'Ward'": 3}``). A local authority is its ``old_la_code``
+    or, when that is blank or absent, its ``new_la_code`` (an ONS code, stored as the LA
+    number); never the workspace's authority. A joint return of two authorities (DfE's
+    ``940 / 941``, North and West Northamptonshire) is kept as ``940 / 941`` when ``joint``
+    (a benchmark) and otherwise skipped and counted (it is not one authority's figure).
+    """
     import polars as pl
+
+    from .authorities import normalise_authority
 
     def col(name: str) -> pl.Expr:
         return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.String)
 
-    level = pl.col("geographic_level").replace_strict(LEVELS, default=None)
-    return frame.with_columns(
-        level.alias("_level"),
-        pl.when(level == "la")
-        .then(col("old_la_code"))
-        .when(level == "region")
+    problems: list[dict] = []
+    key = _key(pl.col("geographic_level").fill_null(""))
+    frame = frame.with_columns(
+        key.replace_strict(LEVEL_KEYS, default=None).alias("_level"), key.alias("_level_key")
+    )
+
+    def refuse(rows: pl.DataFrame, column: str, code: str, what, hint: str) -> None:
+        for group in (
+            rows.group_by(column, maintain_order=True)
+            .agg(pl.col(row).first(), pl.len().alias("_count"))
+            .iter_rows(named=True)
+        ):
+            more = group["_count"] - 1
+            problems.append(
+                {
+                    "code": code,
+                    "message": what(group[column])
+                    + (f" (and {more} more row{'s' if more > 1 else ''})" if more else ""),
+                    "row": group[row],
+                    "column": column,
+                    "cell": group[column],
+                    "hint": hint,
+                }
+            )
+
+    unknown = frame.filter(
+        pl.col("_level").is_null() & ~pl.col("_level_key").is_in(NOT_STORED_LEVELS)
+    )
+    refuse(
+        unknown,
+        "geographic_level",
+        "authority-invalid",
+        lambda v: f"geographic_level {v!r} is not a level csc-perf reads",
+        LEVEL_HINT,
+    )
+    skipped = {
+        f"geographic_level {level!r}": count
+        for level, count in frame.filter(pl.col("_level_key").is_in(NOT_STORED_LEVELS))
+        .group_by("geographic_level", maintain_order=True)
+        .len()
+        .iter_rows()
+    }
+    frame = frame.filter(pl.col("_level").is_not_null())
+    if "time_identifier" in frame.columns:
+        other = frame.filter(~_key(pl.col("time_identifier").fill_null("")).is_in(annual))
+        refuse(
+            other,
+            "time_identifier",
+            "month-unparseable",
+            lambda v: f"time_identifier {v!r} is not a year ending 31 March",
+            "csc-perf stores annual DfE figures for the year ending 31 March (time_identifier "
+            + " or ".join(repr(a.capitalize()) for a in annual)
+            + "); download the annual file",
+        )
+        frame = frame.join(other.select(row), on=row, how="anti")
+    la = frame.filter(pl.col("_level") == "la")
+    if la.height and "old_la_code" not in frame.columns and "new_la_code" not in frame.columns:
+        raise ExtractReadError(
+            f"{name}: local-authority rows but no old_la_code or new_la_code column",
+            code="header-missing",
+            file=name,
+            hint="download the tidy CSV again: it names each authority in old_la_code",
+        )
+
+    def codes(column: str) -> pl.Series:
+        if column not in frame.columns:
+            return pl.Series([None] * frame.height, dtype=pl.String)
+        texts = frame.get_column(column).str.strip_chars()
+        mapping = {}
+        for text in texts.unique().drop_nulls().to_list():
+            parts = [normalise_authority(p) for p in text.split("/")]
+            mapping[text] = (
+                normalise_authority(text)
+                if len(parts) < 2
+                else " / ".join(parts)
+                if all(parts)
+                else None
+            )
+        return texts.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+    old, new = codes("old_la_code"), codes("new_la_code")
+    frame = frame.with_columns(
+        old.alias("_old"),
+        new.alias("_new"),
+        col("old_la_code").alias("_old_text"),
+        col("new_la_code").alias("_new_text"),
+    )
+    given = pl.col("_old_text").fill_null("").str.strip_chars().str.len_chars() > 0
+    bad = frame.filter(
+        (pl.col("_level") == "la")
+        & ((given & pl.col("_old").is_null()) | (~given & pl.col("_new").is_null()))
+    )
+    if bad.height:
+        bad = bad.with_columns(
+            pl.when(given).then(pl.col("_old_text")).otherwise(pl.col("_new_text")).alias("_code")
+        )
+        column = "old_la_code" if "old_la_code" in frame.columns else "new_la_code"
+        refuse(
+            bad.with_columns(pl.col("_code").fill_null("").alias(column)),
+            column,
+            "authority-invalid",
+            lambda v: (
+                f"{v!r} is not an authority code"
+                if v
+                else "a Local authority row without an authority code (old_la_code and "
+                "new_la_code are blank)"
+            ),
+            LA_CODE_HINT,
+        )
+        frame = frame.join(bad.select(row), on=row, how="anti")
+    if not joint:
+        pair = frame.filter(
+            (pl.col("_level") == "la") & pl.coalesce("_old", "_new").str.contains("/")
+        )
+        for code, count in pair.group_by("_old_text", maintain_order=True).len().iter_rows():
+            skipped[f"joint return {code!r} (not one authority's figure)"] = count
+        frame = frame.join(pair.select(row), on=row, how="anti")
+    frame = frame.with_columns(
+        pl.when(pl.col("_level") == "la")
+        .then(pl.coalesce("_old", "_new"))
+        .when(pl.col("_level") == "region")
         .then(col("region_code"))
-        .when(level == "national")
+        .when(pl.col("_level") == "national")
         .then(pl.coalesce(col("country_code"), pl.lit(NATIONAL)))
         .alias("_authority"),
-        pl.when(level == "la")
+        pl.when(pl.col("_level") == "la")
         .then(col("la_name"))
-        .when(level == "region")
+        .when(pl.col("_level") == "region")
         .then(col("region_name"))
         .otherwise(pl.coalesce(col("country_name"), pl.lit("England")))
         .alias("_name"),
         col("region_code").alias("_region_code"),
-    ).filter(pl.col("_level").is_not_null() & pl.col("_authority").is_not_null())
+    )
+    problems.sort(key=lambda p: p["row"])
+    return frame, problems, skipped
 
 
-def _parse_values(column: str) -> tuple[pl.Expr, pl.Expr]:
+def _raise_first(problems: list[dict], name: str) -> None:
+    """Refuse a file with the first of its ``problems`` (the others are counted)."""
+    if not problems:
+        return
+    first = problems[0]
+    more = len(problems) - 1
+    raise ExtractReadError(
+        f"{name}, row {first['row']}, column {first['column']!r}: {first['message']}"
+        + (f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""),
+        code=first["code"],
+        file=name,
+        row=first["row"],
+        hint=first.get("hint"),
+    )
+
+
+def skipped_warning(name: str, skipped: dict[str, int]) -> str | None:
+    """A warning naming the levels whose rows were skipped, with counts, or None."""
+    if not skipped:
+        return None
+    parts = ", ".join(f"{n} row{'s' if n > 1 else ''} at {level}" for level, n in skipped.items())
+    return (
+        f"{name}: {parts} not stored (csc-perf stores National, Regional and Local authority "
+        "rows only)"
+    )
+
+
+def _geography(frame: pl.DataFrame, name: str) -> tuple[pl.DataFrame, dict[str, int]]:
+    rows, problems, skipped = resolve_geography(frame, name)
+    _raise_first(problems, name)
+    return rows, skipped
+
+
+#: A figure as DfE files write it: 1234, -1.5, 1,234 or 1 234 (thousands), 12.
+_FIGURE = r"^-?(\d+|\d{1,3}([, ]\d{3})+)(\.\d+)?$|^-?\.\d+$"
+
+
+def _parse_values(column: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(value, status, unreadable) of an EES measure column: ``unreadable`` is true for a
+    cell that is neither a figure nor a DfE symbol (``25%``, ``(12)``, ``n/a``)."""
     import polars as pl
 
-    text = pl.col(column).str.strip_chars()
-    number = text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
+    text = pl.col(column).fill_null("").str.strip_chars()
+    figure = text.str.contains(_FIGURE)
+    # inf, nan and 1e308 are read (and refused by check_figures as not a stored figure)
+    number = pl.coalesce(
+        pl.when(figure).then(text.str.replace_all(r"[, ]", "")).cast(pl.Float64, strict=False),
+        text.cast(pl.Float64, strict=False),
+    )
+    symbol = text.str.to_lowercase().is_in(SYMBOLS)
     status = (
         pl.when(number.is_not_null())
         .then(pl.lit("present"))
@@ -204,19 +430,47 @@ def _parse_values(column: str) -> tuple[pl.Expr, pl.Expr]:
         .then(pl.lit("suppressed"))
         .otherwise(pl.lit("missing"))
     )
-    return number, status
+    return number, status, number.is_null() & ~symbol
+
+
+def check_readable(rows: pl.DataFrame, name: str, column: str) -> None:
+    """Refuse a file whose ``column`` holds a cell that is neither a figure nor a symbol."""
+    import polars as pl
+
+    bad = rows.filter(pl.col("_unreadable"))
+    if bad.height:
+        row = bad.row(0, named=True)
+        more = bad.height - 1
+        raise ExtractReadError(
+            f"{name}, row {row['_row']}, column {column!r}: {row['_cell']!r} is not a number "
+            "or a DfE symbol"
+            + (f" (and {more} more cell{'s' if more > 1 else ''})" if more else ""),
+            code="value-unparseable",
+            file=name,
+            row=row["_row"],
+            hint="write the figure as the DfE does (21.5, 1,234), or a symbol: c (suppressed), "
+            "x (not available), z (not applicable)",
+        )
 
 
 def benchmarks_from_ees(
-    frame: pl.DataFrame, definitions: Definitions, name: str = "the EES file"
+    frame: pl.DataFrame,
+    definitions: Definitions,
+    name: str = "the EES file",
+    warnings: list[str] | None = None,
 ) -> pl.DataFrame:
     """Long benchmark rows for every indicator whose ``benchmark`` column is in the file:
     ``authority, level, name, region_code, year, indicator, value, status`` (``year``: the
-    year ending 31 March). Raises :class:`ExtractReadError` for a figure that is not finite
-    or beyond :data:`~csc_perf.cells.LARGEST_FIGURE`."""
+    year ending 31 March). Raises :class:`ExtractReadError` for a row whose level, authority
+    or ``time_identifier`` cannot be read, a cell that is neither a figure nor a DfE symbol,
+    a figure that is not finite or beyond :data:`~csc_perf.cells.LARGEST_FIGURE`, and the
+    same authority, year and indicator twice with different figures. Rows at a level not
+    stored are counted in ``warnings``."""
     import polars as pl
 
-    geo = _geography(frame)
+    geo, skipped = _geography(frame, name)
+    if warnings is not None and (warning := skipped_warning(name, skipped)):
+        warnings.append(warning)
     parts = []
     for indicator in definitions.indicators:
         for source in indicator.benchmark:
@@ -227,7 +481,7 @@ def benchmarks_from_ees(
             rows = geo
             for col, wanted in source.where:
                 rows = rows.filter(pl.col(col).str.strip_chars() == wanted)
-            value, status = _parse_values(source.column)
+            value, status, unreadable = _parse_values(source.column)
             part = rows.select(
                 pl.col("_authority").alias("authority"),
                 pl.col("_level").alias("level"),
@@ -237,15 +491,45 @@ def benchmarks_from_ees(
                 pl.lit(indicator.id).alias("indicator"),
                 value.alias("value"),
                 status.alias("status"),
+                unreadable.alias("_unreadable"),
                 *_position(rows, source.column),
             )
+            check_readable(part, name, source.column)
             check_figures(part, name, source.column)
-            parts.append(part.drop("_row", "_cell"))
+            parts.append(part.with_columns(pl.lit(source.column).alias("_column")))
     schema = {k: getattr(pl, v) for k, v in BENCHMARK_SCHEMA.items()}
     if not parts:
         return pl.DataFrame(schema=schema)
     out = pl.concat(parts).filter(pl.col("year").is_not_null())
-    return out.unique(subset=["authority", "level", "year", "indicator"], keep="first")
+    key = ["authority", "level", "year", "indicator"]
+    _check_conflicts(out, key, ["value", "status"], name)
+    return out.unique(subset=key, keep="first", maintain_order=True).drop(
+        "_row", "_cell", "_unreadable", "_column"
+    )
+
+
+def _check_conflicts(rows: pl.DataFrame, key: list[str], values: list[str], name: str) -> None:
+    """Refuse two rows with the same ``key`` and different ``values`` (naming both rows);
+    identical repeats are one figure."""
+    import polars as pl
+
+    distinct = rows.unique(subset=[*key, *values], keep="first", maintain_order=True)
+    clash = distinct.filter(pl.len().over(key) > 1)
+    if not clash.height:
+        return
+    first = clash.row(0, named=True)
+    same = clash.filter(pl.all_horizontal([pl.col(k).eq_missing(first[k]) for k in key]))
+    other = same.row(1, named=True)
+    label = ", ".join(f"{k} {first[k]}" for k in key if k != "level")
+    column = other.get("_column") or values[0]
+    raise ExtractReadError(
+        f"{name}, row {other['_row']}, column {column!r}: {other['_cell']!r} for {label}, "
+        f"but row {first['_row']} gives {first['_cell']!r}",
+        code="duplicate-conflict",
+        file=name,
+        row=other["_row"],
+        hint="keep one of the two rows (does the file mix two downloads?)",
+    )
 
 
 def _position(rows: pl.DataFrame, column: str) -> list[pl.Expr]:
@@ -256,31 +540,71 @@ def _position(rows: pl.DataFrame, column: str) -> list[pl.Expr]:
     return [row.alias("_row"), pl.col(column).alias("_cell")]
 
 
-def population_from_ees(frame: pl.DataFrame, name: str = "the EES file") -> pl.DataFrame:
-    """``authority, year, population`` of children aged 0-17 from the ONS estimates file."""
+#: ``age_group`` of children aged 0-17, as the DfE and ONS write it (without case).
+_AGE_0_17 = r"^(children )?(aged )?0 ?(to|-|–) ?17( years)?$"
+#: A breakdown's total, in a column such as ``sex`` (without case).
+TOTALS = ("total", "all", "persons", "all persons")
+BREAKDOWNS = ("sex", "gender")
+
+
+def population_from_ees(
+    frame: pl.DataFrame, name: str = "the EES file", warnings: list[str] | None = None
+) -> pl.DataFrame:
+    """``authority, year, population`` of children aged 0-17 from the ONS estimates file.
+
+    Only rows whose ``age_group`` is exactly 0 to 17 (``Children aged 0 to 17 years``,
+    ``0 to 17``, ``0-17``; never ``10 to 17``) and, where the file breaks the estimate down
+    by ``sex``, only its total (``Total``, ``All``, ``Persons``). A cell that is not a
+    figure is refused with its row; so are two different estimates for one area and year."""
     import polars as pl
 
     if "population_estimate" not in frame.columns:
         raise ExtractReadError(
             f"{name}: not the ONS population file: no population_estimate column", file=name
         )
-    rows = _geography(frame)
+    rows, problems, skipped = resolve_geography(frame, name, annual=(*MARCH_YEARS, "calendar year"))
+    _raise_first(problems, name)
+    if warnings is not None and (warning := skipped_warning(name, skipped)):
+        warnings.append(warning)
     if "age_group" in frame.columns:
-        rows = rows.filter(pl.col("age_group").str.contains("0 to 17"))
-    value, _ = _parse_values("population_estimate")
-    check_figures(
-        rows.select(value.alias("value"), *_position(rows, "population_estimate")),
-        name,
-        "population_estimate",
+        rows = rows.filter(_key(pl.col("age_group").fill_null("")).str.contains(_AGE_0_17))
+        if rows.height == 0 and frame.height:
+            raise ExtractReadError(
+                f"{name}: no row of column 'age_group' is children aged 0 to 17",
+                code="header-missing",
+                file=name,
+                hint="download the ONS mid-year estimates of children aged 0 to 17 from EES",
+            )
+    for column in BREAKDOWNS:
+        if column in frame.columns:
+            totals = rows.filter(_key(pl.col(column).fill_null("")).is_in(TOTALS))
+            lost = rows.join(totals, on=["_authority", "time_period"], how="anti")
+            if lost.height:
+                first = lost.row(0, named=True)
+                raise ExtractReadError(
+                    f"{name}, row {first['_row']}, column {column!r}: {first[column]!r} for "
+                    f"{first['_name']} ({first['_authority']}), {first['time_period']}, but no "
+                    f"total row ({column} Total, All or Persons): only a breakdown",
+                    code="value-unparseable",
+                    file=name,
+                    row=first["_row"],
+                    hint=f"download the file with the {column} total, or add its Total row",
+                )
+            rows = totals
+    value, _, unreadable = _parse_values("population_estimate")
+    part = rows.select(
+        pl.col("_authority").alias("authority"),
+        ees_year(pl.col("time_period")).alias("year"),
+        value.alias("value"),
+        unreadable.alias("_unreadable"),
+        *_position(rows, "population_estimate"),
     )
-    return (
-        rows.select(
-            pl.col("_authority").alias("authority"),
-            ees_year(pl.col("time_period")).alias("year"),
-            value.alias("population"),
-        )
-        .filter(pl.col("year").is_not_null() & pl.col("population").is_not_null())
-        .unique(subset=["authority", "year"], keep="first")
+    check_readable(part, name, "population_estimate")
+    check_figures(part, name, "population_estimate")
+    part = part.filter(pl.col("year").is_not_null() & pl.col("value").is_not_null())
+    _check_conflicts(part, ["authority", "year"], ["value"], name)
+    return part.unique(subset=["authority", "year"], keep="first", maintain_order=True).select(
+        "authority", "year", pl.col("value").alias("population")
     )
 
 
@@ -331,11 +655,29 @@ def ees_cells(table, definitions: Definitions):
     body = body.with_row_index("row", offset=table.first_row + 1).with_columns(
         ees_year(pl.col("time_period")).alias("_year")
     )
+    # Only local-authority rows are observations; a level csc-perf does not know, a row
+    # without an authority code and a time_identifier that is not a year ending March are
+    # refused with their row; rows at a level deliberately not stored are counted.
+    body, found, skipped = resolve_geography(body, table.file, row="row", joint=False)
+    body = body.filter(pl.col("_level") == "la")
+    problems = [
+        {k: p[k] for k in ("code", "row", "column", "cell")}
+        | {"message": f"{p['message']}; {p['hint']}", "in_column": True}
+        for p in found
+    ]
+    for level, count in skipped.items():
+        problems.append(
+            {
+                "code": "level-not-stored",
+                "message": f"{count} row{'s' if count > 1 else ''} at {level} not stored "
+                "(csc-perf import stores each Local authority's rows)",
+                "row": None,
+                "column": None,
+                "cell": None,
+            }
+        )
     # A period that is not a DfE one is refused with its row (never read as another year).
-    problems = []
-    unreadable = body.filter(
-        (pl.col("geographic_level") == "Local authority") & pl.col("_year").is_null()
-    )
+    unreadable = body.filter(pl.col("_year").is_null())
     for group in (
         unreadable.group_by("time_period", maintain_order=True)
         .agg(pl.col("row").first(), pl.len().alias("_count"))
@@ -360,7 +702,7 @@ def ees_cells(table, definitions: Definitions):
                 c not in body.columns for c, _ in source.where
             ):
                 continue
-            rows = body.filter(pl.col("geographic_level") == "Local authority")
+            rows = body
             for col, wanted in source.where:
                 rows = rows.filter(pl.col(col).str.strip_chars() == wanted)
             parts.append(
@@ -373,7 +715,7 @@ def ees_cells(table, definitions: Definitions):
                     # the year ending 31 March: its figures are stored at March
                     (pl.col("_year").cast(pl.String) + "-03").alias("month_text"),
                     pl.lit("time_period").alias("month_column"),
-                    pl.col("old_la_code").alias("authority_text"),
+                    pl.col("_authority").alias("authority_text"),
                     # EES symbols: c, u, k, low are suppressed; x, z, : not available
                     pl.col(source.column)
                     .str.strip_chars()

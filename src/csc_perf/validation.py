@@ -75,6 +75,10 @@ CHECKS: dict[str, tuple[str, str]] = {
         "a formula cell without a usable saved result (a workbook written by a program)",
     ),
     "sheet-hidden": (WARNING, "a hidden sheet of a workbook was skipped (read it with --sheet)"),
+    "level-not-stored": (
+        WARNING,
+        "rows of a DfE file at a geographic level csc-perf does not store (Ward, say)",
+    ),
 }
 
 #: Codes meaning a file could not be read at all (exit 2 rather than 1).

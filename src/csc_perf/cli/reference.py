@@ -66,10 +66,10 @@ def benchmarks_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
     config, definitions = load_workspace()
     store = open_store(config, definitions, wait=wait)
     store.check_is_store()
-    frames, summaries = [], []
+    frames, summaries, warnings = [], [], []
     for path in files:
         try:
-            frame = benchmarks_from_ees(read_ees(path), definitions, str(path))
+            frame = benchmarks_from_ees(read_ees(path), definitions, str(path), warnings)
         except ExtractReadError as exc:
             _refuse(exc, path)
         if frame.height == 0:
@@ -79,6 +79,8 @@ def benchmarks_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
             )
         frames.append(frame)
         summaries.append(_file_summary(path, frame.height))
+    for warning in warnings:
+        terminal.warn(f"warning: {warning}")
     data = pl.concat(frames)
     if data.height == 0:
         raise UsageError("nothing to import: no file had a benchmark column")
@@ -182,14 +184,16 @@ def population_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
     config, definitions = load_workspace()
     store = open_store(config, definitions, wait=wait)
     store.check_is_store()
-    frames, summaries = [], []
+    frames, summaries, warnings = [], [], []
     for path in files:
         try:
-            frame = population_from_ees(read_ees(path), str(path))
+            frame = population_from_ees(read_ees(path), str(path), warnings)
         except ExtractReadError as exc:
             _refuse(exc, path)
         frames.append(frame)
         summaries.append(_file_summary(path, frame.height))
+    for warning in warnings:
+        terminal.warn(f"warning: {warning}")
     data = pl.concat(frames).unique(subset=["authority", "year"], keep="last")
     info = {
         "operation": "population import",
