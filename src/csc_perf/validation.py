@@ -35,7 +35,11 @@ CHECKS: dict[str, tuple[str, str]] = {
     "encoding-error": (ERROR, "the file is not in the expected text encoding"),
     "file-empty": (ERROR, "the file, or a sheet, has no data rows"),
     "header-missing": (ERROR, "no usable header: no month columns and no indicator/month/value"),
-    "header-duplicate": (ERROR, "two columns with the same header, or the same month twice"),
+    "header-duplicate": (
+        ERROR,
+        "two columns with the same header, or the same month twice; or two identifying "
+        "columns (authority, indicator) that disagree on a row",
+    ),
     "month-required": (ERROR, "a one-month extract was given without --month"),
     "indicator-unknown": (ERROR, "an indicator that indicators.toml does not define"),
     "value-unparseable": (ERROR, "a cell that is not a number, a missing or a suppressed mark"),
