@@ -127,3 +127,19 @@ def test_an_unreadable_marker_points_to_store_check(full_workspace, cli):
     assert result.exit_code == 2
     assert "unreadable store marker" in result.stderr
     assert "csc-perf store check" in result.stderr
+
+
+def test_store_check_names_a_missing_file_of_an_earlier_version(full_workspace, cli):
+    from deltalake import DeltaTable
+
+    store = full_workspace / "store"
+    assert cli("store", "compact").exit_code == 0  # the old small files leave the current view
+    table = DeltaTable(str(store / "observations"))
+    current = {os.path.basename(uri) for uri in table.file_uris()}
+    earlier = sorted(p for p in (store / "observations").glob("*.parquet") if p.name not in current)
+    assert earlier  # kept for --as-of, never deleted
+    earlier[0].unlink()
+    assert cli("rag", "--month", "2024-10", "--format", "csv").exit_code == 0  # current is whole
+    result = cli("store", "check")
+    assert result.exit_code == 1
+    assert f"(for --as-of) is missing: {earlier[0]}" in result.stderr + result.stdout

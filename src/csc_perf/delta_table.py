@@ -290,7 +290,30 @@ def refuse_unsupported(table, where: Path) -> None:
         )
 
 
-def _data_file_problems(files: Sequence[str]) -> list[str]:
+def added_files(log: Path) -> dict[str, int]:
+    """Every data file any commit of a table added (local path -> the version that added
+    it), from the ``add`` actions of its log. The store never deletes one, so each must
+    still be there for ``--as-of`` to read the versions that hold it."""
+    folder = log.parent
+    found: dict[str, int] = {}
+    with os.scandir(log) as entries:
+        commits = sorted(
+            (int(m.group(1)), e.path) for e in entries if (m := _COMMIT.fullmatch(e.name))
+        )
+    for version, path in commits:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.startswith('{"add"'):
+                    continue
+                try:
+                    relative = json.loads(line)["add"]["path"]
+                except (ValueError, KeyError, TypeError):
+                    continue  # a damaged commit is reported by inspect_log
+                found.setdefault(str(folder / unquote(relative)), version)
+    return found
+
+
+def _data_file_problems(files: Sequence[str], which: str = "the current version") -> list[str]:
     """Data files that are missing, empty or not whole Parquet files (checked by their
     magic bytes, so a damaged file is named instead of crashing the reader)."""
     problems = []
@@ -303,17 +326,15 @@ def _data_file_problems(files: Sequence[str]) -> list[str]:
                 handle.seek(max(size - 4, 0))
                 tail = handle.read(4)
         except FileNotFoundError:
-            problems.append(f"a data file of the current version is missing: {path}")
+            problems.append(f"a data file of {which} is missing: {path}")
             continue
         except OSError as exc:
-            problems.append(f"a data file of the current version cannot be read: {path} ({exc})")
+            problems.append(f"a data file of {which} cannot be read: {path} ({exc})")
             continue
         if size == 0:
-            problems.append(f"a data file of the current version is empty (0 bytes): {path}")
+            problems.append(f"a data file of {which} is empty (0 bytes): {path}")
         elif size < 12 or head != b"PAR1" or tail != b"PAR1":
-            problems.append(
-                f"a data file of the current version is not a whole Parquet file: {path}"
-            )
+            problems.append(f"a data file of {which} is not a whole Parquet file: {path}")
     return problems
 
 

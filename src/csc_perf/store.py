@@ -41,6 +41,7 @@ from .delta_table import (
     _keep_logs,
     _reraise_interrupts,
     _rust_panic_text_held_back,
+    added_files,
     check_location,
     commit_infos,
     data_files,
@@ -693,7 +694,12 @@ class Store:
                 and not (kind == "double" and "float64" in actual[name].lower())
             ):
                 problems.append(f"column {name!r} is {actual[name]}, expected {kind}")
-        problems += _data_file_problems(data_files(table, self.table_path))
+        current = data_files(table, self.table_path)
+        problems += _data_file_problems(current)
+        # Earlier versions' files: none is ever deleted, and --as-of needs them.
+        earlier = added_files(self.table_path / "_delta_log")
+        for path in sorted(set(earlier) - {str(Path(f)) for f in current}):
+            problems += _data_file_problems([path], f"version {earlier[path]} (for --as-of)")
         if problems:
             return problems
         try:
