@@ -30,7 +30,7 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 
 @pytest.fixture(scope="session")
 def definitions():
-    from csc_perf.definitions import load_definitions
+    from csc_perf.definitions.loading import load_definitions
 
     return load_definitions(ROOT / "indicators.toml")
 
@@ -69,9 +69,9 @@ def cli() -> Cli:
 @pytest.fixture(scope="session")
 def seeded_store_template(tmp_path_factory) -> Path:
     """A store holding the October 2023 extract, built once and copied per test."""
-    from csc_perf.definitions import load_definitions
-    from csc_perf.store import Store
-    from csc_perf.validation import validate_files
+    from csc_perf.definitions.loading import load_definitions
+    from csc_perf.ingest.validation import validate_files
+    from csc_perf.store.core import Store
 
     folder = tmp_path_factory.mktemp("seeded") / "store"
     definitions = load_definitions(ROOT / "indicators.toml")
@@ -89,7 +89,7 @@ def seeded_workspace(workspace, seeded_store_template) -> Path:
 
 def store_state(folder: Path):
     """(version, sorted observations) of a store, to compare before and after a command."""
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     store = Store(folder)
     return store.version(), store.observations().to_dicts()
@@ -98,9 +98,9 @@ def store_state(folder: Path):
 @pytest.fixture(scope="session")
 def full_store_template(tmp_path_factory) -> Path:
     """All example extracts imported one by one, as the demo and a council's cron job do."""
-    from csc_perf.definitions import load_definitions
-    from csc_perf.store import Store
-    from csc_perf.validation import validate_files
+    from csc_perf.definitions.loading import load_definitions
+    from csc_perf.ingest.validation import validate_files
+    from csc_perf.store.core import Store
 
     folder = tmp_path_factory.mktemp("full") / "store"
     definitions = load_definitions(ROOT / "indicators.toml")

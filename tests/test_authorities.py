@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import ROOT, store_state
-from csc_perf.authorities import normalise_authority, normalise_authority_column
-from csc_perf.definitions import load_definitions, parse_definitions
+from csc_perf.definitions.loading import load_definitions, parse_definitions
 from csc_perf.errors import DefinitionsError, UsageError
-from csc_perf.validation import validate_files
+from csc_perf.ingest.validation import validate_files
+from csc_perf.model.authorities import normalise_authority, normalise_authority_column
 
 CONTACTS = "Number of contacts in the month"
 REFERRALS = "Number of referrals into statutory service in the month"

@@ -537,7 +537,7 @@ def _million_rows(folder: Path) -> Path:
     figures (so no conflicts), and one unreadable cell on the very last row. The import must
     find it, at row 1,000,001, in a few seconds (about 3 s here), and store nothing."""
     from conftest import ROOT
-    from csc_perf.definitions import load_definitions
+    from csc_perf.definitions.loading import load_definitions
 
     definitions = load_definitions(ROOT / "indicators.toml")
     names = [

@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import ROOT, store_state
-from csc_perf.cells import LARGEST_FIGURE
-from csc_perf.definitions import load_definitions
-from csc_perf.validation import validate_files
+from csc_perf.definitions.loading import load_definitions
+from csc_perf.ingest.cells import LARGEST_FIGURE
+from csc_perf.ingest.validation import validate_files
 
 CONTACTS = "Number of contacts in the month"  # a count
 VISITS = "Percentage of assessments completed within 45 days"

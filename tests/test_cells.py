@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csc_perf.cells import parse_cell
+from csc_perf.ingest.cells import parse_cell
 
 
 @pytest.mark.parametrize(

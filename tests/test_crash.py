@@ -41,7 +41,7 @@ def imported_state(tmp_path, name, files) -> list:
 
 
 def assert_sound_and_old_or_new(folder: Path, old: list, new: list) -> None:
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     store = Store(folder)
     if old == [] and store.is_new():

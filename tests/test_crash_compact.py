@@ -38,9 +38,9 @@ def run(store: Path, *args: str, crash_at: str | None = None) -> subprocess.Pope
 @pytest.fixture(scope="module")
 def uncompacted(tmp_path_factory) -> Path:
     """Four monthly imports, each a new data file: something to compact."""
-    from csc_perf.definitions import load_definitions
-    from csc_perf.store import Store
-    from csc_perf.validation import validate_files
+    from csc_perf.definitions.loading import load_definitions
+    from csc_perf.ingest.validation import validate_files
+    from csc_perf.store.core import Store
 
     folder = tmp_path_factory.mktemp("uncompacted") / "store"
     definitions = load_definitions(ROOT / "indicators.toml")
@@ -52,7 +52,7 @@ def uncompacted(tmp_path_factory) -> Path:
 
 
 def every_version(folder: Path) -> list:
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     store = Store(folder)
     return [store.observations(v).to_dicts() for v in range(5)]
@@ -60,7 +60,7 @@ def every_version(folder: Path) -> list:
 
 @pytest.mark.parametrize("point", ["locked", "before-commit", "after-commit"])
 def test_compact_killed_at_each_point(tmp_path, uncompacted, point):
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     folder = tmp_path / "store"
     shutil.copytree(uncompacted, folder)

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from conftest import FIXTURES, MONTHLY
-from csc_perf.definitions import parse_definitions
+from csc_perf.definitions.formulas import FormulaError, check_formula, parse_formula
+from csc_perf.definitions.loading import parse_definitions
 from csc_perf.errors import DefinitionsError
-from csc_perf.formulas import FormulaError, check_formula, parse_formula
 
 OCT24 = date(2024, 10, 1)
 
@@ -120,7 +120,7 @@ def test_seed_rates_from_counts_and_population(
     full_store_template, definitions, indicator, seed, within
 ):
     from csc_perf.methods.derived import derive, population_frame
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     observations = counts_only(Store(full_store_template).observations(), definitions)
     derived = derive(observations, definitions, population_frame(definitions))
@@ -131,7 +131,7 @@ def test_seed_rates_from_counts_and_population(
 
 def test_referrals_rate_by_hand(full_store_template, definitions):
     from csc_perf.methods.derived import derive, population_frame
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     observations = counts_only(Store(full_store_template).observations(), definitions)
     derived = derive(observations, definitions, population_frame(definitions))
@@ -146,7 +146,7 @@ def test_referrals_rate_by_hand(full_store_template, definitions):
 
 def test_results_fill_gaps_with_derived_values(full_store_template, definitions):
     from csc_perf.methods.results import compute_results
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     observations = Store(full_store_template).observations()
     without = observations.filter(
@@ -176,7 +176,7 @@ def test_s47_rate_mismatch_is_warned_on_import(cli, workspace):
 
 
 def test_population_import_and_rule(cli, workspace):
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     path = FIXTURES / "dfe" / "ons_mid-year_population_estimates_2012_to_2024_2020_to_2023.csv"
     result = cli("population", "import", path)

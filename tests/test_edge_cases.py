@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from conftest import MONTHLY, store_state
-from csc_perf.validation import validate_files
+from csc_perf.ingest.validation import validate_files
 
 
 def write(path, text: str):
@@ -181,7 +181,7 @@ def test_read_issue_rows_in_json(cli, workspace, tmp_path):
 
 
 def test_target_list_steps_must_be_tables():
-    from csc_perf.definitions import parse_definitions
+    from csc_perf.definitions.loading import parse_definitions
     from csc_perf.errors import DefinitionsError
 
     text = """

@@ -41,7 +41,7 @@ def _export(cli, table: str | None = None) -> list[tuple]:
 
 
 def _benchmarks(workspace):
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     store = Store(workspace / "store")
     return None if not (workspace / "store").exists() else store.reference("benchmarks")

@@ -20,8 +20,8 @@ import polars as pl
 import pytest
 
 from conftest import WORKBOOK, store_state
-from csc_perf.validation import validate_files
-from csc_perf.workbook import (
+from csc_perf.ingest.validation import validate_files
+from csc_perf.ingest.workbook import (
     SheetCells,
     Workbook,
     column_index,

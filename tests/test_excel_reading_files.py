@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from conftest import store_state
-from csc_perf.store import Store
+from csc_perf.store.core import Store
 
 
 def lait_parquet(path):

@@ -26,7 +26,7 @@ import polars as pl
 import pytest
 
 from conftest import store_state
-from csc_perf.extracts import is_report_column, month_with_words
+from csc_perf.ingest.extracts import is_report_column, month_with_words
 
 CONTACTS = "Number of contacts in the month"
 EH_REFERRALS = "Number of referrals into Early Help"
@@ -233,7 +233,7 @@ def rewrite_sheets(path: Path, change) -> Path:
 
 @pytest.mark.parametrize("spelling", sorted(ATTRIBUTE_SPELLINGS))
 def test_percent_cells_found_however_attributes_are_written(tmp_path, spelling):
-    from csc_perf.workbook import Workbook
+    from csc_perf.ingest.workbook import Workbook
 
     path = percent_workbook(
         tmp_path / "visits.xlsx", [(ASSESSMENTS, 0.5, "0%"), (ASSESSMENTS, 0.83, "0.0%")]

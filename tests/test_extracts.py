@@ -9,8 +9,8 @@ import pytest
 
 from conftest import MONTHLY, WORKBOOK
 from csc_perf.errors import ExtractReadError
-from csc_perf.extracts import read_tables, table_cells
-from csc_perf.validation import validate_files
+from csc_perf.ingest.extracts import read_tables, table_cells
+from csc_perf.ingest.validation import validate_files
 
 
 def obs_value(report, indicator: str, month: date):

@@ -248,7 +248,7 @@ def _write(folder: Path, suffix: str, data: bytes) -> Path:
 
 
 def _validate(path: Path, definitions):
-    from csc_perf.validation import validate_files
+    from csc_perf.ingest.validation import validate_files
 
     return validate_files([path], definitions)
 
@@ -273,7 +273,7 @@ def test_validate_files_never_raises(definitions, file):
 @FUZZ
 @given(file=st.one_of(mutated_csv(), mutated_bytes()))
 def test_library_import_commits_only_valid_files(definitions, tmp_path, file):
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     suffix, data = file
     folder = Path(tempfile.mkdtemp(dir=tmp_path))
@@ -294,7 +294,7 @@ def test_library_import_commits_only_valid_files(definitions, tmp_path, file):
 
 # -- the CLI: documented exit codes, and the store changes only on exit 0 ------------------
 def _run_import(cli, workspace: Path, suffix: str, data: bytes, *options: str):
-    from csc_perf.definitions import load_definitions
+    from csc_perf.definitions.loading import load_definitions
 
     folder = Path(tempfile.mkdtemp(dir=workspace))
     path = _write(folder, suffix, data)

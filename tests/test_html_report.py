@@ -61,7 +61,7 @@ def report_inputs(store_folder: Path, definitions):
     from csc_perf.methods.highlights import build_highlights
     from csc_perf.methods.results import compute_results
     from csc_perf.render.results import report_frame, report_months
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     observations = Store(store_folder).observations()
     stored = observations.get_column("month").unique().to_list()
@@ -374,7 +374,7 @@ def test_prints_on_a4_landscape(tmp_path, report_text):
 
 @needs_browser
 def test_hostile_names_are_shown_as_text(tmp_path, full_store_template):
-    from csc_perf.definitions import parse_definitions
+    from csc_perf.definitions.loading import parse_definitions
 
     text = (ROOT / "indicators.toml").read_text(encoding="utf-8")
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -14,8 +14,8 @@ from datetime import date
 import polars as pl
 
 from conftest import ROOT, store_state
-from csc_perf.definitions import load_definitions
-from csc_perf.validation import validate_files
+from csc_perf.definitions.loading import load_definitions
+from csc_perf.ingest.validation import validate_files
 
 NAMES = {
     "contacts": "Number of contacts in the month",

@@ -94,9 +94,9 @@ def store_hostile_authority(workspace) -> None:
     library after validation."""
     import polars as pl
 
-    from csc_perf.definitions import load_definitions
-    from csc_perf.store import Store
-    from csc_perf.validation import validate_files
+    from csc_perf.definitions.loading import load_definitions
+    from csc_perf.ingest.validation import validate_files
+    from csc_perf.store.core import Store
 
     name = "Number of referrals into Early Help"
     source = workspace / EVIL_STORED_FILE

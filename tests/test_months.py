@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csc_perf.months import MonthError, add_months, looks_like_month, parse_month, report_label
+from csc_perf.model.calendar import (
+    MonthError,
+    add_months,
+    looks_like_month,
+    parse_month,
+    report_label,
+)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from csc_perf.methods.spc import SpcOptions, assurance, xmr
-from csc_perf.months import add_months
+from csc_perf.model.calendar import add_months
 
 START = date(2023, 1, 1)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from csc_perf.methods.spc import SpcOptions, xmr
 from csc_perf.methods.spc_frame import xmr_frame
-from csc_perf.months import add_months
+from csc_perf.model.calendar import add_months
 
 START = date(2020, 1, 1)
 

@@ -203,7 +203,7 @@ def test_not_a_store_is_refused(cli, workspace, tmp_path):
 
 
 def test_busy_store_gives_exit_75(cli, seeded_workspace):
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     before = store_state(seeded_workspace / "store")
     with Store(seeded_workspace / "store").lock():
@@ -232,7 +232,7 @@ def test_concurrent_imports_lose_nothing(workspace):
     ]
     outcomes = [(p.wait(timeout=300), p.stderr.read().decode()) for p in procs]
     assert all(code == 0 for code, _ in outcomes), outcomes
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     store = Store(workspace / "store")
     imports = [e for e in store.history() if e["operation"] == "import"]

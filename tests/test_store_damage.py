@@ -299,7 +299,7 @@ def test_history_an_older_csc_perf_let_delta_delete_is_reported_but_the_store_op
     says which versions are gone."""
     from deltalake import DeltaTable
 
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     before = cli("export", "--format", "csv").stdout
     DeltaTable(Store(full_workspace / "store").table_location).create_checkpoint()

@@ -56,7 +56,7 @@ def test_disk_full_during_import_changes_nothing(seeded_workspace):
     assert "error: no space left writing the store; nothing was changed" in result.stderr
     assert_no_rust_text(result.stderr)
     assert store_state(folder) == before
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     assert Store(folder).check() == []
 
@@ -66,7 +66,7 @@ def test_disk_full_in_the_first_import_leaves_an_empty_sound_store(workspace):
     assert result.returncode == 2, result.stderr
     assert "no space left writing the store; nothing was changed" in result.stderr
     assert_no_rust_text(result.stderr)
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     # The empty table (version 0) was made before the data failed to write: no figure.
     store = Store(workspace / "store")

@@ -11,7 +11,7 @@ from datetime import date
 
 import polars as pl
 
-from csc_perf.validation import FileSummary
+from csc_perf.ingest.validation import FileSummary
 
 SIXTY_DAYS = 60 * 24 * 3600
 
@@ -44,7 +44,7 @@ def age(folder, seconds):
 
 
 def test_history_and_as_of_survive_the_checkpoint_and_log_retention(cli, workspace):
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     folder = workspace / "store"
     store = Store(folder)
@@ -111,7 +111,7 @@ def test_a_store_made_before_gets_the_properties_on_its_next_write(cli, workspac
     keep-everything properties by its next import, as a commit of its own."""
     from deltalake import DeltaTable
 
-    from csc_perf.store import HISTORY_PROPERTIES, Store
+    from csc_perf.store.core import HISTORY_PROPERTIES, Store
 
     folder = workspace / "store"
     store = Store(folder)

@@ -74,7 +74,7 @@ def test_history_diff_says_what_was_revised(cli, full_workspace, tmp_path):
 
 
 def test_compact_of_a_busy_store_gives_exit_75(cli, full_workspace):
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     with Store(full_workspace / "store").lock():
         result = cli("store", "compact", "--wait", "0")

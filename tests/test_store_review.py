@@ -37,9 +37,9 @@ def test_a_symlink_followed_by_dotdot_keeps_the_store_in_one_folder(workspace, c
 
 
 def _import_months(store_folder, count: int) -> None:
-    from csc_perf.definitions import load_definitions
-    from csc_perf.store import Store
-    from csc_perf.validation import validate_files
+    from csc_perf.definitions.loading import load_definitions
+    from csc_perf.ingest.validation import validate_files
+    from csc_perf.store.core import Store
 
     definitions = load_definitions(store_folder.parent / "indicators.toml")
     store = Store(store_folder)

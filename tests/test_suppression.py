@@ -8,7 +8,7 @@ from datetime import date
 
 import polars as pl
 
-from csc_perf.definitions import parse_definitions
+from csc_perf.definitions.loading import parse_definitions
 from csc_perf.methods.suppression import suppress_observations, suppressed_keys
 
 TEXT = """

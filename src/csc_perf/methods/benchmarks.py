@@ -58,7 +58,7 @@ def add_benchmarks(
     """``results`` with :data:`BENCHMARK_COLUMNS` (null where there is nothing to compare)."""
     import polars as pl
 
-    from ..dfe import financial_year_label
+    from csc_perf.model.calendar import financial_year_label
 
     year = benchmark_year_expr()
     frame = results.with_columns(year.alias("_year"), (year - 1).alias("_year_prev"))

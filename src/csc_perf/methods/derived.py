@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..definitions import Definitions
-from ..formulas import POPULATION, references, to_expr
+from csc_perf.definitions.formulas import POPULATION, references, to_expr
+from csc_perf.definitions.loading import Definitions
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..definitions import Definitions
-from ..formulas import POPULATION, references, to_expr
-from .derived import derivation_order, population_frame
+from csc_perf.definitions.formulas import POPULATION, references, to_expr
+from csc_perf.definitions.loading import Definitions
+from csc_perf.methods.derived import derivation_order, population_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -36,7 +36,7 @@ def financial_year_values(
     ``value``, ``months`` (months with a figure), ``partial``."""
     import polars as pl
 
-    from ..dfe import financial_year_label
+    from csc_perf.model.calendar import financial_year_label
 
     measures = {i.id: i.measure for i in definitions.indicators if i.formula is None}
     present = observations.filter(

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ..definitions import Definitions
-from ..months import add_months
-from .spc import LIMIT_FACTOR, RULE_WORDS
+from csc_perf.definitions.loading import Definitions
+from csc_perf.methods.spc import LIMIT_FACTOR, RULE_WORDS
+from csc_perf.model.calendar import add_months
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl

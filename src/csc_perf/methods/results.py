@@ -64,12 +64,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..definitions import Definitions
-from ..months import add_months
-from .benchmarks import BENCHMARK_COLUMNS, add_benchmarks
-from .direction import change_pct_expr, direction_expr
-from .rag import rag_expr
-from .spc import SpcOptions, xmr
+from csc_perf.definitions.loading import Definitions
+from csc_perf.methods.benchmarks import BENCHMARK_COLUMNS, add_benchmarks
+from csc_perf.methods.direction import change_pct_expr, direction_expr
+from csc_perf.methods.rag import rag_expr
+from csc_perf.methods.spc import xmr
+from csc_perf.model.calendar import add_months
+from csc_perf.model.options import SpcOptions
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -357,7 +358,7 @@ def spc_frame(
                 pl.lit("SPC turned off for this run").alias("spc_note"),
             )
         )
-    from .spc_frame import xmr_frame
+    from csc_perf.methods.spc_frame import xmr_frame
 
     by_id = {i.id: i for i in definitions.indicators}
     options = {i.id: i.spc.merged(**overrides) for i in definitions.indicators}
@@ -474,7 +475,7 @@ def assurance_expr() -> pl.Expr:
 
 def _windows(indicator) -> list[int]:
     """Window lengths (months) of an indicator's formula functions."""
-    from ..formulas import Binary, Call, Number, Unary
+    from csc_perf.definitions.formulas import Binary, Call, Number, Unary
 
     out: list[int] = []
 
@@ -501,7 +502,7 @@ def with_derived(
     """Observations plus derived values where the extracts gave none (column ``derived``)."""
     import polars as pl
 
-    from .derived import derive, population_frame
+    from csc_perf.methods.derived import derive, population_frame
 
     obs = observations.with_columns(pl.lit(False).alias("derived"))
     if not any(i.formula for i in definitions.indicators):

@@ -33,9 +33,11 @@ months are "ghosted": shown, never used):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
+
+from csc_perf.model.options import SpcOptions
 
 LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
@@ -46,24 +48,6 @@ RULE_WORDS = {
     "trend": "a run of points rising or falling",
     "two_of_three": "two of three points near a limit",
 }
-
-
-@dataclass(frozen=True)
-class SpcOptions:
-    """How to run SPC on a series; set per indicator (``spc = {...}``) or per run."""
-
-    enabled: bool = True
-    min_points: int = 13
-    shift_run: int = 7
-    trend_run: int = 7
-    baseline_points: int | None = None
-    recalculate_from: tuple[date, ...] = ()
-    exclude: tuple[date, ...] = ()
-    screen: bool = False
-    conflict: str = "improvement"
-
-    def merged(self, **overrides) -> SpcOptions:
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .spc import LIMIT_FACTOR, RULES, SCREEN_FACTOR
+from csc_perf.methods.spc import LIMIT_FACTOR, RULES, SCREEN_FACTOR
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..definitions import Definitions
-from ..formulas import POPULATION, Binary, Call, Name
-from ..months import add_months, month_label
+from csc_perf.definitions.formulas import POPULATION, Binary, Call, Name
+from csc_perf.definitions.loading import Definitions
+from csc_perf.model.calendar import add_months, month_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl

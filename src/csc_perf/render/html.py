@@ -21,8 +21,8 @@ import html
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ..months import add_months, report_label
-from .results import (
+from csc_perf.model.calendar import add_months, report_label
+from csc_perf.render.results import (
     RAG_STYLE,
     _direction_word,
     comparison_cell,
@@ -35,7 +35,7 @@ from .results import (
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
-    from ..definitions import Definitions
+    from csc_perf.definitions.loading import Definitions
 
 HIGHLIGHTS_PER_THEME = 3
 # The table's run of 13 months. (Not back to the month two years before: a store often
@@ -161,8 +161,8 @@ def report_html(
     shown). Returns the document as text (encode it as UTF-8). Raises nothing for missing
     data: a month without a figure is a blank cell and a gap in the chart.
     """
-    from .. import __version__
-    from .results import report_months
+    from csc_perf import __version__
+    from csc_perf.render.results import report_months
 
     authority = definitions.workspace.authority_name
     if title is None:

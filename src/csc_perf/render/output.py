@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import UsageError
-from .safety import visible_controls
+from csc_perf.errors import UsageError
+from csc_perf.render.safety import visible_controls
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -156,7 +156,7 @@ def emit(
     table: Callable[[pl.DataFrame], object] | None = None,
 ) -> None:
     """Write ``frame`` in the resolved format; ``table`` renders the terminal view."""
-    from .terminal import frame_table, stdout_console
+    from csc_perf.render.terminal import frame_table, stdout_console
 
     chosen = resolve_format(fmt, output)
     if chosen == "table":
@@ -193,7 +193,7 @@ def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     ``'``: for CSV files written with ``-o`` for people. Standard output stays raw."""
     import polars as pl
 
-    from .safety import FORMULA_STARTS
+    from csc_perf.render.safety import FORMULA_STARTS
 
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     starts = "|".join(

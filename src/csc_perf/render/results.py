@@ -11,15 +11,15 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..months import add_months, report_label
-from .safety import markdown_text
+from csc_perf.model.calendar import add_months, report_label
+from csc_perf.render.safety import markdown_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
     from rich.console import Group
     from rich.text import Text
 
-    from ..definitions import Definitions
+    from csc_perf.definitions.loading import Definitions
 
 RAG_STYLE = {
     "blue": ("BLUE", "bold white on blue"),
@@ -447,7 +447,7 @@ def trend_table(results: pl.DataFrame) -> Group:
 
 def spc_words(row: dict) -> str:
     """The SPC icons in words: variation, then assurance."""
-    from ..methods.spc import ASSURANCE_WORDS, VARIATION_WORDS
+    from csc_perf.methods.spc import ASSURANCE_WORDS, VARIATION_WORDS
 
     variation = row.get("spc_variation")
     if variation is None:
@@ -545,7 +545,7 @@ def add_comparisons(
     published benchmarks (``la_``, ``sn_``, ``region_``, ``england_`` per year)."""
     import polars as pl
 
-    from ..methods.benchmarks import benchmark_year_expr
+    from csc_perf.methods.benchmarks import benchmark_year_expr
 
     ended = pl.DataFrame({"month": [month]}).select(benchmark_year_expr()).item()
     years = [ended - 1, ended]  # years ending 31 March: the two latest ended before the month

@@ -13,7 +13,7 @@ import functools
 import os
 from typing import TYPE_CHECKING, Any
 
-from .safety import visible_controls
+from csc_perf.render.safety import visible_controls
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl

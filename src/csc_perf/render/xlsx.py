@@ -32,15 +32,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..months import report_label
-from .html import HIGHLIGHTS_PER_THEME, RAG_COLOURS
-from .results import RAG_STYLE, _direction_word, format_target, spc_words
-from .safety import FORMULA_STARTS
+from csc_perf.model.calendar import report_label
+from csc_perf.render.html import HIGHLIGHTS_PER_THEME, RAG_COLOURS
+from csc_perf.render.results import RAG_STYLE, _direction_word, format_target, spc_words
+from csc_perf.render.safety import FORMULA_STARTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
-    from ..definitions import Definitions, Indicator
+    from csc_perf.definitions.loading import Definitions, Indicator
 
 RESERVED_SHEETS = ("Results", "Definitions", "History")  # Excel reserves "History"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -116,7 +116,7 @@ def report_xlsx(
 
     import xlsxwriter
 
-    from .. import __version__
+    from csc_perf import __version__
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
@@ -173,7 +173,7 @@ def _statuses(results: pl.DataFrame) -> dict[tuple[str, str], str]:
 
 
 def _theme_sheet(sheet, formats: _Formats, theme, rows, month, statuses, highlights) -> None:
-    from .results import report_months
+    from csc_perf.render.results import report_months
 
     months = report_months(month)
     header = formats.get(bold=True, bg_color="#F3F2F1", border=1, text_wrap=True, valign="bottom")

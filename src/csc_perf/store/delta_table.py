@@ -2,7 +2,7 @@
 expects (one function for every kind of path), whether its log is whole, which Delta
 features it uses, and the errors that come from the library's Rust side.
 
-Kept apart from :mod:`csc_perf.store` (imports, history, checks) so that each does one
+Kept apart from :mod:`csc_perf.store.core` (imports, history, checks) so that each does one
 job; nothing here knows about observations or imports.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath, PureWindowsPath
 from urllib.parse import quote, unquote
 
-from .errors import StoreError
+from csc_perf.errors import StoreError
 
 # The commit-metadata key of csc-perf's own record of each commit.
 METADATA_KEY = "csc_perf"

@@ -13,14 +13,23 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .authorities import HINT as AUTHORITY_HINT
-from .authorities import normalise_authority
-from .cells import INVALID, LARGEST_FIGURE, MISSING, NOT_FINITE, PRESENT, SUPPRESSED, parse_cells
-from .definitions import Definitions, normalise_name
-from .dfe import ees_cells
-from .errors import ExtractReadError, UsageError
-from .extracts import read_tables, table_cells
-from .months import MonthError, month_label, parse_month
+from csc_perf.definitions.loading import Definitions, normalise_name
+from csc_perf.errors import ExtractReadError, UsageError
+from csc_perf.ingest.cells import (
+    INVALID,
+    LARGEST_FIGURE,
+    MISSING,
+    NOT_FINITE,
+    PRESENT,
+    SUPPRESSED,
+    parse_cells,
+)
+from csc_perf.ingest.dfe import ees_cells
+from csc_perf.ingest.extracts import read_tables, table_cells
+from csc_perf.model.authorities import HINT as AUTHORITY_HINT
+from csc_perf.model.authorities import normalise_authority
+from csc_perf.model.calendar import MonthError, month_label, parse_month
+from csc_perf.model.schemas import FileSummary, empty_observations
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -90,17 +99,6 @@ READ_FAILURES = {"file-unreadable", "encoding-error", "month-required"}
 
 EARLIEST_MONTH = date(2000, 1, 1)
 
-OBSERVATION_SCHEMA = {
-    "authority": "String",
-    "indicator": "String",
-    "month": "Date",
-    "value": "Float64",
-    "status": "String",
-    "source_file": "String",
-    "source_sheet": "String",
-    "source_row": "Int64",
-}
-
 
 @dataclass(frozen=True)
 class Issue:
@@ -129,14 +127,6 @@ class Issue:
         if self.column:
             parts.append(f"column {self.column!r}")
         return ", ".join(p for p in parts if p)
-
-
-@dataclass(frozen=True)
-class FileSummary:
-    path: str
-    sha256: str
-    rows: int
-    shape: str
 
 
 @dataclass
@@ -179,12 +169,6 @@ class ValidationReport:
             "month": pl.String,
         }
         return pl.DataFrame([i.as_dict() for i in self.issues], schema=schema, orient="row")
-
-
-def empty_observations() -> pl.DataFrame:
-    import polars as pl
-
-    return pl.DataFrame(schema={k: getattr(pl, v) for k, v in OBSERVATION_SCHEMA.items()})
 
 
 def validate_files(
@@ -316,7 +300,7 @@ def check_derived(
     rounding of the printed figure (half a unit of its last decimal)."""
     import polars as pl
 
-    from .methods.derived import derive, population_frame
+    from csc_perf.methods.derived import derive, population_frame
 
     derived_ids = [i.id for i in definitions.indicators if i.formula]
     supplied = observations.filter(
@@ -392,7 +376,7 @@ def check_cells(
     today: date,
     history: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, list[Issue]]:
-    """Parse and check long-form cells (see :func:`csc_perf.extracts.table_cells`).
+    """Parse and check long-form cells (see :func:`csc_perf.ingest.extracts.table_cells`).
 
     ``authority`` (in stored form) is given to rows without one. ``history`` (the store's
     observations, optional) holds figures that count as present for ``required-missing``.

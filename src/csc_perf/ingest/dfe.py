@@ -23,9 +23,9 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cells import LARGEST_FIGURE
-from .definitions import Definitions
-from .errors import ExtractReadError
+from csc_perf.definitions.loading import Definitions
+from csc_perf.errors import ExtractReadError
+from csc_perf.ingest.cells import LARGEST_FIGURE
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -152,7 +152,8 @@ def ees_year(period: pl.Expr) -> pl.Expr:
 
 def check_figures(rows: pl.DataFrame, name: str, column: str) -> None:
     """Refuse a file whose ``column`` (parsed to ``value``) holds a figure that is not finite
-    or is beyond :data:`~csc_perf.cells.LARGEST_FIGURE`: it would be stored as a benchmark."""
+    or is beyond :data:`~csc_perf.ingest.cells.LARGEST_FIGURE`: it would be stored as a
+    benchmark."""
     import polars as pl
 
     bad = rows.filter(
@@ -231,7 +232,7 @@ def resolve_geography(
     """
     import polars as pl
 
-    from .authorities import normalise_authority
+    from csc_perf.model.authorities import normalise_authority
 
     def col(name: str) -> pl.Expr:
         return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.String)
@@ -463,7 +464,7 @@ def benchmarks_from_ees(
     ``authority, level, name, region_code, year, indicator, value, status`` (``year``: the
     year ending 31 March). Raises :class:`ExtractReadError` for a row whose level, authority
     or ``time_identifier`` cannot be read, a cell that is neither a figure nor a DfE symbol,
-    a figure that is not finite or beyond :data:`~csc_perf.cells.LARGEST_FIGURE`, and the
+    a figure that is not finite or beyond :data:`~csc_perf.ingest.cells.LARGEST_FIGURE`, and the
     same authority, year and indicator twice with different figures. Rows at a level not
     stored are counted in ``warnings``."""
     import polars as pl
@@ -630,11 +631,6 @@ def statistical_neighbours(model: str = "2021") -> dict[str, list[str]]:
     return out
 
 
-def financial_year_label(year_ending: int) -> str:
-    """2024 (the year ending 31 March 2024) -> ``2023/24``."""
-    return f"{year_ending - 1}/{year_ending % 100:02d}"
-
-
 def ees_cells(table, definitions: Definitions):
     """A DfE EES table as extract cells (``TableCells``), or None if it is not one.
 
@@ -644,7 +640,7 @@ def ees_cells(table, definitions: Definitions):
     """
     import polars as pl
 
-    from .extracts import TableCells
+    from csc_perf.ingest.extracts import TableCells
 
     frame = table.frame
     header = [(v or "").strip() for v in frame.row(0)] if frame.height else []

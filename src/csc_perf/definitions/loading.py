@@ -24,9 +24,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import DefinitionsError
-from .methods.spc import SpcOptions
-from .months import MonthError, parse_month
+from csc_perf.errors import DefinitionsError
+from csc_perf.model.calendar import MonthError, parse_month
+from csc_perf.model.options import SpcOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -165,7 +165,7 @@ class Indicator:
     @property
     def formula_node(self):
         """The parsed formula (None for an indicator that is not derived)."""
-        from .formulas import parse_formula
+        from csc_perf.definitions.formulas import parse_formula
 
         return None if self.formula is None else parse_formula(self.formula)
 
@@ -284,7 +284,7 @@ def load_definitions(path: str | Path) -> Definitions:
     types, duplicates, impossible amber bands, targets outside the valid range), and
     :class:`~csc_perf.errors.ConfigError` when the file cannot be read.
     """
-    from .errors import ConfigError
+    from csc_perf.errors import ConfigError
 
     path = Path(path)
     try:
@@ -520,7 +520,7 @@ class _Checker:
 
     def _formulas(self, indicators: list[Indicator], raw: Any) -> None:
         """Type-check every formula against the ids, and look for cycles."""
-        from .formulas import check_formula, references
+        from csc_perf.definitions.formulas import check_formula, references
 
         ids = {i.id for i in indicators}
         graph: dict[str, set[str]] = {}
@@ -581,7 +581,7 @@ class _Checker:
                 self.add(f"workspace.{key}", f"must be a string, not {_type(value)}", line)
                 continue
             if key == "authority":
-                from .authorities import HINT, normalise_authority
+                from csc_perf.model.authorities import HINT, normalise_authority
 
                 code = normalise_authority(value)
                 if code is None:
@@ -712,7 +712,7 @@ class _Checker:
         spc = self._spc(entry, label, index)
         formula = self._string(entry, "formula", label, "indicator", index)
         if formula is not None:
-            from .formulas import FormulaError, parse_formula
+            from csc_perf.definitions.formulas import FormulaError, parse_formula
 
             try:
                 parse_formula(formula)

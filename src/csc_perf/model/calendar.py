@@ -131,3 +131,8 @@ def report_label(month: date) -> str:
 def add_months(month: date, n: int) -> date:
     index = month.year * 12 + (month.month - 1) + n
     return date(index // 12, index % 12 + 1, 1)
+
+
+def financial_year_label(year_ending: int) -> str:
+    """2024 (the year ending 31 March 2024) -> ``2023/24``."""
+    return f"{year_ending - 1}/{year_ending % 100:02d}"

@@ -11,7 +11,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from .errors import ConfigError
+from csc_perf.errors import ConfigError
 
 CONFIG_NAME = "indicators.toml"
 CONFIG_ENV = "CSC_PERF_CONFIG"

@@ -32,8 +32,10 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cells import MISSING
-from .delta_table import (
+from csc_perf.errors import StoreBusyError, StoreError, UsageError
+from csc_perf.model.calendar import month_label
+from csc_perf.model.schemas import MISSING
+from csc_perf.store.delta_table import (
     _COMMIT,
     METADATA_KEY,
     _data_file_problems,
@@ -49,13 +51,11 @@ from .delta_table import (
     refuse_unsupported,
     table_location,
 )
-from .errors import StoreBusyError, StoreError, UsageError
-from .months import month_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
-    from .validation import FileSummary
+    from csc_perf.model.schemas import FileSummary
 
 MARKER = "csc-perf-store.json"
 MARKER_TMP = MARKER + ".tmp"
@@ -335,7 +335,7 @@ class Store:
         there is no store, it is damaged, or ``as_of`` is outside its history."""
         import polars as pl
 
-        from .validation import empty_observations
+        from csc_perf.model.schemas import empty_observations
 
         if isinstance(as_of, str):
             as_of = parse_as_of(as_of)
@@ -430,7 +430,7 @@ class Store:
         new = observations
         if not unique and new.select(pl.struct(KEY).is_duplicated().any()).item():
             new = new.unique(subset=list(KEY), keep="last", maintain_order=True)
-        from .validation import empty_observations
+        from csc_perf.model.schemas import empty_observations
 
         base_version = self.version()
         current = empty_observations().lazy() if base_version is None else self.scan(as_of)

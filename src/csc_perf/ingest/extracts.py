@@ -6,7 +6,7 @@ Reading is in two steps, both pure apart from the file read:
    one per worksheet), every cell as text, with the row numbers a spreadsheet user sees.
 2. :func:`table_cells` detects the shape from the header (or takes ``shape``) and returns the
    cells as a long frame: one row per (indicator text, month text, cell text) with its
-   position (file, sheet, row, column). :mod:`csc_perf.validation` parses and checks them.
+   position (file, sheet, row, column). :mod:`csc_perf.ingest.validation` parses and checks them.
 
 Shapes:
 
@@ -30,8 +30,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ExtractReadError
-from .months import MonthError, looks_like_month, parse_month
+from csc_perf.errors import ExtractReadError
+from csc_perf.model.calendar import MonthError, looks_like_month, parse_month
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
@@ -80,7 +80,7 @@ class RawTable:
     frame: pl.DataFrame
     first_row: int = 1
     #: Formula cells whose result cannot be used, (spreadsheet row, frame column index) ->
-    #: (cell reference, formula, saved result); see :class:`csc_perf.workbook.SheetCells`.
+    #: (cell reference, formula, saved result); see :class:`csc_perf.ingest.workbook.SheetCells`.
     formulas: dict[tuple[int, int], tuple[str, str, str | None]] = field(default_factory=dict)
     #: The workbook asks Excel to recalculate its formulas on opening (a program wrote it).
     recalculate_on_open: bool = False
@@ -274,14 +274,14 @@ def _read_excel(
 ) -> tuple[list[RawTable], list[dict]]:
     """The sheets of a workbook as raw tables, and warnings (hidden sheets skipped).
 
-    Values come from fastexcel; :mod:`csc_perf.workbook` adds what fastexcel does not say:
+    Values come from fastexcel; :mod:`csc_perf.ingest.workbook` adds what fastexcel does not say:
     percentage cells are put on the 0-100 scale Excel shows them in (0.83 formatted ``0%``
     is 83), and formulas without a usable result are kept aside for the checks.
     """
     import fastexcel
     import polars as pl
 
-    from .workbook import Workbook, WorkbookError
+    from csc_perf.ingest.workbook import Workbook, WorkbookError
 
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise ExtractReadError(
@@ -375,7 +375,7 @@ def _with_cell_details(table: RawTable, special, recalculate_on_open: bool) -> R
     """
     import polars as pl
 
-    from .workbook import column_letter, percent_text
+    from csc_perf.ingest.workbook import column_letter, percent_text
 
     frame = table.frame
     offset = special.first_column or 0
@@ -612,7 +612,7 @@ _QUARTER = re.compile(r"\b(?:q[1-4]|quarter)\b", re.IGNORECASE)
 def header_month(text: str) -> date | None:
     """The month a wide sheet's column header denotes, or None.
 
-    Every spelling :func:`csc_perf.months.parse_month` reads (any dash, ``Oct_24``,
+    Every spelling :func:`csc_perf.model.calendar.parse_month` reads (any dash, ``Oct_24``,
     ``2024/10``...), followed by a mark (``(provisional)``, ``(draft)``, ``*``...), or an
     Excel date serial as text (``45536``).
     """

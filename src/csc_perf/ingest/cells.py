@@ -22,10 +22,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
-PRESENT = "present"
-MISSING = "missing"
-SUPPRESSED = "suppressed"
-INVALID = "invalid"
+from csc_perf.model.schemas import INVALID, MISSING, PRESENT, SUPPRESSED
+
+__all__ = ["INVALID", "MISSING", "PRESENT", "SUPPRESSED", "parse_cell", "parse_cells"]
 
 #: The largest magnitude csc-perf stores. No children's social care figure comes near it:
 #: England has about 12 million children aged 0-17, so a monthly count, rate, percentage or

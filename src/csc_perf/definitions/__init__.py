@@ -1,0 +1,1 @@
+"""``indicators.toml`` -> typed definitions; the restricted formula grammar."""

@@ -1,0 +1,24 @@
+"""Option records passed down from the definitions and the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+
+@dataclass(frozen=True)
+class SpcOptions:
+    """How to run SPC on a series; set per indicator (``spc = {...}``) or per run."""
+
+    enabled: bool = True
+    min_points: int = 13
+    shift_run: int = 7
+    trend_run: int = 7
+    baseline_points: int | None = None
+    recalculate_from: tuple[date, ...] = ()
+    exclude: tuple[date, ...] = ()
+    screen: bool = False
+    conflict: str = "improvement"
+
+    def merged(self, **overrides) -> SpcOptions:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})

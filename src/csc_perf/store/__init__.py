@@ -1,0 +1,1 @@
+"""The Delta Lake store: commits, history, as-of reads, checks and compaction."""
