@@ -316,3 +316,13 @@ AuthorityOption = Annotated[
     str | None,
     typer.Option("--authority", help="Authority code for rows without one (default: workspace)."),
 ]
+
+
+def open_workspace(wait: float | None = None):
+    """The workspace of this run (``--config``, ``--store`` or their defaults)."""
+    from csc_perf.app.workspace import Workspace
+
+    chosen = settings()
+    if wait is None:
+        return Workspace.open(config=chosen.config, store=chosen.store)
+    return Workspace.open(config=chosen.config, store=chosen.store, wait=wait)

@@ -26,8 +26,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from csc_perf.definitions.loading import Definitions
-from csc_perf.methods.spc import LIMIT_FACTOR, RULE_WORDS
+from csc_perf.methods.spc import LIMIT_FACTOR
 from csc_perf.model.calendar import add_months
+from csc_perf.model.vocabulary import RULE_WORDS
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl

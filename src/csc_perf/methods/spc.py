@@ -38,16 +38,11 @@ from datetime import date
 from itertools import pairwise
 
 from csc_perf.model.options import SpcOptions
+from csc_perf.model.vocabulary import ASSURANCE_WORDS, RULE_WORDS, VARIATION_WORDS  # noqa: F401
 
 LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
 RULES = ("beyond_limit", "shift", "trend", "two_of_three")
-RULE_WORDS = {
-    "beyond_limit": "a point beyond the process limits",
-    "shift": "a run of points on one side of the mean",
-    "trend": "a run of points rising or falling",
-    "two_of_three": "two of three points near a limit",
-}
 
 
 @dataclass
@@ -221,19 +216,3 @@ def assurance(
         if target <= lower:
             return "fail"
     return "hit_or_miss"
-
-
-VARIATION_WORDS = {
-    "common_cause": "common cause variation",
-    "improvement_high": "special cause improvement (high)",
-    "improvement_low": "special cause improvement (low)",
-    "concern_high": "special cause concern (high)",
-    "concern_low": "special cause concern (low)",
-    "neither_high": "special cause, neither improvement nor concern (high)",
-    "neither_low": "special cause, neither improvement nor concern (low)",
-}
-ASSURANCE_WORDS = {
-    "pass": "consistently passing the target",
-    "fail": "consistently failing the target",
-    "hit_or_miss": "hitting and missing the target at random",
-}

@@ -447,7 +447,7 @@ def trend_table(results: pl.DataFrame) -> Group:
 
 def spc_words(row: dict) -> str:
     """The SPC icons in words: variation, then assurance."""
-    from csc_perf.methods.spc import ASSURANCE_WORDS, VARIATION_WORDS
+    from csc_perf.model.vocabulary import ASSURANCE_WORDS, VARIATION_WORDS
 
     variation = row.get("spc_variation")
     if variation is None:
