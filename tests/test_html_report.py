@@ -57,25 +57,22 @@ MONTH_HEADERS = [
 # -- building the report through the library ------------------------------------------------
 def report_inputs(store_folder: Path, definitions):
     """What `csc-perf report` computes: results for every stored month up to October 2024
-    (and the report's columns), the report frame and the highlights."""
-    from csc_perf.methods.highlights import build_highlights
+    (and the report's columns), built into the report model through the library."""
+    from csc_perf.app.report import build_report, report_months
     from csc_perf.methods.results import compute_results
-    from csc_perf.render.results import report_frame, report_months
     from csc_perf.store.core import Store
 
     observations = Store(store_folder).observations()
     stored = observations.get_column("month").unique().to_list()
     months = sorted({m for m in stored if m <= MONTH} | set(report_months(MONTH)))
     results = compute_results(observations, definitions, months=months, authority="852")
-    frame = report_frame(results, definitions, MONTH)
-    return frame, results, build_highlights(results, definitions, MONTH)
+    return build_report(results, definitions, MONTH)
 
 
 def render(store_folder: Path, definitions, **kwargs) -> str:
     from csc_perf.render.html import report_html
 
-    frame, results, highlights = report_inputs(store_folder, definitions)
-    return report_html(frame, results, definitions, MONTH, highlights, **kwargs)
+    return report_html(report_inputs(store_folder, definitions), **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -445,13 +442,15 @@ def test_chart_without_figures_says_so():
 
 
 def test_only_the_themes_in_the_frame_are_shown(full_store_template, definitions):
+    import dataclasses
+
     import polars as pl
 
     from csc_perf.render.html import report_html
 
-    frame, results, highlights = report_inputs(full_store_template, definitions)
-    frame = frame.filter(pl.col("theme") == "visiting")
-    text = report_html(frame, results, definitions, MONTH, highlights)
+    report = report_inputs(full_store_template, definitions)
+    report = dataclasses.replace(report, frame=report.frame.filter(pl.col("theme") == "visiting"))
+    text = report_html(report)
     assert text.count('<section class="theme"') == 1
     assert "Performance - Visiting" in text and "Family Help" not in text
     assert text.count('<svg class="chart"') == 7  # the seed's Visiting table has 7 rows

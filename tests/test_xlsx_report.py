@@ -33,18 +33,16 @@ EH_VISITS = "Percentage of children open to Early Help with a visit in the last 
 
 def report_inputs(store_folder: Path, definitions):
     """What `csc-perf report` computes: results for every stored month up to October 2024
-    (and the report's columns), the report frame and the highlights."""
-    from csc_perf.methods.highlights import build_highlights
+    (and the report's columns), built into the report model through the library."""
+    from csc_perf.app.report import build_report, report_months
     from csc_perf.methods.results import compute_results
-    from csc_perf.render.results import report_frame, report_months
     from csc_perf.store.core import Store
 
     observations = Store(store_folder).observations()
     stored = observations.get_column("month").unique().to_list()
     months = sorted({m for m in stored if m <= MONTH} | set(report_months(MONTH)))
     results = compute_results(observations, definitions, months=months, authority="852")
-    frame = report_frame(results, definitions, MONTH)
-    return frame, results, build_highlights(results, definitions, MONTH)
+    return build_report(results, definitions, MONTH)
 
 
 def workbook_for(store_folder: Path, definitions):
@@ -52,8 +50,7 @@ def workbook_for(store_folder: Path, definitions):
 
     from csc_perf.render.xlsx import report_xlsx
 
-    frame, results, highlights = report_inputs(store_folder, definitions)
-    data = report_xlsx(frame, results, definitions, MONTH, highlights)
+    data = report_xlsx(report_inputs(store_folder, definitions))
     assert isinstance(data, bytes) and data[:2] == b"PK"  # a zip: the .xlsx container
     return openpyxl.load_workbook(io.BytesIO(data))
 

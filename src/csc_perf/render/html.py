@@ -24,9 +24,8 @@ from typing import TYPE_CHECKING, Any
 from csc_perf.model.calendar import add_months, report_label
 from csc_perf.render.results import (
     RAG_STYLE,
-    _direction_word,
     comparison_cell,
-    comparison_columns,
+    direction_word,
     format_target,
     format_value,
     spc_words,
@@ -35,7 +34,7 @@ from csc_perf.render.results import (
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
-    from csc_perf.definitions.loading import Definitions
+    from csc_perf.app.report import Report
 
 HIGHLIGHTS_PER_THEME = 3
 # The table's run of 13 months. (Not back to the month two years before: a store often
@@ -143,39 +142,26 @@ def _rag_class(rag: str | None) -> str:
     return "rag-" + (rag or "no data").replace(" ", "-")
 
 
-def report_html(
-    frame: pl.DataFrame,
-    results: pl.DataFrame,
-    definitions: Definitions,
-    month: date,
-    highlights: list,
-    *,
-    title: str | None = None,
-) -> str:
+def report_html(report: Report, *, title: str | None = None) -> str:
     """The report as one self-contained HTML document.
 
-    ``frame`` is :func:`~csc_perf.render.results.report_frame` (possibly filtered to some
-    themes), ``results`` the results frame it came from (for suppressed cells and the
-    charts' series, targets and SPC limits), ``highlights`` the ranked
-    :class:`~csc_perf.methods.highlights.Highlight` list (the top three of each theme are
-    shown). Returns the document as text (encode it as UTF-8). Raises nothing for missing
-    data: a month without a figure is a blank cell and a gap in the chart.
+    Reads the :class:`~csc_perf.app.report.Report`: its frame (the tables), its results (for
+    suppressed cells and the charts' series, targets and SPC limits) and its highlights (the
+    top three of each theme are shown). Returns the document as text (encode it as UTF-8).
+    Raises nothing for missing data: a month without a figure is a blank cell and a gap in
+    the chart.
     """
     from csc_perf import __version__
-    from csc_perf.render.results import report_months
 
+    definitions, month, results = report.definitions, report.month, report.results
     authority = definitions.workspace.authority_name
     if title is None:
         who = f"{authority} children's social care" if authority else "Children's social care"
         title = f"{who} performance report: {month:%B %Y}"
-    months = report_months(month)
+    months = list(report.months)
     series = _series_by_indicator(results, month)
     statuses = _statuses(results, months)
-    themes = [
-        t
-        for t in definitions.themes
-        if frame.height and t.id in set(frame.get_column("theme").to_list())
-    ]
+    themes = report.themes
 
     parts = [
         "<!DOCTYPE html>",
@@ -206,12 +192,12 @@ def report_html(
         _contents(themes),
         "<main>",
     ]
-    comparisons = comparison_columns(frame, definitions.workspace.authority_name)
+    comparisons = list(report.comparisons)
     if not themes:
         parts.append("<p>No indicators to show.</p>")
     for theme in themes:
-        rows = list(frame.filter(frame.get_column("theme") == theme.id).iter_rows(named=True))
-        mine = [h for h in highlights if h.theme == theme.id][:HIGHLIGHTS_PER_THEME]
+        rows = report.theme_rows(theme.id)
+        mine = report.theme_highlights(theme.id, HIGHLIGHTS_PER_THEME)
         parts.append(
             _theme_section(theme, rows, months, month, statuses, series, mine, comparisons)
         )
@@ -317,7 +303,7 @@ def _table(theme, rows, months, month, statuses) -> str:
         cells.append(f'<td class="num">{_e(format_target(row))}</td>')
         word = RAG_STYLE.get(row["rag"], (row["rag"] or "", ""))[0]
         cells.append(f'<td class="rag {_rag_class(row["rag"])}">{_e(word)}</td>')
-        symbol, direction = _direction_word(row)
+        symbol, direction = direction_word(row)
         arrow = f'<span aria-hidden="true">{_e(symbol)}</span> ' if symbol else ""
         cells.append(f"<td>{arrow}{_e(direction)}</td>")
         cells.append(f"<td>{_e(spc_words(row))}</td>")

@@ -206,3 +206,23 @@ def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
         .alias(c)
         for c in text
     )
+
+
+def emit_report(report, document: str, output: str | None) -> None:
+    """Write a :class:`~csc_perf.app.report.Report` as ``document``: md, html, xlsx (needs
+    a file), the terminal's tables, or its frame in a data format."""
+    from csc_perf.render.html import report_html
+    from csc_perf.render.markdown import report_markdown
+    from csc_perf.render.terminal_report import report_tables
+    from csc_perf.render.xlsx import report_xlsx
+
+    if document == "md":
+        write_bytes(report_markdown(report).encode("utf-8"), output)
+    elif document == "html":
+        write_bytes(report_html(report).encode("utf-8"), output)
+    elif document == "xlsx":
+        if not output or output == "-":
+            raise UsageError("--format xlsx needs -o FILE.xlsx")
+        write_bytes(report_xlsx(report), output, binary=True)
+    else:
+        emit(report.frame, document, output, table=lambda _: report_tables(report))

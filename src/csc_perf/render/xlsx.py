@@ -34,12 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 from csc_perf.model.calendar import report_label
 from csc_perf.render.html import HIGHLIGHTS_PER_THEME, RAG_COLOURS
-from csc_perf.render.results import RAG_STYLE, _direction_word, format_target, spc_words
+from csc_perf.render.results import RAG_STYLE, direction_word, format_target, spc_words
 from csc_perf.render.safety import FORMULA_STARTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
+    from csc_perf.app.report import Report
     from csc_perf.definitions.loading import Definitions, Indicator
 
 RESERVED_SHEETS = ("Results", "Definitions", "History")  # Excel reserves "History"
@@ -99,18 +100,12 @@ class _Formats:
         sheet.write_string(row, col, text, fmt)
 
 
-def report_xlsx(
-    frame: pl.DataFrame,
-    results: pl.DataFrame,
-    definitions: Definitions,
-    month: date,
-    highlights: list,
-) -> bytes:
+def report_xlsx(report: Report) -> bytes:
     """The report as the bytes of an .xlsx workbook.
 
-    ``frame`` is :func:`~csc_perf.render.results.report_frame` (possibly filtered to some
-    themes), ``results`` the results frame it came from (suppressed cells and the Results
-    sheet), ``highlights`` the ranked highlights (the top three per theme are written).
+    Reads the :class:`~csc_perf.app.report.Report`: its frame (one sheet per theme), its
+    results (suppressed cells and the Results sheet) and its highlights (the top three per
+    theme are written).
     """
     import io
 
@@ -118,6 +113,7 @@ def report_xlsx(
 
     from csc_perf import __version__
 
+    definitions, month, results = report.definitions, report.month, report.results
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,
@@ -138,15 +134,12 @@ def report_xlsx(
     )
     formats = _Formats(workbook)
     used = {name.casefold() for name in RESERVED_SHEETS}
-    themes = set(frame.get_column("theme").to_list()) if frame.height else set()
     statuses = _statuses(results)
-    for theme in definitions.themes:
-        if theme.id not in themes:
-            continue
-        rows = list(frame.filter(frame.get_column("theme") == theme.id).iter_rows(named=True))
-        mine = [h for h in highlights if h.theme == theme.id][:HIGHLIGHTS_PER_THEME]
+    for theme in report.themes:
+        rows = report.theme_rows(theme.id)
+        mine = report.theme_highlights(theme.id, HIGHLIGHTS_PER_THEME)
         sheet = workbook.add_worksheet(sheet_name(theme.id, used))
-        _theme_sheet(sheet, formats, theme, rows, month, statuses, mine)
+        _theme_sheet(sheet, formats, theme, rows, report.months, statuses, mine)
     _results_sheet(workbook.add_worksheet("Results"), formats, results)
     _definitions_sheet(
         workbook.add_worksheet("Definitions"), formats, definitions, results, month, __version__
@@ -172,10 +165,7 @@ def _statuses(results: pl.DataFrame) -> dict[tuple[str, str], str]:
     return {(i, m): s for i, m, s in rows.iter_rows()}
 
 
-def _theme_sheet(sheet, formats: _Formats, theme, rows, month, statuses, highlights) -> None:
-    from csc_perf.render.results import report_months
-
-    months = report_months(month)
+def _theme_sheet(sheet, formats: _Formats, theme, rows, months, statuses, highlights) -> None:
     header = formats.get(bold=True, bg_color="#F3F2F1", border=1, text_wrap=True, valign="bottom")
     header_right = formats.get(
         bold=True, bg_color="#F3F2F1", border=1, text_wrap=True, valign="bottom", align="right"
@@ -199,7 +189,7 @@ def _theme_sheet(sheet, formats: _Formats, theme, rows, month, statuses, highlig
             iso = m.strftime("%Y-%m")
             fmt = formats.get(
                 num_format=number_format(unit, decimals),
-                bold=m == month,
+                bold=m == months[-1],
                 valign="top",
                 border=1,
             )
@@ -220,7 +210,7 @@ def _theme_sheet(sheet, formats: _Formats, theme, rows, month, statuses, highlig
             target_fmt = formats.get(num_format=number_format(unit, shown), valign="top", border=1)
             _number(sheet, r, target_col, target, target_fmt)
         formats.text(sheet, r, rag_col, RAG_STYLE.get(row["rag"], (row["rag"], ""))[0], rag_format)
-        symbol, word = _direction_word(row)
+        symbol, word = direction_word(row)
         formats.text(sheet, r, rag_col + 1, f"{symbol} {word}".strip(), text_format)
         formats.text(sheet, r, rag_col + 2, spc_words(row), text_format)
 

@@ -1,0 +1,266 @@
+"""The terminal's views of results: RAG tables, the report, a trend with its chart, and
+highlights. On a narrow terminal the later columns give way; the data formats keep them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING
+
+import polars as pl
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from csc_perf.definitions.loading import Definitions
+from csc_perf.model.calendar import report_label
+from csc_perf.render.results import (
+    DIRECTION_STYLE,
+    comparison_cell,
+    direction_text,
+    direction_word,
+    format_change,
+    format_target,
+    format_value,
+    rag_text,
+    report_cells,
+    sparkline,
+    spc_words,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from csc_perf.app.report import Report
+
+
+def _theme_rows(results: pl.DataFrame, theme_id: str) -> pl.DataFrame:
+    return results.filter(pl.col("themes").str.split(";").list.contains(theme_id))
+
+
+def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
+    """One table per theme: the month's value, target, RAG, three directions of travel and
+    SPC; on a narrow terminal the later columns give way (the data formats keep them)."""
+
+    tables = []
+    month = results.get_column("month")[0] if results.height else None
+    width = shutil.get_terminal_size((160, 40)).columns
+    # (header, cell) columns after the indicator, value, target and RAG, in order of value
+    optional = [
+        (
+            "vs last month",
+            lambda r: direction_text(
+                r, "direction_previous", "previous_value", format_change(r, "previous_value")
+            ),
+        ),
+        (
+            "vs last year",
+            lambda r: direction_text(
+                r, "direction_year_ago", "value_year_ago", format_change(r, "value_year_ago")
+            ),
+        ),
+        ("vs 3-month mean", lambda r: direction_text(r, "direction_previous_3", "mean_previous_3")),
+        ("SPC", spc_words),
+    ]
+    budget = width - 27 - 32  # the indicator column (24 at least) and value, target, RAG
+    shown = []
+    for header, cell in optional:
+        need = 26 if header == "SPC" else 20
+        if budget >= need:
+            shown.append((header, cell))
+            budget -= need
+    for theme in definitions.themes:
+        rows = _theme_rows(results, theme.id)
+        if rows.height == 0 or month is None:
+            continue
+        table = Table(title=theme.name, title_justify="left", header_style="bold")
+        table.add_column("Indicator", ratio=1, min_width=24, overflow="fold")
+        table.add_column(report_label(month), justify="right", no_wrap=True)
+        table.add_column("Target", justify="right", no_wrap=True)
+        table.add_column("RAG", justify="center", no_wrap=True)
+        for header, _ in shown:
+            if header == "SPC":
+                table.add_column(header, overflow="fold", min_width=16, max_width=40)
+            else:
+                table.add_column(header, no_wrap=True)
+        several = results.get_column("authority").n_unique() > 1
+        for row in rows.iter_rows(named=True):
+            rank = (
+                f" (rank {row['authority_rank']}/{row['authorities_ranked']}, "
+                f"band {row['authority_band']})"
+                if several and row.get("authority_rank")
+                else ""
+            )
+            table.add_row(
+                f"{row['authority']}: {row['name']}{rank}" if several else row["name"],
+                format_value(row["value"], row["unit"], row["decimals"], row["status"]),
+                format_target(row),
+                rag_text(row["rag"]),
+                *[cell(row) for _, cell in shown],
+            )
+        tables.append(table)
+    return Group(*tables)
+
+
+def report_tables(report: Report, per_theme: int = 3) -> Group:
+    """The seed's layout on the terminal: per theme, 13 months and two years back (the
+    latest months that fit when the terminal is narrower than the whole table)."""
+
+    months = list(report.months)
+    extra = report.comparisons
+    width = shutil.get_terminal_size((160, 40)).columns
+    room = (width - 84 - 12 * len(extra)) // 9  # indicator, target, RAG, DoT, SPC, borders
+    tables = []
+    if room < len(months):
+        months = months[-max(room, 3) :]
+        tables.append(
+            Text(
+                f"{len(months)} of {len(report.months)} months shown to fit the "
+                "terminal: widen it, or use --format md, html or csv for the whole table",
+                style="dim",
+            )
+        )
+    for theme in report.themes:
+        table = Table(title=theme.name, title_justify="left", header_style="bold", padding=(0, 1))
+        table.add_column("Indicator", overflow="fold", min_width=24, ratio=1)
+        for m in months:
+            table.add_column(report_label(m), justify="right", no_wrap=True)
+        table.add_column("Target", justify="right", no_wrap=True)
+        table.add_column("RAG", justify="center", no_wrap=True)
+        table.add_column("DoT", no_wrap=True)
+        table.add_column("SPC", overflow="fold", min_width=12)
+        for _, header in extra:
+            table.add_column(header, justify="right")
+        for row in report.theme_rows(theme.id):
+            symbol, word = direction_word(row)
+            table.add_row(
+                row["name"],
+                *report_cells(row, months),
+                format_target(row),
+                rag_text(row["rag"]),
+                Text(f"{symbol} {word}".strip(), style=DIRECTION_STYLE.get(row["direction"], "")),
+                spc_words(row),
+                *[comparison_cell(row, column) for column, _ in extra],
+            )
+        tables.append(table)
+        for highlight in report.theme_highlights(theme.id, per_theme):
+            tables.append(Text("  • " + highlight.sentence))
+        tables.append(Text(""))
+    return Group(*tables)
+
+
+def trend_table(results: pl.DataFrame) -> Group:
+    """One indicator month by month, with its sparkline and SPC chart (on a narrow terminal
+    the later columns give way)."""
+
+    if results.height == 0:
+        return Group()
+    width = shutil.get_terminal_size((160, 40)).columns
+    first = results.row(0, named=True)
+    table = Table(
+        title=f"{first['name']} ({first['indicator']})", title_justify="left", header_style="bold"
+    )
+    columns = [
+        ("Month", lambda r: report_label(r["month"])),
+        ("Value", lambda r: format_value(r["value"], r["unit"], r["decimals"], r["status"])),
+        ("Target", format_target),
+        ("RAG", lambda r: rag_text(r["rag"])),
+        (
+            "vs last month",
+            lambda r: direction_text(
+                r, "direction_previous", "previous_value", format_change(r, "previous_value")
+            ),
+        ),
+    ]
+    if width >= 100:
+        columns.append(
+            (
+                "vs last year",
+                lambda r: direction_text(
+                    r, "direction_year_ago", "value_year_ago", format_change(r, "value_year_ago")
+                ),
+            )
+        )
+    if width >= 130:
+        columns.append(("SPC", spc_words))
+    several = results.get_column("authority").n_unique() > 1
+    if several:
+        columns.insert(0, ("Authority", lambda r: r["authority"]))
+    for name, _ in columns:
+        justify = "right" if name in ("Value", "Target") else "left"
+        table.add_column(name, justify=justify, no_wrap=name != "SPC", overflow="fold")
+    for row in results.iter_rows(named=True):
+        table.add_row(*[cell(row) for _, cell in columns])
+    values = results.get_column("value").to_list()
+    line = Text(
+        f"{report_label(results.get_column('month')[0])} {sparkline(values)} "
+        f"{report_label(results.get_column('month')[-1])}"
+    )
+    last = results.row(-1, named=True)
+    spc = Text(
+        f"SPC: {spc_words(last) or 'no limits'}"
+        + (f" ({last['spc_note']})" if last.get("spc_note") else "")
+    )
+    return Group(table, line, Text(""), Text(text_chart(results)), spc)
+
+
+def text_chart(results: pl.DataFrame, height: int = 12) -> str:
+    """A character chart of a series with its SPC mean (─), limits (┄) and target (═).
+
+    Points: ● common cause, ▲ / ▼ special cause high / low, ○ excluded or without limits.
+    """
+    rows = list(results.iter_rows(named=True))
+    values = [r["value"] for r in rows]
+    lines = {
+        "mean": next((r["spc_mean"] for r in reversed(rows) if r["spc_mean"] is not None), None),
+        "upper": next((r["spc_upper"] for r in reversed(rows) if r["spc_upper"] is not None), None),
+        "lower": next((r["spc_lower"] for r in reversed(rows) if r["spc_lower"] is not None), None),
+        "target": next((r["target"] for r in reversed(rows) if r["target"] is not None), None),
+    }
+    known = [v for v in values if v is not None] + [v for v in lines.values() if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+
+    def level(v: float) -> int:
+        return round((v - low) / span * (height - 1))
+
+    grid = [[" "] * len(rows) for _ in range(height)]
+    for name, char in (("upper", "┄"), ("lower", "┄"), ("mean", "─"), ("target", "═")):
+        if lines[name] is not None:
+            grid[level(lines[name])] = [char] * len(rows)
+    for x, row in enumerate(rows):
+        if row["value"] is None:
+            continue
+        variation = row.get("spc_variation") or ""
+        mark = (
+            "○"
+            if not variation
+            else "●"
+            if variation == "common_cause"
+            else ("▲" if variation.endswith("high") else "▼")
+        )
+        grid[level(row["value"])][x] = mark
+    unit, decimals = rows[0]["unit"], rows[0]["decimals"]
+    labels = {level(v): format_value(v, unit, decimals) for v in (high, low)}
+    width = max(len(t) for t in labels.values())
+    out = []
+    for y in range(height - 1, -1, -1):
+        out.append(f"{labels.get(y, ''):>{width}} │{''.join(grid[y])}")
+    out.append(f"{'':>{width}} └{'─' * len(rows)}")
+    legend = "● value  ▲▼ special cause  ─ mean  ┄ process limits  ═ target"
+    return "\n".join([*out, f"{'':>{width}}  {legend}"])
+
+
+def summary_view(highlights: list, definitions: Definitions) -> Group:
+    """Highlights grouped by theme, most important first, as bullet points."""
+
+    parts = []
+    for theme in definitions.themes:
+        mine = [h for h in highlights if h.theme == theme.id]
+        if not mine:
+            continue
+        parts.append(Text(theme.name, style="bold"))
+        for h in mine:
+            parts.append(Text(f"  {h.rank:>3}. {h.sentence}"))
+        parts.append(Text(""))
+    return Group(*parts)
