@@ -1,14 +1,22 @@
 """csc-perf: monthly performance reporting for children's social care.
 
-The library API (the command line is a thin layer over it):
+The library is the product; the command line is a thin layer over it::
 
-- :func:`load_definitions` -- ``indicators.toml`` -> :class:`Definitions`
-- :func:`validate_files` -- extracts -> :class:`ValidationReport` (issues + observations)
-- :class:`Store` -- the Delta Lake store: ``plan``, ``commit_import``, ``observations``,
-  ``history``
+    import csc_perf
 
-Heavy libraries (Polars, deltalake) are imported only when a function needs them, so
-``import csc_perf`` stays fast.
+    ws = csc_perf.Workspace.open("path/to/workspace")
+    ws.import_files(["extract.csv"])
+    report = ws.report(month="2024-10", fy=True, benchmarks=True)
+    report.to_html()
+
+- :class:`Workspace` -- one ``indicators.toml`` and its store: ``validate``,
+  ``import_files``, ``results``, ``report``, ``trend``, ``summary``, ``history``, ``diff``,
+  ``export`` (docs/api.md)
+- :class:`Report` -- the monthly report model every renderer reads
+- :func:`load_definitions`, :func:`validate_files`, :class:`Store` -- the layers below
+
+The layers and the import rule are in docs/architecture.md. Names are loaded when first
+used, so ``import csc_perf`` stays fast.
 """
 
 from __future__ import annotations
@@ -18,6 +26,10 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "Workspace": "csc_perf.app.workspace",
+    "Summary": "csc_perf.app.workspace",
+    "Report": "csc_perf.app.report",
+    "Note": "csc_perf.app.notes",
     "load_definitions": "csc_perf.definitions.loading",
     "parse_definitions": "csc_perf.definitions.loading",
     "Definitions": "csc_perf.definitions.loading",
@@ -34,8 +46,12 @@ __all__ = [
     "Definitions",
     "Indicator",
     "Issue",
+    "Note",
+    "Report",
     "Store",
+    "Summary",
     "ValidationReport",
+    "Workspace",
     "__version__",
     "load_definitions",
     "parse_cell",
@@ -45,6 +61,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from csc_perf.app.notes import Note
+    from csc_perf.app.report import Report
+    from csc_perf.app.workspace import Summary, Workspace
     from csc_perf.definitions.loading import (
         Definitions,
         Indicator,

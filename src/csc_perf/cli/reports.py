@@ -150,7 +150,7 @@ def rag(
     from csc_perf.app.results import FAIL_ON, failing
     from csc_perf.render import output as out
     from csc_perf.render import terminal
-    from csc_perf.render.terminal_report import rag_tables
+    from csc_perf.render.terminal_report import failing_lines, rag_tables
 
     if fail_on is not None and fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r}: use red or amber")
@@ -159,13 +159,8 @@ def rag(
     show_notes(ws)
     out.emit(shown, fmt, output, table=lambda f: rag_tables(f, ws.definitions))
     if fail_on is not None and (bad := failing(shown, fail_on)).height:
-        several = is_every_authority(run["authority"])
-        lines = [f"--fail-on {fail_on}: {bad.height} indicator(s) at {fail_on} or worse:"]
-        for row in bad.iter_rows(named=True):
-            who = f"{row['authority']} " if several else ""
-            lines.append(f"  {who}{row['indicator']} ({row['rag']}): {row['name']}")
         # The reason for exit 1, shown with --quiet too, so cron's mail says which failed.
-        terminal.error("\n".join(lines))
+        terminal.error(failing_lines(bad, fail_on, is_every_authority(run["authority"])))
         raise typer.Exit(int(ExitCode.INVALID))
 
 

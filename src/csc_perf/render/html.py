@@ -21,6 +21,9 @@ import html
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
+from csc_perf import __version__
 from csc_perf.model.calendar import add_months, report_label
 from csc_perf.render.results import (
     RAG_STYLE,
@@ -32,8 +35,6 @@ from csc_perf.render.results import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
-
     from csc_perf.app.report import Report
 
 HIGHLIGHTS_PER_THEME = 3
@@ -151,8 +152,6 @@ def report_html(report: Report, *, title: str | None = None) -> str:
     Raises nothing for missing data: a month without a figure is a blank cell and a gap in
     the chart.
     """
-    from csc_perf import __version__
-
     definitions, month, results = report.definitions, report.month, report.results
     authority = definitions.workspace.authority_name
     if title is None:
@@ -341,8 +340,6 @@ def _comparison_table(theme, rows, columns: list[tuple[str, str]]) -> str:
 
 
 def _statuses(results: pl.DataFrame, months: list[date]) -> dict[tuple[str, date], str]:
-    import polars as pl
-
     rows = results.filter(pl.col("month").is_in(months)).select("indicator", "month", "status")
     return {(i, m): s for i, m, s in rows.iter_rows()}
 
@@ -361,8 +358,6 @@ SERIES_COLUMNS = (
 
 def _series_by_indicator(results: pl.DataFrame, month: date) -> dict[str, list[dict[str, Any]]]:
     """Per indicator, one point per month of the chart's span (missing months as None)."""
-    import polars as pl
-
     span = [add_months(month, k) for k in range(-(CHART_MONTHS - 1), 1)]
     found = results.filter(pl.col("month").is_in(span)).select("indicator", *SERIES_COLUMNS)
     by_month: dict[str, dict[date, dict[str, Any]]] = {}

@@ -6,6 +6,10 @@ default is CSV, never a box-drawn table. Files given with ``-o`` are written to 
 file beside the target and renamed into place, so a reader never sees half a file. CSV and
 TSV files written with ``-o`` are for people: UTF-8 with a byte-order mark (so Excel reads
 them as UTF-8) and with formula-like cells neutralised; standard output stays raw.
+
+This module and :mod:`csc_perf.render.terminal` are the command line's boundary: the CLI
+imports them before any command runs, so they defer Polars and Rich to the functions that
+use them (``csc-perf --help`` imports neither). The other render modules import at the top.
 """
 
 from __future__ import annotations

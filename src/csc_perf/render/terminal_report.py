@@ -264,3 +264,13 @@ def summary_view(highlights: list, definitions: Definitions) -> Group:
             parts.append(Text(f"  {h.rank:>3}. {h.sentence}"))
         parts.append(Text(""))
     return Group(*parts)
+
+
+def failing_lines(failing: pl.DataFrame, fail_on: str, several: bool) -> str:
+    """Why ``--fail-on`` exits 1: each indicator at ``fail_on`` or worse (with its authority
+    when ``several`` are shown)."""
+    lines = [f"--fail-on {fail_on}: {failing.height} indicator(s) at {fail_on} or worse:"]
+    for row in failing.iter_rows(named=True):
+        who = f"{row['authority']} " if several else ""
+        lines.append(f"  {who}{row['indicator']} ({row['rag']}): {row['name']}")
+    return "\n".join(lines)

@@ -26,20 +26,23 @@ Excel's quote prefix (the hidden ``'``), so editing it in Excel keeps it text.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+import xlsxwriter
+
+from csc_perf import __version__
 from csc_perf.model.calendar import report_label
 from csc_perf.render.html import HIGHLIGHTS_PER_THEME, RAG_COLOURS
 from csc_perf.render.results import RAG_STYLE, direction_word, format_target, spc_words
 from csc_perf.render.safety import FORMULA_STARTS
 
 if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
-
     from csc_perf.app.report import Report
     from csc_perf.definitions.loading import Definitions, Indicator
 
@@ -107,12 +110,6 @@ def report_xlsx(report: Report) -> bytes:
     results (suppressed cells and the Results sheet) and its highlights (the top three per
     theme are written).
     """
-    import io
-
-    import xlsxwriter
-
-    from csc_perf import __version__
-
     definitions, month, results = report.definitions, report.month, report.results
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
@@ -157,8 +154,6 @@ def _number(sheet, row: int, col: int, value: float | None, fmt=None) -> None:
 
 
 def _statuses(results: pl.DataFrame) -> dict[tuple[str, str], str]:
-    import polars as pl
-
     rows = results.select(
         "indicator", pl.col("month").dt.strftime("%Y-%m").alias("label"), "status"
     )
@@ -250,8 +245,6 @@ def _theme_sheet(sheet, formats: _Formats, theme, rows, months, statuses, highli
 
 
 def _results_sheet(sheet, formats: _Formats, results: pl.DataFrame) -> None:
-    import polars as pl
-
     header = formats.get(bold=True, bg_color="#F3F2F1", border=1)
     date_format = formats.get(num_format="yyyy-mm-dd")
     for col, name in enumerate(results.columns):
