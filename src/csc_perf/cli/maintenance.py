@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from csc_perf.cli.app import app, handles_errors
-from csc_perf.cli.data import load_workspace, open_store
+from csc_perf.cli.app import app, handles_errors, open_workspace
+from csc_perf.cli.options import WaitOption
 from csc_perf.errors import ExitCode
 
 store_app = typer.Typer(help="Look after the store: check it, compact it.", no_args_is_help=True)
@@ -21,38 +19,25 @@ def store_check() -> None:
     missing version), the marker's latest version reached, schema as expected, data files
     present and whole, one figure per authority/indicator/month. Exit 0 sound, 1 with
     problems, 2 when there is no store at the path."""
-    from csc_perf.render import terminal
+    from csc_perf.render import messages, terminal
 
-    config, definitions = load_workspace()
-    store = open_store(config, definitions)
-    problems = store.check()
-    if problems:
-        for problem in problems:
-            terminal.error(f"problem: {problem}")
-        terminal.error(
-            f"{store.path}: {len(problems)} problem(s). Nothing was changed. Restore the "
-            "folder from a backup, or re-import the extracts into a new store."
-        )
+    checked = open_workspace().check()
+    if not checked.sound:
+        messages.print_store_problems(checked.path, checked.problems)
         raise typer.Exit(int(ExitCode.INVALID))
-    version = store.version()
-    terminal.say(f"{store.path}: sound" + ("" if version is None else f" (version {version})"))
+    version = "" if checked.version is None else f" (version {checked.version})"
+    terminal.say(f"{checked.path}: sound{version}")
 
 
 @store_app.command("compact")
 @handles_errors
-def store_compact(
-    wait: Annotated[
-        float, typer.Option("--wait", help="Seconds to wait for a busy store before exit 75.")
-    ] = 30.0,
-) -> None:
+def store_compact(wait: WaitOption = 30.0) -> None:
     """Merge the store's small data files (one per import) into larger ones, as a new
     version. The figures and the history that --as-of reads are unchanged; nothing is
     deleted (no vacuum)."""
     from csc_perf.render import terminal
 
-    config, definitions = load_workspace()
-    store = open_store(config, definitions, wait=wait)
-    version = store.compact()
+    version = open_workspace(wait).compact()
     if version is None:
         terminal.say("nothing to compact")
     else:
