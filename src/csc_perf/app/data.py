@@ -4,7 +4,6 @@ reference tables, check and compact. Mixed into :class:`~csc_perf.app.workspace.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from csc_perf.app.arguments import authority_argument, month_argument
 from csc_perf.app.errors import InvalidDataError, report_exit_code  # noqa: F401  (part of the API)
 from csc_perf.app.indicators import definitions_frame
 from csc_perf.app.notes import Note
+from csc_perf.app.outcomes import ImportResult, ReferenceImport, StoreCheck
 from csc_perf.app.reference import BENCHMARK_KEY, POPULATION_KEY, benchmarks_by_year, read_ees_files
 from csc_perf.definitions.loading import Definitions
 from csc_perf.errors import StoreError, UsageError
@@ -22,7 +22,7 @@ from csc_perf.ingest.validation import ValidationReport, validate_files
 from csc_perf.methods.suppression import suppress_observations
 from csc_perf.model.calendar import month_label
 from csc_perf.render.messages import replaced_lines
-from csc_perf.store.core import REFERENCE_TABLES, ImportPlan, Store, parse_as_of
+from csc_perf.store.core import REFERENCE_TABLES, Store, parse_as_of
 
 #: ``as_of`` as the API takes it: a version number, or a date (as text, or a date object).
 AsOf = str | int | date | datetime | None
@@ -42,95 +42,6 @@ HISTORY_SCHEMA = {
     "updated": pl.Int64,
     "unchanged": pl.Int64,
 }
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an import did, or with ``dry_run`` would do: counts of observations
-    ``inserted``, ``updated`` (a stored figure replaced) and ``unchanged``; ``committed``
-    (False when nothing differed, and on a dry run); the store ``version`` after it (before
-    it when nothing was written); the extracts' ``months`` (``2024-10``); the validation
-    ``report`` (its warnings); the ``plan`` (the rows inserted and updated, with the old
-    values)."""
-
-    report: ValidationReport
-    plan: ImportPlan | None
-    committed: bool
-    version: int | None
-    inserted: int
-    updated: int
-    unchanged: int
-    months: tuple[str, ...] = ()
-    dry_run: bool = False
-
-    @property
-    def changed_months(self) -> set[str]:
-        """The months (``2024-09``) in which a figure is inserted or updated."""
-        if self.plan is None or not self.plan.has_changes:
-            return set()
-        return {month_label(m) for m in self.plan.changes.get_column("month").unique().to_list()}
-
-    @property
-    def changes(self) -> pl.DataFrame:
-        """One row per figure inserted or updated: ``change`` (insert, update), the key,
-        old and new value and status, and the source file and row."""
-        plan = self.plan
-        if plan is None:
-            return _change_rows(pl.DataFrame(schema=_CHANGE_SCHEMA), "insert")
-        return pl.concat(
-            [_change_rows(plan.updated, "update"), _change_rows(plan.inserted, "insert")]
-        )
-
-
-_CHANGE_SCHEMA = {
-    "authority": pl.String,
-    "indicator": pl.String,
-    "month": pl.Date,
-    "value": pl.Float64,
-    "status": pl.String,
-    "source_file": pl.String,
-    "source_row": pl.Int64,
-}
-
-
-def _change_rows(rows: pl.DataFrame, change: str) -> pl.DataFrame:
-    inserted = change == "insert"
-    return rows.select(
-        pl.lit(change).alias("change"),
-        "authority",
-        "indicator",
-        "month",
-        pl.lit(None, dtype=pl.Float64).alias("old_value") if inserted else "old_value",
-        pl.lit(None, dtype=pl.String).alias("old_status") if inserted else "old_status",
-        pl.col("value").alias("new_value"),
-        pl.col("status").alias("new_status"),
-        "source_file",
-        "source_row",
-    )
-
-
-@dataclass(frozen=True)
-class ReferenceImport:
-    """What a benchmarks or population import stored: the ``table``'s new ``version`` and
-    the rows of ``frame`` written to it."""
-
-    table: str
-    version: int
-    frame: pl.DataFrame
-
-
-@dataclass(frozen=True)
-class StoreCheck:
-    """The outcome of :meth:`StoreCommands.check`: the store's ``path``, the ``problems``
-    found, and its latest ``version`` when it is sound."""
-
-    path: Path
-    problems: tuple[str, ...]
-    version: int | None = None
-
-    @property
-    def sound(self) -> bool:
-        return not self.problems
 
 
 class StoreCommands:
@@ -221,7 +132,7 @@ class StoreCommands:
         else:
             done = self.store.commit_import(report.observations, report.files, unique=True)
             counts = (done.inserted, done.updated, done.unchanged)
-            result = ImportResult(
+            result = ImportResult(  # commit_import always gives the plan it compared
                 report, done.plan, done.committed, done.version, *counts, tuple(done.months)
             )
         for line in replaced_lines(result.plan, report.files):

@@ -17,7 +17,14 @@ from csc_perf.cli.app import (
     handles_errors,
     open_workspace,
 )
-from csc_perf.cli.options import ThresholdOption, WaitOption, noted, read_options, show_notes
+from csc_perf.cli.options import (
+    ThresholdOption,
+    WaitOption,
+    checked_wait,
+    noted,
+    read_options,
+    show_notes,
+)
 from csc_perf.errors import UsageError
 
 FilesArgument = Annotated[
@@ -74,20 +81,15 @@ def import_(
     goes ahead. Importing the same content again changes nothing. With --dry-run the rows
     that would be inserted or updated are printed (old and new values).
     """
-    import math
-
     from csc_perf.app.errors import InvalidDataError
     from csc_perf.render import messages, terminal
     from csc_perf.render import output as out
 
-    if not math.isfinite(wait) or wait < 0:
-        raise UsageError(f"--wait {wait}: give a number of seconds, 0 or more")
-    ws = open_workspace(wait)
+    ws = open_workspace(checked_wait(wait))
     try:
         done = ws.import_files(files, dry_run=dry_run, on_validated=messages.print_issues, **run)
     except InvalidDataError as exc:
-        messages.print_required_summary(exc.report)
-        terminal.error(str(exc))
+        messages.print_not_imported(exc.report, str(exc))
         raise typer.Exit(int(exc.exit_code)) from None
     messages.print_required_summary(done.report, done.changed_months)
     show_notes(ws)  # the stored figures it replaced

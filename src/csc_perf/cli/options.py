@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -17,6 +18,7 @@ from csc_perf.cli.app import (
     ShapeOption,
     SheetOption,
 )
+from csc_perf.errors import UsageError
 
 T = TypeVar("T")
 
@@ -75,6 +77,13 @@ read_options = option_group(
         "ignore_columns": ignore_column or (),
     },
 )
+
+
+def checked_wait(seconds: float) -> float:
+    """``--wait`` as given; raises :class:`UsageError` unless it is 0 or more seconds."""
+    if not math.isfinite(seconds) or seconds < 0:
+        raise UsageError(f"--wait {seconds}: give a number of seconds, 0 or more")
+    return seconds
 
 
 def noted(workspace: Any, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:

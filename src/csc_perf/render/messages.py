@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     import polars as pl
 
-    from csc_perf.app.data import ImportResult, ReferenceImport
+    from csc_perf.app.outcomes import ImportResult, ReferenceImport
     from csc_perf.ingest.validation import ValidationReport
     from csc_perf.model.schemas import FileSummary
     from csc_perf.store.core import ImportPlan
@@ -71,6 +71,13 @@ def print_required_summary(report: ValidationReport, months: set[str] | None = N
             f"warning required-missing: {file}: {len(distinct)} required indicators have no "
             f"figure for {month}{across}; `csc-perf validate {file}` lists them"
         )
+
+
+def print_not_imported(report: ValidationReport, message: str) -> None:
+    """After an import refused for ``report``'s errors (its issues already printed): the
+    required-missing summary and ``message`` (``nothing imported: 2 error(s), ...``)."""
+    print_required_summary(report)
+    terminal.error(message)
 
 
 def replaced_lines(plan: ImportPlan | None, files: Sequence[FileSummary]) -> list[str]:
