@@ -78,6 +78,8 @@ def test_validate_reads_every_figure_and_writes_nothing(ws, monthly):
     assert report.observations.get_column("month").unique().to_list() == [date(2023, 10, 1)]
     assert report.issues_frame().columns[:3] == ["code", "severity", "message"]
     assert ws.store.is_new() and not ws.store.path.exists()
+    alone = ws.validate(str(monthly[0]))  # one file need not be in a list
+    assert alone.observations.equals(report.observations)
 
 
 def test_validate_takes_the_reading_options(ws):

@@ -4,6 +4,7 @@ reference tables, check and compact. Mixed into :class:`~csc_perf.app.workspace.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from csc_perf.store.core import REFERENCE_TABLES, Store, parse_as_of
 AsOf = str | int | date | datetime | None
 #: A file to read: a path as text or a :class:`~pathlib.Path`.
 FileArg = str | Path
+#: The files a method reads: a list of them, or one.
+Files = Sequence[FileArg] | FileArg
 
 #: The columns of :meth:`StoreCommands.history`, one row per version.
 HISTORY_SCHEMA = {
@@ -44,6 +47,18 @@ HISTORY_SCHEMA = {
 }
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How extracts are read: the reading options of :meth:`StoreCommands.validate`."""
+
+    sheet: str | Sequence[str] | None = None
+    encoding: str | None = None
+    shape: str | None = None
+    month: str | date | None = None
+    authority: str | None = None
+    ignore_columns: Sequence[str] | None = ()
+
+
 class StoreCommands:
     """The extract and store half of :class:`~csc_perf.app.workspace.Workspace` (it uses
     ``self.definitions``, ``self.store``, ``self.config`` and ``self.note``)."""
@@ -55,7 +70,7 @@ class StoreCommands:
     # -- extracts ----------------------------------------------------------------------
     def validate(
         self,
-        files: Sequence[FileArg],
+        files: Files,
         *,
         sheet: str | Sequence[str] | None = None,
         encoding: str | None = None,
@@ -80,12 +95,12 @@ class StoreCommands:
             readable = True
         except StoreError:
             readable = False  # checked without the store's figures
-        options = dict(sheet=sheet, encoding=encoding, shape=shape, month=month)
-        return self._validation(files, readable, authority, ignore_columns, options)
+        reading = Reading(sheet, encoding, shape, month, authority, ignore_columns)
+        return self._validation(files, reading, with_store=readable)
 
     def import_files(
         self,
-        files: Sequence[FileArg],
+        files: Files,
         *,
         dry_run: bool = False,
         sheet: str | Sequence[str] | None = None,
@@ -107,8 +122,8 @@ class StoreCommands:
         be read or written, :class:`StoreBusyError` when another import holds it."""
         self.notes = []
         self.store.check_is_store()
-        options = dict(sheet=sheet, encoding=encoding, shape=shape, month=month)
-        report = self._validation(files, True, authority, ignore_columns, options)
+        reading = Reading(sheet, encoding, shape, month, authority, ignore_columns)
+        report = self._validation(files, reading, with_store=True)
         if on_validated is not None:
             on_validated(report)
         return self.import_report(report, dry_run=dry_run)
@@ -139,15 +154,9 @@ class StoreCommands:
             self.note(line)
         return result
 
-    def _validation(
-        self,
-        files: Sequence[FileArg],
-        with_store: bool,
-        authority: str | None,
-        ignore_columns: Sequence[str] | None,
-        options: dict,
-    ) -> ValidationReport:
-        shape = options["shape"]
+    def _validation(self, files: Files, reading: Reading, *, with_store: bool) -> ValidationReport:
+        """The report on ``files``; ``with_store``: with the store's figures (if any)."""
+        shape = reading.shape
         if shape is not None and shape not in SHAPES:
             raise UsageError(f"--shape {shape!r}: use one of {', '.join(SHAPES)}")
         history = population = None
@@ -163,24 +172,24 @@ class StoreCommands:
             if any(i.formula for i in indicators):
                 population = self.store.reference("population")
         return validate_files(
-            files,
+            _listed(files),
             self.definitions,
-            authority=authority_argument(authority),
-            sheet=options["sheet"],
-            encoding=options["encoding"],
+            authority=authority_argument(reading.authority),
+            sheet=reading.sheet,
+            encoding=reading.encoding,
             shape=shape,
-            month=month_argument(options["month"]),
+            month=month_argument(reading.month),
             history=history,
             population=population,
-            ignore_columns=ignore_columns or (),
+            ignore_columns=reading.ignore_columns or (),
         )
 
     # -- the store ---------------------------------------------------------------------
     def history(self) -> pl.DataFrame:
         """Every version of the store, oldest first: version, time (UTC, ISO 8601),
         operation, files, their SHA-256, rows, months, and the counts inserted, updated and
-        unchanged (:data:`HISTORY_SCHEMA`). Raises :class:`StoreError` when there is no
-        store."""
+        unchanged (:data:`HISTORY_SCHEMA`); version 0 is the store's creation. Raises
+        :class:`StoreError` when there is no store."""
         self.notes = []
         return pl.DataFrame(self.store.history(), schema=HISTORY_SCHEMA, orient="row")
 
@@ -266,7 +275,7 @@ class StoreCommands:
         return definitions_frame(self.definitions, theme)
 
     # -- reference tables --------------------------------------------------------------
-    def import_benchmarks(self, files: Sequence[FileArg]) -> ReferenceImport:
+    def import_benchmarks(self, files: Files) -> ReferenceImport:
         """Read DfE EES files and store every authority's, region's and England's figures
         for the indicators whose ``benchmark`` column they hold, as one commit (re-importing
         replaces). Warnings (a file with no such column, rows skipped) are left in
@@ -274,19 +283,19 @@ class StoreCommands:
         benchmark column), :class:`InvalidDataError` (a bad cell), :class:`StoreError`."""
         self.notes = []
         self.store.check_is_store()
-        data, info = read_ees_files("benchmarks", files, self.definitions, self.note)
+        data, info = read_ees_files("benchmarks", _listed(files), self.definitions, self.note)
         if data.height == 0:
             raise UsageError("nothing to import: no file had a benchmark column")
         version = self.store.replace_reference("benchmarks", data, BENCHMARK_KEY, info)
         return ReferenceImport("benchmarks", version, data)
 
-    def import_population(self, files: Sequence[FileArg]) -> ReferenceImport:
+    def import_population(self, files: Files) -> ReferenceImport:
         """Read the DfE EES file of ONS mid-year estimates and store children aged 0-17 for
         every authority, region and England, as one commit (re-importing replaces). Errors
         and notes as :meth:`import_benchmarks`."""
         self.notes = []
         self.store.check_is_store()
-        data, info = read_ees_files("population", files, self.definitions, self.note)
+        data, info = read_ees_files("population", _listed(files), self.definitions, self.note)
         data = data.unique(subset=list(POPULATION_KEY), keep="last")
         version = self.store.replace_reference("population", data, POPULATION_KEY, info)
         return ReferenceImport("population", version, data)
@@ -308,3 +317,8 @@ class StoreCommands:
 def _as_of(value: AsOf) -> int | datetime | None:
     """A version number or a moment; raises :class:`UsageError` for anything else."""
     return None if value is None else parse_as_of(str(value))
+
+
+def _listed(files: Files) -> list[FileArg]:
+    """``files`` as a list (one path given alone is a list of one)."""
+    return [files] if isinstance(files, (str, Path)) else list(files)
