@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from csc_perf.methods.spc import SpcOptions, assurance, xmr
+from spc_oracle import SpcOptions, assurance, xmr
 from csc_perf.model.calendar import add_months
 
 START = date(2023, 1, 1)
