@@ -24,10 +24,7 @@ exactly the boundary is on the boundary.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
+import polars as pl
 
 RAG_LABELS = ("blue", "green", "amber", "red", "grey", "no data")
 #: Worst first: ``--fail-on amber`` fails on amber and anything worse.
@@ -37,8 +34,6 @@ EPSILON = 1e-9
 
 def rag_expr() -> pl.Expr:
     """The RAG label of each row (see the module docstring for the rules)."""
-    import polars as pl
-
     value = pl.col("value")
     target = pl.col("target")
     sign = pl.when(pl.col("polarity") == "lower").then(-1.0).otherwise(1.0)
