@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from csc_perf.methods.spc import assurance_expr, month_index, spc_params, xmr_frame
+from csc_perf.methods.spc import month_index, spc_params, xmr_frame
+from csc_perf.methods.spc_results import assurance_expr
 from csc_perf.model.calendar import add_months
 from spc_oracle import SpcOptions, SpcPoint, assurance, xmr
 

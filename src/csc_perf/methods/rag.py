@@ -61,20 +61,17 @@ def rag_expr() -> pl.Expr:
     )
     low, high = pl.col("target_low"), pl.col("target_high")
     range_tol = pl.max_horizontal(pl.lit(1.0), low.abs(), high.abs()) * EPSILON
-    widen_low = (
-        pl.when(kind == "absolute")
-        .then(amount)
-        .when(kind == "relative")
-        .then(amount * low.abs())
-        .otherwise(None)
-    )
-    widen_high = (
-        pl.when(kind == "absolute")
-        .then(amount)
-        .when(kind == "relative")
-        .then(amount * high.abs())
-        .otherwise(None)
-    )
+
+    def widening(bound: pl.Expr) -> pl.Expr:  # how far amber reaches past a bound (null: none)
+        return (
+            pl.when(kind == "absolute")
+            .then(amount)
+            .when(kind == "relative")
+            .then(amount * bound.abs())
+            .otherwise(None)
+        )
+
+    widen_low, widen_high = widening(low), widening(high)
     ranged = (
         pl.when((value >= low - range_tol) & (value <= high + range_tol))
         .then(pl.lit("green"))

@@ -17,8 +17,8 @@ from csc_perf.methods.benchmarks import add_benchmarks
 from csc_perf.methods.derived import derive, population_frame
 from csc_perf.methods.direction import change_pct_expr, direction_expr
 from csc_perf.methods.rag import rag_expr
-from csc_perf.methods.spc import assurance_expr, month_index
-from csc_perf.methods.spc_results import spc_columns
+from csc_perf.methods.spc import month_index
+from csc_perf.methods.spc_results import assurance_expr, spc_columns
 from csc_perf.model.calendar import add_months
 
 # the column contract lives in the model; also imported from here (tests, reports)

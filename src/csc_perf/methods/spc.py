@@ -28,7 +28,8 @@ months are "ghosted": shown, never used):
 * variation (per point): ``common_cause``, ``improvement_high|low``, ``concern_high|low``,
   ``neither_high|low``; assurance (with a target, polarity higher/lower): ``pass`` when the
   target is on the passing side of both limits (higher is better: target <= lower limit),
-  ``fail`` when on the failing side of both, else ``hit_or_miss``.
+  ``fail`` when on the failing side of both, else ``hit_or_miss`` (read against the month's
+  target in :mod:`csc_perf.methods.spc_results`).
 
 tests/spc_oracle.py states the same rules one series at a time; tests/test_spc_engine.py
 holds this engine to it.
@@ -42,9 +43,6 @@ from datetime import date
 import polars as pl
 
 from csc_perf.model.options import SpcOptions
-
-# re-exported until the merge (the SPC words now live in csc_perf.model.vocabulary)
-from csc_perf.model.vocabulary import ASSURANCE_WORDS, RULE_WORDS, VARIATION_WORDS  # noqa: F401
 
 LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
@@ -83,8 +81,6 @@ _DEFAULTS = {
     "recalculate_from": pl.lit(None, dtype=pl.List(pl.Int32)),
     "exclude": pl.lit(None, dtype=pl.List(pl.Int32)),
 }
-EXCLUDED_NOTE = "excluded from SPC"
-TURNED_OFF_NOTE = "SPC is turned off for this indicator"
 
 
 def month_index(month: date) -> int:
@@ -136,38 +132,39 @@ def xmr_frame(
     rows = _marked(observations.join(params, on="indicator", how="inner"), params)
     used = rows.filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
     used = _with_rules(_with_limits(used))
-    points = used.select(
-        "_row",
-        "_limited",
-        *[pl.when(pl.col("_limited")).then(pl.col(c)).alias(c) for c in OUTPUT[3:-1]],
-    )
     phase_notes = (
-        used.filter(~pl.col("_limited"))
-        .group_by("_sid")
+        used.group_by("_sid")
         .agg(
             *[pl.col(c).first() for c in SERIES],
-            _too_few(pl.col("_n").first(), pl.col("min_points").first()).alias("_note"),
+            pl.when(~pl.col("_limited").first())
+            .then(_too_few(pl.col("_n").first(), pl.col("min_points").first()))
+            .alias("_note"),
         )
         .sort("_sid")  # phases in order
         .group_by(SERIES, maintain_order=True)
-        .agg("_note")
-        .with_columns(pl.col("_note").list.join("; "))
+        .agg(pl.col("_note").drop_nulls(), pl.lit(True).alias("_has_points"))
+        .with_columns(pl.when(pl.col("_note").list.len() > 0).then(pl.col("_note").list.join("; ")))
     )
-    series = used.select(*SERIES, pl.lit(True).alias("_has_points")).unique()
     if wanted is not None:
         rows = rows.join(wanted, on=[*SERIES, "mi"], how="semi")
+        used = used.join(rows.select("_row"), on="_row", how="semi")
+    # The words (rules, variation) only for the rows asked for.
+    points = used.select(
+        "_row",
+        "_limited",
+        *[pl.when(pl.col("_limited")).then(expr).alias(c) for c, expr in _point_columns().items()],
+    )
     return (
         rows.join(points, on="_row", how="left")
-        .join(series, on=SERIES, how="left")
         .join(phase_notes, on=SERIES, how="left")
         .with_columns(
             pl.when(pl.col("_limited"))
             .then(None)
             .when(pl.col("_excluded"))
-            .then(pl.lit(EXCLUDED_NOTE))
+            .then(pl.lit("excluded from SPC"))
             .when(~pl.col("enabled"))
-            .then(pl.lit(TURNED_OFF_NOTE))
-            .when(pl.col("_has_points").is_null())  # a series with no figure at all
+            .then(pl.lit("SPC is turned off for this indicator"))
+            .when(~pl.col("_has_points").fill_null(False))  # a series with no figure at all
             .then(_too_few(pl.lit(0), pl.col("min_points")))
             .otherwise(pl.col("_note"))
             .alias("spc_note")
@@ -207,13 +204,14 @@ def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("_start")
     )
-    return (
-        rows.with_row_index("_row")
-        .join(excluded, on=["indicator", "mi"], how="left")
-        .sort("mi")
-        .join_asof(starts, left_on="mi", right_on="_start", by="indicator", check_sortedness=False)
-        .with_columns(pl.col("_excluded").fill_null(False), pl.col("_phase").fill_null(0))
-    )
+    rows = rows.with_row_index("_row").join(excluded, on=["indicator", "mi"], how="left")
+    if starts.height:  # (sorting every row for the as-of join only when there are phases)
+        rows = rows.sort("mi").join_asof(
+            starts, left_on="mi", right_on="_start", by="indicator", check_sortedness=False
+        )
+    else:
+        rows = rows.with_columns(pl.lit(None, dtype=pl.Int64).alias("_phase"))
+    return rows.with_columns(pl.col("_excluded").fill_null(False), pl.col("_phase").fill_null(0))
 
 
 def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
@@ -265,8 +263,8 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
-    """Each point of :func:`_with_limits` with ``spc_mean``, ``spc_lower``, ``spc_upper``,
-    ``spc_rule`` and ``spc_variation`` (whether or not its phase has enough points)."""
+    """Each point of :func:`_with_limits` with a flag per rule and side (``_h_shift``,
+    ``_l_trend``, ...), whether or not its phase has enough points for limits."""
     sid = pl.col("_sid")
 
     def before(expr: pl.Expr, k: int = 1) -> pl.Expr:
@@ -334,10 +332,14 @@ def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
         "trend": (long_steps & (step == -1)) | (next_long & (next_step == -1)),
         "two_of_three": two_of_three("_lo2"),
     }
-    used = used.with_columns(
+    return used.with_columns(
         *[(high[r].fill_null(False)).alias(f"_h_{r}") for r in RULES],
         *[(low[r].fill_null(False)).alias(f"_l_{r}") for r in RULES],
     )
+
+
+def _point_columns() -> dict[str, pl.Expr]:
+    """The output columns of a point flagged by :func:`_with_rules`, by name."""
     any_high = pl.any_horizontal([pl.col(f"_h_{r}") for r in RULES])
     any_low = pl.any_horizontal([pl.col(f"_l_{r}") for r in RULES])
     rule = pl.concat_str(
@@ -345,13 +347,13 @@ def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
         separator=";",
         ignore_nulls=True,
     )
-    return used.with_columns(
-        mean.alias("spc_mean"),
-        pl.col("_lower").alias("spc_lower"),
-        pl.col("_upper").alias("spc_upper"),
-        rule.alias("spc_rule"),
-        _variation(any_high, any_low).alias("spc_variation"),
-    )
+    return {
+        "spc_mean": pl.col("_mean"),
+        "spc_lower": pl.col("_lower"),
+        "spc_upper": pl.col("_upper"),
+        "spc_rule": rule,
+        "spc_variation": _variation(any_high, any_low),
+    }
 
 
 def _variation(any_high: pl.Expr, any_low: pl.Expr) -> pl.Expr:
@@ -383,25 +385,4 @@ def _variation(any_high: pl.Expr, any_low: pl.Expr) -> pl.Expr:
         .when(side_word == good)
         .then(pl.lit("improvement_") + side_word)
         .otherwise(pl.lit("concern_") + side_word)
-    )
-
-
-def assurance_expr() -> pl.Expr:
-    """pass / fail / hit_or_miss: where ``target`` sits against ``spc_lower`` and
-    ``spc_upper``, by ``polarity``; null without a target or limits, or for none/range."""
-    target, lower, upper = pl.col("target"), pl.col("spc_lower"), pl.col("spc_upper")
-    higher = pl.col("polarity") == "higher"
-    lower_better = pl.col("polarity") == "lower"
-    return (
-        pl.when(target.is_null() | lower.is_null() | ~(higher | lower_better))
-        .then(None)
-        .when(higher & (target <= lower))
-        .then(pl.lit("pass"))
-        .when(higher & (target >= upper))
-        .then(pl.lit("fail"))
-        .when(lower_better & (target >= upper))
-        .then(pl.lit("pass"))
-        .when(lower_better & (target <= lower))
-        .then(pl.lit("fail"))
-        .otherwise(pl.lit("hit_or_miss"))
     )

@@ -4,7 +4,8 @@ series, for the ``spc_*`` columns of the results frame (see :mod:`csc_perf.model
 Pure: observations and definitions in, a frame out. Every chart comes from the one engine,
 :func:`csc_perf.methods.spc.xmr_frame`; what is decided here is which series get a chart: a
 rolling 12-month rate gets none (it is autocorrelated: SPC belongs on the monthly counts),
-and a run with SPC turned off gets empty columns.
+and a run with SPC turned off gets empty columns. Assurance (:func:`assurance_expr`) reads
+the chart's limits against the month's target.
 """
 
 from __future__ import annotations
@@ -79,4 +80,25 @@ def _noted(rows: pl.DataFrame, note: str) -> pl.DataFrame:
         "mi",
         *[pl.lit(None, dtype=t).alias(c) for c, t in list(SPC_SCHEMA.items())[3:-1]],
         pl.lit(note).alias("spc_note"),
+    )
+
+
+def assurance_expr() -> pl.Expr:
+    """pass / fail / hit_or_miss: where ``target`` sits against ``spc_lower`` and
+    ``spc_upper``, by ``polarity``; null without a target or limits, or for none/range."""
+    target, lower, upper = pl.col("target"), pl.col("spc_lower"), pl.col("spc_upper")
+    higher = pl.col("polarity") == "higher"
+    lower_better = pl.col("polarity") == "lower"
+    return (
+        pl.when(target.is_null() | lower.is_null() | ~(higher | lower_better))
+        .then(None)
+        .when(higher & (target <= lower))
+        .then(pl.lit("pass"))
+        .when(higher & (target >= upper))
+        .then(pl.lit("fail"))
+        .when(lower_better & (target >= upper))
+        .then(pl.lit("pass"))
+        .when(lower_better & (target <= lower))
+        .then(pl.lit("fail"))
+        .otherwise(pl.lit("hit_or_miss"))
     )
