@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from csc_perf.methods.spc import SpcOptions, assurance, xmr
 from csc_perf.model.calendar import add_months
+from spc_oracle import SpcOptions, assurance, xmr
 
 START = date(2023, 1, 1)
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csc_perf.methods.spc import SpcOptions, xmr
-from csc_perf.methods.spc_frame import xmr_frame
+from csc_perf.methods.spc import xmr_frame
 from csc_perf.model.calendar import add_months
+from spc_oracle import SpcOptions, xmr
 
 START = date(2020, 1, 1)
 

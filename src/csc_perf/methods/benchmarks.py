@@ -11,36 +11,15 @@ D the worst (as DfE's LAIT does).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import polars as pl
 
-if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
-
-BENCHMARK_COLUMNS = (
-    "benchmark_year",
-    "benchmark_year_previous",
-    "la_value",
-    "la_value_previous",
-    "sn_value",
-    "sn_value_previous",
-    "sn_count",
-    "sn_method",
-    "region_value",
-    "region_value_previous",
-    "england_value",
-    "england_value_previous",
-    "vs_sn",
-    "vs_region",
-    "vs_england",
-    "quartile",
-)
+from csc_perf.model.calendar import financial_year_label
+from csc_perf.model.results import BENCHMARK_COLUMNS
 
 
 def benchmark_year_expr() -> pl.Expr:
     """The year ending 31 March of the latest financial year ended before the month:
     a month from April uses that year's March (Oct-24 -> 2024, i.e. 2023/24)."""
-    import polars as pl
-
     return (
         pl.when(pl.col("month").dt.month() >= 4)
         .then(pl.col("month").dt.year())
@@ -56,10 +35,6 @@ def add_benchmarks(
     method: str = "mean",
 ) -> pl.DataFrame:
     """``results`` with :data:`BENCHMARK_COLUMNS` (null where there is nothing to compare)."""
-    import polars as pl
-
-    from csc_perf.model.calendar import financial_year_label
-
     year = benchmark_year_expr()
     frame = results.with_columns(year.alias("_year"), (year - 1).alias("_year_prev"))
     if benchmarks is None or benchmarks.height == 0:

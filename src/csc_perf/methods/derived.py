@@ -8,13 +8,11 @@ sum exists only where the 12 months before it all have a value.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+
+import polars as pl
 
 from csc_perf.definitions.formulas import POPULATION, references, to_expr
 from csc_perf.definitions.loading import Definitions
-
-if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
 
 POPULATION_SCHEMA = {"authority": "String", "year": "Int32", "population": "Float64"}
 
@@ -27,8 +25,6 @@ def financial_year(month: date) -> int:
 def population_frame(definitions: Definitions, stored: pl.DataFrame | None = None) -> pl.DataFrame:
     """Population by authority and estimate year: imported estimates, then those written in
     indicators.toml for the workspace's authority (which win)."""
-    import polars as pl
-
     schema = {k: getattr(pl, v) for k, v in POPULATION_SCHEMA.items()}
     rows = [
         (definitions.workspace.authority, year, value)
@@ -69,8 +65,6 @@ def derive(
     another derived indicator: its computed value, or its supplied one where it cannot be
     computed.
     """
-    import polars as pl
-
     out_schema = {
         "authority": pl.String,
         "indicator": pl.String,

@@ -11,18 +11,13 @@ comparator of 0.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
+import polars as pl
 
 DIRECTIONS = ("improving", "declining", "no change", "increased", "decreased", "not comparable")
 
 
 def change_pct_expr(comparator: str) -> pl.Expr:
     """(value - comparator) / |comparator| x 100; null when the comparator is 0 or missing."""
-    import polars as pl
-
     base = pl.col(comparator)
     return (
         pl.when(base.is_null() | (base == 0) | pl.col("value").is_null())
@@ -33,8 +28,6 @@ def change_pct_expr(comparator: str) -> pl.Expr:
 
 def direction_expr(comparator: str) -> pl.Expr:
     """The direction of ``value`` against the column ``comparator``."""
-    import polars as pl
-
     value, base = pl.col("value"), pl.col(comparator)
     # Size of the move in the indicator's own terms: pp for percentages, % otherwise.
     size = (

@@ -15,14 +15,12 @@ or a derived figure uses a partial input. Pure: observations in, a frame out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import polars as pl
 
 from csc_perf.definitions.formulas import POPULATION, references, to_expr
 from csc_perf.definitions.loading import Definitions
 from csc_perf.methods.derived import derivation_order, population_frame
-
-if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
+from csc_perf.model.calendar import financial_year_label
 
 FY_COLUMNS = ("authority", "indicator", "financial_year", "label", "value", "months", "partial")
 
@@ -34,10 +32,6 @@ def financial_year_values(
 ) -> pl.DataFrame:
     """``authority, indicator, financial_year`` (starting year: 2023 is 2023/24), ``label``,
     ``value``, ``months`` (months with a figure), ``partial``."""
-    import polars as pl
-
-    from csc_perf.model.calendar import financial_year_label
-
     measures = {i.id: i.measure for i in definitions.indicators if i.formula is None}
     present = observations.filter(
         (pl.col("status") == "present") & pl.col("indicator").is_in(list(measures))
@@ -87,8 +81,6 @@ def financial_year_values(
 def _derived_years(
     base: pl.DataFrame, definitions: Definitions, population: pl.DataFrame | None
 ) -> pl.DataFrame | None:
-    import polars as pl
-
     order = derivation_order(definitions)
     if not order or base.height == 0:
         return None

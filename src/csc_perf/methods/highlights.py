@@ -23,15 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import polars as pl
 
 from csc_perf.definitions.loading import Definitions
 from csc_perf.methods.spc import LIMIT_FACTOR
 from csc_perf.model.calendar import add_months
 from csc_perf.model.vocabulary import RULE_WORDS
-
-if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
 
 MIN_EXTREME_MONTHS = 6
 MET = {"green", "blue"}
@@ -121,8 +120,6 @@ def build_highlights(
     results: pl.DataFrame, definitions: Definitions, month: date, top: int | None = None
 ) -> list[Highlight]:
     """Highlights for ``month`` from a results frame covering the months up to it."""
-    import polars as pl
-
     history = results.filter(pl.col("month") <= month).sort("month")
     by_indicator = {
         key[0]: frame for key, frame in history.group_by("indicator", maintain_order=True)
@@ -278,8 +275,6 @@ def _ordinal(n: int) -> str:
 
 def highlights_frame(highlights: list[Highlight]) -> pl.DataFrame:
     """Flat frame: rank, theme, indicator, name, month, sentence, score, then the figures."""
-    import polars as pl
-
     rows = []
     for h in highlights:
         rows.append(

@@ -24,10 +24,7 @@ exactly the boundary is on the boundary.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
+import polars as pl
 
 RAG_LABELS = ("blue", "green", "amber", "red", "grey", "no data")
 #: Worst first: ``--fail-on amber`` fails on amber and anything worse.
@@ -37,8 +34,6 @@ EPSILON = 1e-9
 
 def rag_expr() -> pl.Expr:
     """The RAG label of each row (see the module docstring for the rules)."""
-    import polars as pl
-
     value = pl.col("value")
     target = pl.col("target")
     sign = pl.when(pl.col("polarity") == "lower").then(-1.0).otherwise(1.0)
@@ -66,20 +61,17 @@ def rag_expr() -> pl.Expr:
     )
     low, high = pl.col("target_low"), pl.col("target_high")
     range_tol = pl.max_horizontal(pl.lit(1.0), low.abs(), high.abs()) * EPSILON
-    widen_low = (
-        pl.when(kind == "absolute")
-        .then(amount)
-        .when(kind == "relative")
-        .then(amount * low.abs())
-        .otherwise(None)
-    )
-    widen_high = (
-        pl.when(kind == "absolute")
-        .then(amount)
-        .when(kind == "relative")
-        .then(amount * high.abs())
-        .otherwise(None)
-    )
+
+    def widening(bound: pl.Expr) -> pl.Expr:  # how far amber reaches past a bound (null: none)
+        return (
+            pl.when(kind == "absolute")
+            .then(amount)
+            .when(kind == "relative")
+            .then(amount * bound.abs())
+            .otherwise(None)
+        )
+
+    widen_low, widen_high = widening(low), widening(high)
     ranged = (
         pl.when((value >= low - range_tol) & (value <= high + range_tol))
         .then(pl.lit("green"))

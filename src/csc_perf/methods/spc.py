@@ -1,6 +1,7 @@
-"""Statistical process control: XmR charts as NHS England's "Making Data Count" draws them.
+"""Statistical process control: XmR charts as NHS England's "Making Data Count" draws them,
+for many series at once (one Polars pass, so SPC over a national store takes seconds).
 
-For one series of monthly values (missing and suppressed months are skipped, excluded
+For each series of monthly values (missing and suppressed months are skipped, excluded
 months are "ghosted": shown, never used):
 
 * mean of the baseline points; moving ranges ``|x_i - x_(i-1)|`` between consecutive used
@@ -10,7 +11,7 @@ months are "ghosted": shown, never used):
 * a phase starts at the first point and at each recalculation month; each phase has its own
   limits, from its first ``baseline_points`` points (default: all of them). A phase with
   fewer than ``min_points`` (13) baseline points gets no limits, and says so.
-* special-cause rules, evaluated on every used point:
+* special-cause rules, evaluated on every used point of a phase:
 
   - ``beyond_limit``: above the upper or below the lower process limit (a point exactly on
     a limit is not beyond it);
@@ -27,192 +28,361 @@ months are "ghosted": shown, never used):
 * variation (per point): ``common_cause``, ``improvement_high|low``, ``concern_high|low``,
   ``neither_high|low``; assurance (with a target, polarity higher/lower): ``pass`` when the
   target is on the passing side of both limits (higher is better: target <= lower limit),
-  ``fail`` when on the failing side of both, else ``hit_or_miss``.
+  ``fail`` when on the failing side of both, else ``hit_or_miss`` (read against the month's
+  target in :mod:`csc_perf.methods.spc_results`).
+
+tests/spc_oracle.py states the same rules one series at a time; tests/test_spc_engine.py
+holds this engine to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date
-from itertools import pairwise
+
+import polars as pl
 
 from csc_perf.model.options import SpcOptions
-from csc_perf.model.vocabulary import ASSURANCE_WORDS, RULE_WORDS, VARIATION_WORDS  # noqa: F401
 
 LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
 RULES = ("beyond_limit", "shift", "trend", "two_of_three")
 
+SERIES = ("authority", "indicator")
+#: Columns of :func:`xmr_frame`'s answer.
+OUTPUT = (
+    *SERIES,
+    "mi",
+    "spc_mean",
+    "spc_lower",
+    "spc_upper",
+    "spc_rule",
+    "spc_variation",
+    "spc_note",
+)
+#: Per-indicator parameters of :func:`xmr_frame` (what :func:`spc_params` builds).
+PARAMS_SCHEMA = {
+    "indicator": pl.String,
+    "polarity": pl.String,
+    "enabled": pl.Boolean,
+    "min_points": pl.Int64,
+    "shift_run": pl.Int64,
+    "trend_run": pl.Int64,
+    "baseline_points": pl.Int64,  # null: every point of the phase
+    "screen": pl.Boolean,
+    "conflict": pl.String,
+    "recalculate_from": pl.List(pl.Int32),  # month indices at which a new phase starts
+    "exclude": pl.List(pl.Int32),  # month indices shown but never used
+}
+#: What a params frame without the column means.
+_DEFAULTS = {
+    "enabled": pl.lit(True),
+    "baseline_points": pl.lit(None, dtype=pl.Int64),
+    "recalculate_from": pl.lit(None, dtype=pl.List(pl.Int32)),
+    "exclude": pl.lit(None, dtype=pl.List(pl.Int32)),
+}
 
-@dataclass
-class SpcPoint:
-    month: date
-    value: float | None
-    mean: float | None = None
-    lower: float | None = None
-    upper: float | None = None
-    sigma: float | None = None
-    rules: list[str] = field(default_factory=list)
-    side: str | None = None  # high / low, after resolving conflicts
-    variation: str | None = None
-    excluded: bool = False
+
+def month_index(month: date) -> int:
+    """The month as a count of months (``year x 12 + month - 1``): the ``mi`` of the frames."""
+    return month.year * 12 + month.month - 1
 
 
-@dataclass
-class SpcResult:
-    points: list[SpcPoint]
-    note: str = ""
+def spc_params(options: Mapping[str, SpcOptions], polarity: Mapping[str, str]) -> pl.DataFrame:
+    """The parameters frame of :func:`xmr_frame` (:data:`PARAMS_SCHEMA`): one row per
+    indicator id of ``options``, with its polarity from ``polarity`` (KeyError if missing).
 
-
-def xmr(
-    months: Sequence[date],
-    values: Sequence[float | None],
-    *,
-    polarity: str = "none",
-    options: SpcOptions | None = None,
-) -> SpcResult:
-    """Run an XmR chart on a monthly series (months ascending); see the module docstring."""
-    options = options or SpcOptions()
-    points = [
-        SpcPoint(month=m, value=v, excluded=m in options.exclude)
-        for m, v in zip(months, values, strict=True)
+    Months become month indices: a recalculation date starts its phase at the first month
+    on or after it; an excluded date matches the month it is the first day of, or none.
+    """
+    rows = [
+        (
+            indicator,
+            polarity[indicator],
+            o.enabled,
+            o.min_points,
+            o.shift_run,
+            o.trend_run,
+            o.baseline_points or None,  # 0 means no fixed baseline
+            o.screen,
+            o.conflict,
+            sorted({month_index(d) + (d.day > 1) for d in o.recalculate_from}),
+            sorted({month_index(d) for d in o.exclude if d.day == 1}),
+        )
+        for indicator, o in options.items()
     ]
-    if not options.enabled:
-        return SpcResult(points, "SPC is turned off for this indicator")
-    used = [p for p in points if p.value is not None and not p.excluded]
-    # Split into phases at the recalculation months.
-    starts = sorted(options.recalculate_from)
-    phases: list[list[SpcPoint]] = [[]]
-    next_start = 0
-    for point in used:
-        while next_start < len(starts) and point.month >= starts[next_start]:
-            if phases[-1]:
-                phases.append([])
-            next_start += 1
-        phases[-1].append(point)
-    notes = []
-    for phase in phases:
-        baseline = phase[: options.baseline_points] if options.baseline_points else phase
-        if len(baseline) < options.min_points:
-            notes.append(
-                f"{len(baseline)} point(s): SPC needs at least {options.min_points} for limits"
-            )
-            continue
-        mean = sum(p.value for p in baseline) / len(baseline)  # type: ignore[misc]
-        ranges = [abs(b.value - a.value) for a, b in pairwise(baseline)]  # type: ignore[operator]
-        mr = sum(ranges) / len(ranges)
-        if options.screen and ranges:
-            kept = [r for r in ranges if r <= SCREEN_FACTOR * mr]
-            mr = sum(kept) / len(kept) if kept else mr
-        sigma = LIMIT_FACTOR * mr / 3
-        for p in phase:
-            p.mean, p.sigma = mean, sigma
-            p.upper, p.lower = mean + LIMIT_FACTOR * mr, mean - LIMIT_FACTOR * mr
-        _apply_rules(phase, options)
-    for point in used:
-        if point.mean is None:
-            continue
-        point.variation = _variation(point, polarity, options.conflict)
-    return SpcResult(points, "; ".join(notes))
+    return pl.DataFrame(rows, schema=PARAMS_SCHEMA, orient="row")
 
 
-def _flag(point: SpcPoint, rule: str, side: str, flags: dict[int, set[tuple[str, str]]]) -> None:
-    flags.setdefault(id(point), set()).add((rule, side))
+def xmr_frame(
+    observations: pl.DataFrame, params: pl.DataFrame, wanted: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """SPC for every row of ``observations`` (``authority, indicator, mi, value``; a null
+    value is a gap) whose indicator has a row in ``params`` (:data:`PARAMS_SCHEMA`; a missing
+    column takes :class:`SpcOptions`' default). With ``wanted`` (authority, indicator, mi),
+    only those rows are returned (the charts still use the whole series).
+
+    Returns :data:`OUTPUT`: the phase's mean and process limits, the rules met
+    (``;``-joined, empty for common cause) and the variation on every point with limits;
+    ``spc_note`` on every other row says why it has none. Raises nothing of its own.
+    """
+    params = params.with_columns(
+        expr.alias(name) for name, expr in _DEFAULTS.items() if name not in params.columns
+    )
+    rows = _marked(observations.join(params, on="indicator", how="inner"), params)
+    used = rows.filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
+    used = _with_rules(_with_limits(used))
+    phase_notes = (
+        used.group_by("_sid")
+        .agg(
+            *[pl.col(c).first() for c in SERIES],
+            pl.when(~pl.col("_limited").first())
+            .then(_too_few(pl.col("_n").first(), pl.col("min_points").first()))
+            .alias("_note"),
+        )
+        .sort("_sid")  # phases in order
+        .group_by(SERIES, maintain_order=True)
+        .agg(pl.col("_note").drop_nulls(), pl.lit(True).alias("_has_points"))
+        .with_columns(pl.when(pl.col("_note").list.len() > 0).then(pl.col("_note").list.join("; ")))
+    )
+    if wanted is not None:
+        rows = rows.join(wanted, on=[*SERIES, "mi"], how="semi")
+        used = used.join(rows.select("_row"), on="_row", how="semi")
+    # The words (rules, variation) only for the rows asked for.
+    points = used.select(
+        "_row",
+        "_limited",
+        *[pl.when(pl.col("_limited")).then(expr).alias(c) for c, expr in _point_columns().items()],
+    )
+    return (
+        rows.join(points, on="_row", how="left")
+        .join(phase_notes, on=SERIES, how="left")
+        .with_columns(
+            pl.when(pl.col("_limited"))
+            .then(None)
+            .when(pl.col("_excluded"))
+            .then(pl.lit("excluded from SPC"))
+            .when(~pl.col("enabled"))
+            .then(pl.lit("SPC is turned off for this indicator"))
+            .when(~pl.col("_has_points").fill_null(False))  # a series with no figure at all
+            .then(_too_few(pl.lit(0), pl.col("min_points")))
+            .otherwise(pl.col("_note"))
+            .alias("spc_note")
+        )
+        .select(OUTPUT)
+    )
 
 
-def _apply_rules(phase: list[SpcPoint], options: SpcOptions) -> None:
-    flags: dict[int, set[tuple[str, str]]] = {}
-    values = [p.value for p in phase]
-    for p in phase:
-        assert p.value is not None and p.upper is not None and p.lower is not None
-        if p.value > p.upper:
-            _flag(p, "beyond_limit", "high", flags)
-        elif p.value < p.lower:
-            _flag(p, "beyond_limit", "low", flags)
-    # Shift: runs strictly on one side of the mean.
-    run: list[SpcPoint] = []
-    run_side = None
-    for p in [*phase, None]:
-        side = None
-        if p is not None and p.value != p.mean:
-            side = "high" if p.value > p.mean else "low"  # type: ignore[operator]
-        if p is not None and side is not None and side == run_side:
-            run.append(p)
-            continue
-        if len(run) >= options.shift_run:
-            for q in run:
-                _flag(q, "shift", run_side, flags)  # type: ignore[arg-type]
-        run, run_side = ([p], side) if p is not None and side is not None else ([], None)
-    # Trend: each point strictly above (or below) the one before.
-    start = 0
-    while start < len(phase) - 1:
-        step = _sign(values[start + 1] - values[start])  # type: ignore[operator]
-        end = start + 1
-        while (
-            step != 0 and end + 1 < len(phase) and _sign(values[end + 1] - values[end]) == step  # type: ignore[operator]
-        ):
-            end += 1
-        if step != 0 and end - start + 1 >= options.trend_run:
-            for q in phase[start : end + 1]:
-                _flag(q, "trend", "high" if step > 0 else "low", flags)
-        start = end if step != 0 else start + 1
-    # Two of three beyond the same 2-sigma line.
-    for i in range(len(phase) - 2):
-        window = phase[i : i + 3]
-        for side in ("high", "low"):
-            beyond = [
-                q
-                for q in window
-                if (
-                    q.value > q.mean + 2 * q.sigma  # type: ignore[operator]
-                    if side == "high"
-                    else q.value < q.mean - 2 * q.sigma  # type: ignore[operator]
-                )
-            ]
-            if len(beyond) >= 2:
-                for q in beyond:
-                    _flag(q, "two_of_three", side, flags)
-    for p in phase:
-        found = flags.get(id(p), set())
-        p.rules = [rule for rule in RULES if any(r == rule for r, _ in found)]
-        sides = {side for _, side in found}
-        p.side = sides.pop() if len(sides) == 1 else ("both" if sides else None)
+def _too_few(points: pl.Expr, min_points: pl.Expr) -> pl.Expr:
+    return (
+        points.cast(pl.String)
+        + pl.lit(" point(s): SPC needs at least ")
+        + min_points.cast(pl.String)
+        + pl.lit(" for limits")
+    )
 
 
-def _sign(x: float) -> int:
-    return (x > 0) - (x < 0)
-
-
-def _variation(point: SpcPoint, polarity: str, conflict: str) -> str:
-    if point.side is None:
-        return "common_cause"
-    if polarity not in ("higher", "lower"):
-        if point.side == "both":
-            return "neither_high" if point.value >= point.mean else "neither_low"  # type: ignore[operator]
-        return f"neither_{point.side}"
-    good = "high" if polarity == "higher" else "low"
-    if point.side == "both":
-        side = good if conflict == "improvement" else ("low" if good == "high" else "high")
+def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with ``_row`` (an id), ``_excluded`` and ``_phase`` (0 before the first
+    recalculation month, then how many recalculation months the month is on or after)."""
+    mi = rows.schema["mi"]
+    excluded = (
+        params.select("indicator", pl.col("exclude").alias("mi"))
+        .explode("mi")
+        .drop_nulls()
+        .unique()
+        .select("indicator", pl.col("mi").cast(mi), pl.lit(True).alias("_excluded"))
+    )
+    starts = (
+        params.select("indicator", pl.col("recalculate_from").alias("_start"))
+        .explode("_start")
+        .drop_nulls()
+        .select(
+            "indicator",
+            pl.col("_start").cast(mi),
+            pl.col("_start").rank("dense").over("indicator").cast(pl.Int64).alias("_phase"),
+        )
+        .sort("_start")
+    )
+    rows = rows.with_row_index("_row").join(excluded, on=["indicator", "mi"], how="left")
+    if starts.height:  # (sorting every row for the as-of join only when there are phases)
+        rows = rows.sort("mi").join_asof(
+            starts, left_on="mi", right_on="_start", by="indicator", check_sortedness=False
+        )
     else:
-        side = point.side
-    return f"{'improvement' if side == good else 'concern'}_{side}"
+        rows = rows.with_columns(pl.lit(None, dtype=pl.Int64).alias("_phase"))
+    return rows.with_columns(pl.col("_excluded").fill_null(False), pl.col("_phase").fill_null(0))
 
 
-def assurance(
-    target: float | None, lower: float | None, upper: float | None, polarity: str
-) -> str | None:
-    """``pass``, ``fail`` or ``hit_or_miss`` against the target; None without one."""
-    if target is None or lower is None or upper is None or polarity not in ("higher", "lower"):
-        return None
-    if polarity == "higher":
-        if target <= lower:
-            return "pass"
-        if target >= upper:
-            return "fail"
-    else:
-        if target >= upper:
-            return "pass"
-        if target <= lower:
-            return "fail"
-    return "hit_or_miss"
+def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
+    """Each used point with its phase (``_sid``, rows sorted by it and month), the phase's
+    length ``_len``, baseline length ``_n``, ``_mean``, ``_upper``, ``_lower``, ``_sigma``
+    and ``_limited`` (enough baseline points for limits)."""
+    used = (
+        used.with_columns(pl.struct(*SERIES, "_phase").rank("dense").cast(pl.Int64).alias("_sid"))
+        .sort("_sid", "mi")
+        .with_columns(
+            pl.len().over("_sid").cast(pl.Int64).alias("_len"),
+            pl.int_range(pl.len()).over("_sid").alias("_pos"),
+        )
+        .with_columns(
+            pl.min_horizontal("_len", pl.col("baseline_points").fill_null(pl.col("_len")))
+            .cast(pl.Int64)
+            .alias("_n")
+        )
+    )
+    value, mr = pl.col("value"), pl.col("_range")
+    baseline = pl.col("_pos") < pl.col("_n")
+    stats = (
+        used.with_columns(
+            pl.when(baseline & (pl.col("_pos") > 0))
+            .then((value - value.shift(1)).abs())
+            .alias("_range")
+        )
+        .group_by("_sid")
+        .agg(
+            value.filter(baseline).mean().alias("_mean"),
+            mr.mean().alias("_mr_mean"),
+            # Screening: moving ranges above 3.267 x their mean are left out, once.
+            mr.filter(mr <= SCREEN_FACTOR * mr.mean()).mean().alias("_mr_screened"),
+        )
+    )
+    used = used.join(stats, on="_sid", how="left")
+    mean = pl.col("_mean")
+    mr_used = (
+        pl.when(pl.col("screen"))
+        .then(pl.coalesce("_mr_screened", "_mr_mean"))
+        .otherwise(pl.col("_mr_mean"))
+    )
+    return used.with_columns(
+        (mean + LIMIT_FACTOR * mr_used).alias("_upper"),
+        (mean - LIMIT_FACTOR * mr_used).alias("_lower"),
+        (LIMIT_FACTOR * mr_used / 3).alias("_sigma"),
+        (pl.col("_n") >= pl.col("min_points")).alias("_limited"),
+    )
+
+
+def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
+    """Each point of :func:`_with_limits` with a flag per rule and side (``_h_shift``,
+    ``_l_trend``, ...), whether or not its phase has enough points for limits."""
+    sid = pl.col("_sid")
+
+    def before(expr: pl.Expr, k: int = 1) -> pl.Expr:
+        return pl.when(sid.shift(k) == sid).then(expr.shift(k))
+
+    def after(expr: pl.Expr, k: int = 1) -> pl.Expr:
+        return pl.when(sid.shift(-k) == sid).then(expr.shift(-k))
+
+    value, mean = pl.col("value"), pl.col("_mean")
+    previous = before(value)
+    used = used.with_columns(
+        pl.when(value > mean).then(1).when(value < mean).then(-1).otherwise(0).alias("_side"),
+        pl.when(previous.is_null())
+        .then(None)
+        .when(value > previous)
+        .then(1)
+        .when(value < previous)
+        .then(-1)
+        .otherwise(0)
+        .alias("_step"),
+    )
+    side, step = pl.col("_side"), pl.col("_step")
+    starts = sid != sid.shift(1)
+    used = used.with_columns(
+        (starts.fill_null(True) | (side != side.shift(1)).fill_null(True))
+        .cast(pl.Int64)
+        .cum_sum()
+        .alias("_run"),
+        (starts.fill_null(True) | (step != step.shift(1)).fill_null(True) | step.is_null())
+        .cast(pl.Int64)
+        .cum_sum()
+        .alias("_steps"),
+        (value > mean + 2 * pl.col("_sigma")).cast(pl.Int32).alias("_hi2"),
+        (value < mean - 2 * pl.col("_sigma")).cast(pl.Int32).alias("_lo2"),
+    )
+    used = used.with_columns(
+        pl.len().over("_run").alias("_run_len"),
+        pl.when(step.is_not_null() & (step != 0))
+        .then(pl.len().over("_steps"))
+        .otherwise(0)
+        .alias("_step_len"),
+    )
+    long_steps = pl.col("_step_len") >= pl.col("trend_run") - 1
+    next_step = after(step)
+    next_long = after(long_steps).fill_null(False)
+
+    def two_of_three(column: str) -> pl.Expr:
+        flag = pl.col(column)
+        ending = flag + before(flag).fill_null(0) + before(flag, 2).fill_null(0)
+        windows = (
+            (ending >= 2) | (after(ending).fill_null(0) >= 2) | (after(ending, 2).fill_null(0) >= 2)
+        )
+        return (flag == 1) & windows & (pl.col("_len") >= 3)
+
+    shift_on = pl.col("_run_len") >= pl.col("shift_run")
+    high = {
+        "beyond_limit": value > pl.col("_upper"),
+        "shift": (side == 1) & shift_on,
+        "trend": (long_steps & (step == 1)) | (next_long & (next_step == 1)),
+        "two_of_three": two_of_three("_hi2"),
+    }
+    low = {
+        "beyond_limit": value < pl.col("_lower"),
+        "shift": (side == -1) & shift_on,
+        "trend": (long_steps & (step == -1)) | (next_long & (next_step == -1)),
+        "two_of_three": two_of_three("_lo2"),
+    }
+    return used.with_columns(
+        *[(high[r].fill_null(False)).alias(f"_h_{r}") for r in RULES],
+        *[(low[r].fill_null(False)).alias(f"_l_{r}") for r in RULES],
+    )
+
+
+def _point_columns() -> dict[str, pl.Expr]:
+    """The output columns of a point flagged by :func:`_with_rules`, by name."""
+    any_high = pl.any_horizontal([pl.col(f"_h_{r}") for r in RULES])
+    any_low = pl.any_horizontal([pl.col(f"_l_{r}") for r in RULES])
+    rule = pl.concat_str(
+        [pl.when(pl.col(f"_h_{r}") | pl.col(f"_l_{r}")).then(pl.lit(r)) for r in RULES],
+        separator=";",
+        ignore_nulls=True,
+    )
+    return {
+        "spc_mean": pl.col("_mean"),
+        "spc_lower": pl.col("_lower"),
+        "spc_upper": pl.col("_upper"),
+        "spc_rule": rule,
+        "spc_variation": _variation(any_high, any_low),
+    }
+
+
+def _variation(any_high: pl.Expr, any_low: pl.Expr) -> pl.Expr:
+    """common_cause, or improvement / concern / neither and the side, by polarity (a point
+    flagged both ways: by ``conflict``; without a good side: by the mean)."""
+    value, mean = pl.col("value"), pl.col("_mean")
+    directional = pl.col("polarity").is_in(["higher", "lower"])
+    good = pl.when(pl.col("polarity") == "higher").then(pl.lit("high")).otherwise(pl.lit("low"))
+    bad = pl.when(pl.col("polarity") == "higher").then(pl.lit("low")).otherwise(pl.lit("high"))
+    side_word = (
+        pl.when(any_high & any_low)
+        .then(
+            pl.when(~directional)
+            .then(pl.when(value >= mean).then(pl.lit("high")).otherwise(pl.lit("low")))
+            .when(pl.col("conflict") == "improvement")
+            .then(good)
+            .otherwise(bad)
+        )
+        .when(any_high)
+        .then(pl.lit("high"))
+        .when(any_low)
+        .then(pl.lit("low"))
+    )
+    return (
+        pl.when(~any_high & ~any_low)
+        .then(pl.lit("common_cause"))
+        .when(~directional)
+        .then(pl.lit("neither_") + side_word)
+        .when(side_word == good)
+        .then(pl.lit("improvement_") + side_word)
+        .otherwise(pl.lit("concern_") + side_word)
+    )

@@ -15,14 +15,11 @@ Pure: frames and definitions in, frames and notes out. Zero is not suppressed (D
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import polars as pl
 
 from csc_perf.definitions.formulas import POPULATION, Binary, Call, Name
 from csc_perf.definitions.loading import Definitions
 from csc_perf.model.calendar import add_months, month_label
-
-if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
 
 DEFAULT_THRESHOLD = 5
 
@@ -66,8 +63,6 @@ def suppressed_keys(
     observations: pl.DataFrame, definitions: Definitions, threshold: int = DEFAULT_THRESHOLD
 ) -> tuple[pl.DataFrame, list[str]]:
     """Which (authority, indicator, month) to suppress, and notes for the reader."""
-    import polars as pl
-
     counts = [i.id for i in definitions.indicators if i.unit == "count"]
     key = ["authority", "indicator", "month"]
     primary = observations.filter(
@@ -149,8 +144,6 @@ def suppress_observations(
     observations: pl.DataFrame, definitions: Definitions, threshold: int = DEFAULT_THRESHOLD
 ) -> tuple[pl.DataFrame, list[str]]:
     """Observations with suppressed figures as status ``suppressed`` and no value."""
-    import polars as pl
-
     keys, notes = suppressed_keys(observations, definitions, threshold)
     marked = observations.join(
         keys.with_columns(pl.lit(True).alias("_hide")),
@@ -175,8 +168,6 @@ def suppress_results(
 ) -> tuple[pl.DataFrame, list[str]]:
     """Results with suppressed figures hidden: the value and everything computed from it
     (changes, RAG, directions), and comparators that are themselves suppressed."""
-    import polars as pl
-
     keys, notes = suppressed_keys(observations, definitions, threshold)
     flagged = keys.with_columns(pl.lit(True).alias("_hide"))
     on = ["authority", "indicator", "month"]

@@ -1,0 +1,104 @@
+"""SPC over the results: each indicator's options (and the run's overrides) applied to its
+series, for the ``spc_*`` columns of the results frame (see :mod:`csc_perf.model.results`).
+
+Pure: observations and definitions in, a frame out. Every chart comes from the one engine,
+:func:`csc_perf.methods.spc.xmr_frame`; what is decided here is which series get a chart: a
+rolling 12-month rate gets none (it is autocorrelated: SPC belongs on the monthly counts),
+and a run with SPC turned off gets empty columns. Assurance (:func:`assurance_expr`) reads
+the chart's limits against the month's target.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from csc_perf.definitions.loading import Definitions
+from csc_perf.methods.spc import spc_params, xmr_frame
+
+#: The frame :func:`spc_columns` returns (the engine's columns, typed).
+SPC_SCHEMA = {
+    "authority": pl.String,
+    "indicator": pl.String,
+    "mi": pl.Int32,
+    "spc_mean": pl.Float64,
+    "spc_lower": pl.Float64,
+    "spc_upper": pl.Float64,
+    "spc_rule": pl.String,
+    "spc_variation": pl.String,
+    "spc_note": pl.String,
+}
+ROLLING_NOTE = "rolling 12-month figure: SPC runs on monthly values only"
+RUN_OFF_NOTE = "SPC turned off for this run"
+
+
+def spc_columns(
+    observations: pl.DataFrame,
+    definitions: Definitions,
+    until: date | None,
+    overrides: dict,
+    wanted: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """SPC per (authority, indicator, month index ``mi``) of ``observations`` (with
+    ``authority, indicator, month, mi, value``) for every month up to ``until``: only the
+    rows of ``wanted`` (a frame with authority, indicator and mi) when given.
+
+    ``overrides`` (e.g. ``{"screen": True}``; None values are ignored) apply to every
+    indicator's options; ``{"enabled": False}`` turns SPC off for the run. Returns
+    :data:`SPC_SCHEMA` (empty when ``until`` is None). Raises nothing of its own.
+    """
+    if until is None:
+        return pl.DataFrame(schema=SPC_SCHEMA)
+    upto = observations.filter(pl.col("month") <= until).with_columns(pl.col("mi").cast(pl.Int32))
+    if overrides.get("enabled") is False:  # SPC turned off for this run: empty columns
+        return _noted(upto, RUN_OFF_NOTE)
+    rolling = [i.id for i in definitions.indicators if i.unit == "rate" and i.measure == "flow"]
+    charted = [i for i in definitions.indicators if i.id not in rolling]
+    params = spc_params(
+        {i.id: i.spc.merged(**overrides) for i in charted}, {i.id: i.polarity for i in charted}
+    )
+    if wanted is not None:
+        wanted = wanted.select("authority", "indicator", pl.col("mi").cast(pl.Int32))
+    charts = xmr_frame(upto.select("authority", "indicator", "mi", "value"), params, wanted)
+    rolled = upto.filter(pl.col("indicator").is_in(rolling))
+    if wanted is not None:
+        rolled = rolled.join(wanted, on=["authority", "indicator", "mi"], how="semi")
+    return pl.concat(
+        [
+            charts.select(pl.col(c).cast(t) for c, t in SPC_SCHEMA.items()),
+            _noted(rolled, ROLLING_NOTE),
+        ]
+    )
+
+
+def _noted(rows: pl.DataFrame, note: str) -> pl.DataFrame:
+    """The rows' keys with empty SPC columns and ``note``."""
+    return rows.select(
+        "authority",
+        "indicator",
+        "mi",
+        *[pl.lit(None, dtype=t).alias(c) for c, t in list(SPC_SCHEMA.items())[3:-1]],
+        pl.lit(note).alias("spc_note"),
+    )
+
+
+def assurance_expr() -> pl.Expr:
+    """pass / fail / hit_or_miss: where ``target`` sits against ``spc_lower`` and
+    ``spc_upper``, by ``polarity``; null without a target or limits, or for none/range."""
+    target, lower, upper = pl.col("target"), pl.col("spc_lower"), pl.col("spc_upper")
+    higher = pl.col("polarity") == "higher"
+    lower_better = pl.col("polarity") == "lower"
+    return (
+        pl.when(target.is_null() | lower.is_null() | ~(higher | lower_better))
+        .then(None)
+        .when(higher & (target <= lower))
+        .then(pl.lit("pass"))
+        .when(higher & (target >= upper))
+        .then(pl.lit("fail"))
+        .when(lower_better & (target >= upper))
+        .then(pl.lit("pass"))
+        .when(lower_better & (target <= lower))
+        .then(pl.lit("fail"))
+        .otherwise(pl.lit("hit_or_miss"))
+    )
