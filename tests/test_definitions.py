@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import ROOT
-from csc_perf.definitions.loading import parse_definitions
+from csc_perf.definitions import parse_definitions
 from csc_perf.errors import DefinitionsError
 
 # The seed report's eight tables, row counts as printed (an indicator in several tables is

@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import store_state
+from csc_perf.definitions import normalise_name, parse_definitions
 from csc_perf.definitions.formulas import FormulaError, parse_formula
-from csc_perf.definitions.loading import normalise_name, parse_definitions
 from csc_perf.errors import DefinitionsError
 
 HEAD = """
