@@ -17,10 +17,7 @@ them (``value-too-large``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    import polars as pl
+import polars as pl
 
 from csc_perf.model.schemas import INVALID, MISSING, PRESENT, SUPPRESSED
 
@@ -41,8 +38,6 @@ NUMBER_PATTERN = r"^[+-]?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:e[+-]?
 
 def cell_exprs(column: str) -> tuple[pl.Expr, pl.Expr]:
     """Return ``(value, status)`` expressions parsing the string column ``column``."""
-    import polars as pl
-
     text = pl.col(column).str.strip_chars().str.to_lowercase()
     is_number = text.str.contains(NUMBER_PATTERN)
     number = (
@@ -70,8 +65,6 @@ def parse_cells(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     a direct cast, which accepts only numbers the grammar accepts too. The other cells are
     few distinct texts (blanks, ``c``, ``87%``...), each parsed once by the grammar.
     """
-    import polars as pl
-
     text = frame.get_column(column)
     direct = text.str.strip_chars().cast(pl.Float64, strict=False)
     fast = direct.is_not_null() & direct.is_finite()
@@ -89,7 +82,5 @@ def parse_cells(frame: pl.DataFrame, column: str) -> pl.DataFrame:
 
 def parse_cell(text: str | None) -> tuple[float | None, str]:
     """Parse one cell (the scalar face of :func:`parse_cells`, same grammar)."""
-    import polars as pl
-
     row = parse_cells(pl.DataFrame({"cell": [text]}, schema={"cell": pl.String}), "cell")
     return row.get_column("value")[0], row.get_column("status")[0]

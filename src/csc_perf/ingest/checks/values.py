@@ -1,0 +1,244 @@
+"""Checks on the figures of extract cells: cells that are not figures, one indicator and
+month given twice, and figures no indicator can have (a % sign on a count, beyond
+:data:`~csc_perf.ingest.cells.LARGEST_FIGURE`, a negative count, outside the valid range, a
+percentage written as a fraction)."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from csc_perf.definitions.loading import Definitions
+from csc_perf.ingest.cells import INVALID, LARGEST_FIGURE, MISSING, NOT_FINITE
+from csc_perf.ingest.checks.places import cell_issue, where
+from csc_perf.ingest.report import ERROR, WARNING, Issue, clip
+from csc_perf.model.calendar import month_label
+
+#: The key of one figure: a second cell with the same key is the same figure again.
+FIGURE_KEY = ["authority_text", "indicator", "month"]
+
+
+def value_unparseable(cells: pl.DataFrame) -> list[Issue]:
+    """``value-unparseable``: each cell parsed as ``invalid`` (not a number, a missing or a
+    suppressed mark; or not finite)."""
+    issues = []
+    for row in cells.filter(pl.col("status") == INVALID).iter_rows(named=True):
+        text = (row["cell"] or "").strip().lower()
+        what = (
+            "is not a finite number: csc-perf stores no infinities or NaNs (a Parquet NaN "
+            "or an Excel overflow); write the figure, blank or - for missing, c for suppressed"
+            if text in NOT_FINITE or _overflows(text)
+            else "is not a number (expected e.g. 87, 87%, 4,266, blank or - for missing, c or "
+            "x for suppressed)"
+        )
+        issues.append(
+            cell_issue(
+                "value-unparseable",
+                ERROR,
+                row,
+                f"{clip(row['cell'])!r} {what}",
+                cell=clip(row["cell"]),
+            )
+        )
+    return issues
+
+
+def _overflows(text: str) -> bool:
+    """A number too large for a 64-bit float (``1e999``): parsed, it would be infinite."""
+    try:
+        return not math.isfinite(float(text.replace(",", "")))
+    except ValueError:
+        return False
+
+
+def has_repeats(good: pl.DataFrame) -> bool:
+    """Whether any figure (:data:`FIGURE_KEY`) is given twice."""
+    return good.select(pl.struct(FIGURE_KEY).is_duplicated().any()).item()
+
+
+def duplicate_conflict(good: pl.DataFrame, definitions: Definitions) -> list[Issue]:
+    """``duplicate-conflict``: the same authority, indicator and month again with another
+    figure (or mark), each later one against the first. A blank cell says nothing: it
+    never conflicts with a figure. (Worth running only when :func:`has_repeats`.)"""
+    informative = good.filter(pl.col("status") != MISSING)
+    dupes = informative.filter(pl.len().over(FIGURE_KEY) > 1)
+    if not dupes.height:
+        return []
+    conflicting = dupes.filter(pl.struct("value", "status").n_unique().over(FIGURE_KEY) > 1)
+    conflicting = conflicting.sort([*FIGURE_KEY, "file", "sheet", "row"], nulls_last=True)
+    issues = []
+    for _, group in conflicting.group_by(FIGURE_KEY, maintain_order=True):
+        first, *others = group.iter_rows(named=True)
+        for other in others:
+            if (other["value"], other["status"]) == (first["value"], first["status"]):
+                continue
+            issues.append(
+                cell_issue(
+                    "duplicate-conflict",
+                    ERROR,
+                    other,
+                    f"{definitions[other['indicator']].name!r} for "
+                    f"{month_label(other['month'])} is {_show_cell(other)} here but "
+                    f"{_show_cell(first)} at {_other_place(first, other)}",
+                )
+            )
+    return issues
+
+
+def first_figures(good: pl.DataFrame) -> pl.DataFrame:
+    """One row per figure (:data:`FIGURE_KEY`): the first that is not blank, else the
+    first; in file order. (Worth running only when :func:`has_repeats`.)"""
+    return (
+        good.with_row_index("_order")
+        .sort(pl.col("status") == MISSING, "_order")
+        .unique(subset=FIGURE_KEY, keep="first", maintain_order=True)
+        .sort("_order")
+        .drop("_order")
+    )
+
+
+def _show_cell(row: dict) -> str:
+    return repr(row["cell"]) if row["cell"] else "blank"
+
+
+def _other_place(first: dict, other: dict) -> str:
+    """Where ``first`` is, said briefly when it is in the same file and sheet as ``other``."""
+    if (first["file"], first["sheet"]) == (other["file"], other["sheet"]):
+        return f"row {first['row']}, column {first['column']!r}"
+    return f"{where(first)}, column {first['column']!r}"
+
+
+def with_bounds(present: pl.DataFrame, definitions: Definitions) -> pl.DataFrame:
+    """``present`` with each indicator's ``_min``, ``_max``, ``_unit`` and ``_severity``
+    (of ``value-out-of-range``) from ``definitions``."""
+    bounds = pl.DataFrame(
+        {
+            "indicator": [i.id for i in definitions.indicators],
+            "_min": [i.valid_min for i in definitions.indicators],
+            "_max": [i.valid_max for i in definitions.indicators],
+            "_unit": [i.unit for i in definitions.indicators],
+            "_severity": [i.out_of_range for i in definitions.indicators],
+        },
+        schema={
+            "indicator": pl.String,
+            "_min": pl.Float64,
+            "_max": pl.Float64,
+            "_unit": pl.String,
+            "_severity": pl.String,
+        },
+    )
+    return present.join(bounds, on="indicator", how="left")
+
+
+def _figure_issue(
+    code: str, severity: str, row: dict, definitions: Definitions, what: str
+) -> Issue:
+    name = definitions[row["indicator"]].name
+    return cell_issue(
+        code, severity, row, f"{name!r} for {month_label(row['month'])}: {row['cell']!r} {what}"
+    )
+
+
+def percent_sign_unexpected(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
+    """``percent-sign-unexpected``: a figure written with % for an indicator that is not a
+    percentage. A % sign says the source meant a percentage: for a count, a rate or an
+    average the figure would be stored as some other number than the source shows."""
+    rows = checked.filter(
+        (pl.col("_unit") != "percent") & pl.col("cell").str.contains("%", literal=True)
+    )
+    return [
+        _figure_issue(
+            "percent-sign-unexpected",
+            ERROR,
+            row,
+            definitions,
+            f"has a % sign but the indicator is a {row['_unit']}, not a percentage: "
+            "write the figure without % (or make the indicator's unit percent in "
+            "indicators.toml)",
+        )
+        for row in rows.iter_rows(named=True)
+    ]
+
+
+def value_too_large(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
+    """``value-too-large``: a figure beyond :data:`~csc_perf.ingest.cells.LARGEST_FIGURE`."""
+    rows = checked.filter(pl.col("value").abs() > LARGEST_FIGURE)
+    return [
+        _figure_issue(
+            "value-too-large",
+            ERROR,
+            row,
+            definitions,
+            f"is beyond {LARGEST_FIGURE:,.0f}, larger than any children's social care "
+            "figure: correct the cell (a typo, a pasted number or an overflow?)",
+        )
+        for row in rows.iter_rows(named=True)
+    ]
+
+
+_NEGATIVE_COUNT = (pl.col("_unit") == "count") & (pl.col("value") < 0)
+
+
+def count_negative(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
+    """``count-negative``: a negative figure for a count."""
+    return [
+        _figure_issue(
+            "count-negative", ERROR, row, definitions, "is negative, and a count cannot be"
+        )
+        for row in checked.filter(_NEGATIVE_COUNT).iter_rows(named=True)
+    ]
+
+
+def value_out_of_range(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
+    """``value-out-of-range``: a figure outside its indicator's valid range (a negative
+    count excepted: that is ``count-negative``), with the indicator's own severity."""
+    outside = checked.filter(
+        ~_NEGATIVE_COUNT
+        & (
+            (pl.col("value") < pl.col("_min")).fill_null(False)
+            | (pl.col("value") > pl.col("_max")).fill_null(False)
+        )
+    )
+    issues = []
+    for row in outside.iter_rows(named=True):
+        low = "-inf" if row["_min"] is None else f"{row['_min']:g}"
+        high = "inf" if row["_max"] is None else f"{row['_max']:g}"
+        issues.append(
+            _figure_issue(
+                "value-out-of-range",
+                row["_severity"],
+                row,
+                definitions,
+                f"is outside the valid range [{low}, {high}]",
+            )
+        )
+    return issues
+
+
+def percent_as_fraction(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
+    """``percent-as-fraction``: every figure of a percentage in a sheet is between 0 and 1
+    (an Excel cell formatted as % holds 0.87); once per sheet and indicator."""
+    percents = checked.filter(pl.col("_unit") == "percent")
+    if not percents.height:
+        return []
+    fractions = (
+        percents.group_by("file", "sheet", "indicator", maintain_order=True)
+        .agg(pl.col("value").max().alias("_max"), pl.col("row").first(), pl.col("column").first())
+        .filter((pl.col("_max") <= 1) & (pl.col("_max") > 0))
+    )
+    return [
+        Issue.at(
+            "percent-as-fraction",
+            WARNING,
+            f"every value of {definitions[row['indicator']].name!r} is between 0 and 1; "
+            "percentages are stored as 0-100 (87% is 87). If the cells are formatted as % in "
+            "Excel they hold fractions: enter 87 or '87%' instead",
+            file=row["file"],
+            sheet=row["sheet"],
+            row=row["row"],
+            column=row["column"],
+            indicator=row["indicator"],
+        )
+        for row in fractions.iter_rows(named=True)
+    ]
