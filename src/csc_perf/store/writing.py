@@ -1,0 +1,149 @@
+"""What every write to a store does, under the write lock: create the store when it is new
+(the table first, the marker last), give an old table the properties that keep its
+history, run the Delta write so that a full disk or a Rust panic becomes a message, and
+record the new version in the marker.
+
+:class:`StoreWrites` is the base of the parts of :class:`csc_perf.store.core.Store` that
+write: imports, reference tables, compaction.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from deltalake import DeltaTable
+
+from csc_perf.errors import StoreError
+from csc_perf.store.delta_log import inspect_log
+from csc_perf.store.delta_table import commit_record, keep_logs
+from csc_perf.store.layout import FORMAT, HISTORY_PROPERTIES, MARKER, TABLE, stored_arrow_schema
+from csc_perf.store.library_errors import (
+    first_line,
+    is_disk_full,
+    reraise_interrupts,
+    rust_panic_text_held_back,
+)
+from csc_perf.store.marker import write_atomically
+from csc_perf.store.opening import StoreFolder
+
+
+class StoreWrites(StoreFolder):
+    """The steps every write shares; each is called with the write lock held."""
+
+    def _latest_in_log(self, log: Path | None = None) -> int:
+        """The latest version in a table's log (the observations' by default), -1 if none."""
+        folder = log or self.table_path / "_delta_log"
+        if not folder.is_dir():
+            return -1
+        latest = inspect_log(folder, deep=False, parse=False).latest
+        return -1 if latest is None else latest
+
+    @contextmanager
+    def _writing(self, base: int, log: Path | None = None) -> Iterator[None]:
+        """Run a Delta write (called with the lock held, ``base`` the version before it).
+        A full disk (or a file-size limit) is a :class:`StoreError` saying nothing changed;
+        Rust panic text never reaches the user's terminal."""
+        try:
+            with rust_panic_text_held_back():
+                yield
+        except BaseException as exc:
+            reraise_interrupts(exc)
+            landed = self._latest_in_log(log) != base
+            if is_disk_full(exc) and not landed:
+                raise StoreError(
+                    "no space left writing the store; nothing was changed",
+                    hint=f"free some space on the drive holding {self.path}, then run the "
+                    "command again",
+                ) from None
+            if isinstance(exc, Exception):
+                raise
+            raise RuntimeError(f"the Delta Lake library failed: {first_line(exc)}") from None
+
+    def _record_version(self, version: int, table: str = TABLE) -> None:
+        """Rewrite the marker with a table's latest version (atomically, under the lock), so
+        that a deleted latest commit is noticed. A crash (or a full disk) between the Delta
+        commit and this leaves the marker behind the log, which is read as whole: only a log
+        *behind* the marker is damage."""
+        with suppress(OSError, StoreError):  # the commit stands; the next write records it
+            info = self._marker() if (self.path / MARKER).exists() else {"format": FORMAT}
+            if table == TABLE:
+                info["version"] = version
+            else:
+                info.setdefault("reference_versions", {})[table] = version
+            write_atomically(self.path / MARKER, info)
+        self._verified = None
+
+    def _sync_marker(self) -> None:
+        """Under the lock: a marker left one behind by a crash after a commit catches up."""
+        recorded = self._marker().get("version")
+        latest = self._latest_in_log()
+        if recorded is None or recorded < latest:
+            self._record_version(latest)
+
+    def _keep_history(self, location: str | None = None, log: Path | None = None) -> None:
+        """Give a table made before history was kept for ever the table properties that
+        keep it (one commit, under the lock, before the write that needs it)."""
+        table = self._table(location=location)
+        configuration = table.metadata().configuration
+        if all(configuration.get(k) == v for k, v in HISTORY_PROPERTIES.items()):
+            return
+        version = table.version() + 1
+        info = {"operation": "keep history", "version": version}
+        with self._writing(table.version(), log):
+            table.alter.set_table_properties(
+                HISTORY_PROPERTIES,
+                commit_properties=commit_record(info),
+                post_commithook_properties=keep_logs(),
+            )
+        if location is None:
+            self._record_version(version)
+
+    def _create_if_new(self) -> None:
+        """Create the table and then the marker (called with the lock held)."""
+        if not self.is_new():
+            return
+        if self.table_path.exists():
+            # A creation that was interrupted before its marker was written: it holds only
+            # the empty first version (is_new says so), so it is made again.
+            shutil.rmtree(self.table_path)
+        with self._writing(-1):
+            DeltaTable.create(
+                self.table_location,
+                stored_arrow_schema(),
+                name="observations",
+                configuration=HISTORY_PROPERTIES,
+                commit_properties=commit_record({"operation": "create", "version": 0}),
+            )
+        crash_point("table-created")
+        # The marker is written last: until then the folder reads as new, never half-made.
+        write_atomically(self.path / MARKER, {"format": FORMAT, "version": 0})
+        self._verified = None
+
+
+def upsert(table: DeltaTable, data, key: Sequence[str], properties) -> None:
+    """One MERGE commit: rows with the same key replaced, new keys inserted."""
+    (
+        table.merge(
+            data,
+            predicate=" AND ".join(f"t.{k} = s.{k}" for k in key),
+            source_alias="s",
+            target_alias="t",
+            commit_properties=properties,
+            post_commithook_properties=keep_logs(),
+        )
+        .when_matched_update_all()
+        .when_not_matched_insert_all()
+        .execute()
+    )
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash tests: ``CSC_PERF_CRASH_AT=<name>`` kills the process
+    here with SIGKILL, as a power cut or the OOM killer would. Unset, it does nothing."""
+    if os.environ.get("CSC_PERF_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
