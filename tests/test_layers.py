@@ -119,7 +119,10 @@ def test_the_rule_itself(source, target, allowed):
     assert (target in ALLOWED[source]) is allowed
 
 
-def test_the_reader_sees_deferred_and_relative_imports(tmp_path):
-    probe = SRC / "render" / "results.py"
+def test_the_reader_sees_deferred_imports_and_skips_type_checking():
+    probe = SRC / "render" / "markdown.py"
     names = {name for _, name in imports(probe)}
-    assert "csc_perf.model.calendar" in names
+    assert "csc_perf.model.calendar" in names  # at the top
+    assert "csc_perf.app.report" not in names  # under TYPE_CHECKING: not counted
+    deferred = {name for _, name in imports(SRC / "render" / "output.py")}
+    assert "csc_perf.render.html" in deferred  # inside a function

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -78,6 +79,28 @@ class NoFiguresError(CscPerfError):
     missing import): exit 1, so a cron job's ``--fail-on`` check cannot pass on nothing."""
 
     exit_code = ExitCode.INVALID
+
+
+class InvalidDataError(CscPerfError):
+    """Data with errors: nothing was written. ``report`` is the
+    :class:`~csc_perf.ingest.validation.ValidationReport` of the extracts (None for a DfE EES
+    file with a bad cell). Exit 1; exit 2 when an extract could not be read at all."""
+
+    exit_code = ExitCode.INVALID
+
+    def __init__(self, message: str, *, report: Any = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.report = report
+        if report is not None:
+            self.exit_code = report_exit_code(report)
+
+
+def report_exit_code(report: Any) -> ExitCode:
+    """For a validation report: 0 valid (warnings allowed), 1 invalid, 2 when a file could not
+    be read at all."""
+    if report.unreadable:
+        return ExitCode.USAGE
+    return ExitCode.OK if report.valid else ExitCode.INVALID
 
 
 class StoreError(CscPerfError):

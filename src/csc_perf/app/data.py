@@ -11,13 +11,12 @@ from pathlib import Path
 import polars as pl
 
 from csc_perf.app.arguments import authority_argument, month_argument
-from csc_perf.app.errors import InvalidDataError, report_exit_code  # noqa: F401  (part of the API)
 from csc_perf.app.indicators import definitions_frame
 from csc_perf.app.notes import Note
 from csc_perf.app.outcomes import ImportResult, ReferenceImport, StoreCheck
 from csc_perf.app.reference import BENCHMARK_KEY, POPULATION_KEY, benchmarks_by_year, read_ees_files
 from csc_perf.definitions.loading import Definitions
-from csc_perf.errors import StoreError, UsageError
+from csc_perf.errors import InvalidDataError, StoreError, UsageError
 from csc_perf.ingest.extracts import SHAPES
 from csc_perf.ingest.validation import ValidationReport, validate_files
 from csc_perf.methods.suppression import suppress_observations

@@ -10,9 +10,8 @@ from typing import Any
 
 import polars as pl
 
-from csc_perf.app.errors import InvalidDataError
 from csc_perf.definitions.loading import Definitions
-from csc_perf.errors import CscPerfError, ExtractReadError, UsageError
+from csc_perf.errors import CscPerfError, ExtractReadError, InvalidDataError, UsageError
 from csc_perf.ingest.dfe import (
     benchmarks_from_ees,
     population_from_ees,

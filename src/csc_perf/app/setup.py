@@ -62,7 +62,7 @@ def import_examples(workspace: Workspace) -> Iterator[tuple[Path, ImportResult]]
     """Import the bundled example extracts into ``workspace`` as a council's monthly job
     would: month by month, each checked on its own, then the report workbook. Yields each
     file and what its import did. Raises
-    :class:`~csc_perf.app.errors.InvalidDataError` should one have an error."""
+    :class:`~csc_perf.errors.InvalidDataError` should one have an error."""
     extracts = bundled("extracts")
     monthly = sorted((extracts / "monthly").glob("*.csv"))
     for path in [*monthly, *sorted(extracts.glob("*.xlsx"))]:

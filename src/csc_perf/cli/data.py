@@ -46,7 +46,7 @@ def validate(
     Prints one row per issue (code, severity, message, file, sheet, row, column, cell,
     indicator, month). Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable or misuse.
     """
-    from csc_perf.app.errors import report_exit_code
+    from csc_perf.errors import report_exit_code
     from csc_perf.render import messages, terminal
     from csc_perf.render import output as out
 

@@ -30,8 +30,6 @@ ThresholdOption = Annotated[
 ]
 
 
-# The same as cli/reports.py's until the merge, which makes that one an import of this:
-# importing cli/reports.py from here would register its commands first and reorder --help.
 def option_group(options: dict[str, tuple[Any, Any]], build: Callable[..., dict]):
     """A decorator giving a command the ``options`` (name -> (annotation, default)), declared
     once here; their values reach the command as one ``run`` dict of Workspace arguments,
@@ -97,7 +95,7 @@ def noted(workspace: Any, call: Callable[..., T], *args: Any, **kwargs: Any) -> 
 
 
 def show_notes(workspace: Any) -> None:
-    """The notes the last Workspace call left, on stderr (as cli/reports.py's)."""
+    """The notes the last Workspace call left, on stderr."""
     from csc_perf.render import terminal
 
     for note in workspace.notes:

@@ -59,7 +59,7 @@ def population_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
 def _import_reference(table: str, files: list[Path], wait: float) -> None:
     """Import ``files`` into the reference ``table``: its warnings, then what was stored (a
     file with a bad cell: its error, exit 1, nothing written)."""
-    from csc_perf.app.errors import InvalidDataError
+    from csc_perf.errors import InvalidDataError
     from csc_perf.render import messages, terminal
 
     ws = open_workspace(wait)

@@ -3,10 +3,7 @@ one Workspace method and renders what it returns."""
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -19,6 +16,7 @@ from csc_perf.cli.app import (
     handles_errors,
     open_workspace,
 )
+from csc_perf.cli.options import ThresholdOption, option_group, show_notes
 from csc_perf.errors import ExitCode, UsageError
 
 MonthArg = Annotated[
@@ -62,34 +60,6 @@ SuppressOption = Annotated[
         "would reveal them.",
     ),
 ]
-ThresholdOption = Annotated[
-    int, typer.Option("--suppress-threshold", help="The largest count suppressed.")
-]
-
-
-def option_group(options: dict[str, tuple[Any, Any]], build: Callable[..., dict]):
-    """A decorator giving a command the ``options`` (name -> (annotation, default)), declared
-    once here; their values reach the command as one ``run`` dict of Workspace arguments,
-    made by ``build``."""
-
-    def decorate(fn):
-        signature = inspect.signature(fn, eval_str=True)
-        own = [p for p in signature.parameters.values() if p.name != "run"]
-        extra = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
-            for name, (a, d) in options.items()
-        ]
-
-        @functools.wraps(fn)
-        def command(*args: Any, **kwargs: Any) -> Any:
-            values = {name: kwargs.pop(name) for name in options}
-            run = {**kwargs.pop("run", {}), **build(**values)}
-            return fn(*args, run=run, **kwargs)
-
-        command.__signature__ = signature.replace(parameters=[*own, *extra])  # type: ignore[attr-defined]
-        return command
-
-    return decorate
 
 
 #: How results are computed: which authority and store version, and SPC for this run.
@@ -114,14 +84,6 @@ suppress_options = option_group(
     {"suppress": (SuppressOption, False), "suppress_threshold": (ThresholdOption, 5)},
     lambda suppress, suppress_threshold: {"suppress": suppress_threshold if suppress else None},
 )
-
-
-def show_notes(workspace) -> None:
-    """The notes the last Workspace call left, on stderr."""
-    from csc_perf.render import terminal
-
-    for note in workspace.notes:
-        (terminal.warn if note.level == "warning" else terminal.say)(note.text)
 
 
 @app.command()
