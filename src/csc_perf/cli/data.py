@@ -81,7 +81,7 @@ def import_(
     goes ahead. Importing the same content again changes nothing. With --dry-run the rows
     that would be inserted or updated are printed (old and new values).
     """
-    from csc_perf.app.errors import InvalidDataError
+    from csc_perf.errors import InvalidDataError
     from csc_perf.render import messages, terminal
     from csc_perf.render import output as out
 
