@@ -86,7 +86,8 @@ def ees(rows: list[str]) -> str:
 
 
 def test_suppressed_neighbours_are_left_out_not_zero(tmp_path, definitions):
-    from csc_perf.ingest.dfe import benchmarks_from_ees, read_ees
+    from csc_perf.ingest.ees import read_ees
+    from csc_perf.ingest.ees_reference import benchmarks_from_ees
     from csc_perf.methods.benchmarks import add_benchmarks
 
     # LA numbers 901-904 (codes of the DfE form; new_la_code E1.. is not read when the

@@ -155,7 +155,7 @@ def test_stdout_holds_data_only(tmp_path):
 
 
 def test_readme_documents_every_code_and_command():
-    from csc_perf.ingest.validation import CHECKS
+    from csc_perf.ingest.checks.registry import CHECKS
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for code in CHECKS:

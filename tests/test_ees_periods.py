@@ -13,7 +13,7 @@ import pytest
 
 from conftest import FIXTURES, store_state
 from csc_perf.errors import ExtractReadError
-from csc_perf.ingest.dfe import ees_year, read_ees
+from csc_perf.ingest.ees import ees_year, read_ees
 
 C1 = (
     FIXTURES / "dfe" / "c1_children_in_need_referrals_and_rereferrals_2013_to_2025_2023_to_2024.csv"

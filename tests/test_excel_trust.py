@@ -26,7 +26,7 @@ import polars as pl
 import pytest
 
 from conftest import store_state
-from csc_perf.ingest.extracts import is_report_column, month_with_words
+from csc_perf.ingest.headers import is_report_column, month_with_words
 
 CONTACTS = "Number of contacts in the month"
 EH_REFERRALS = "Number of referrals into Early Help"

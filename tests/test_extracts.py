@@ -9,7 +9,8 @@ import pytest
 
 from conftest import MONTHLY, WORKBOOK
 from csc_perf.errors import ExtractReadError
-from csc_perf.ingest.extracts import read_tables, table_cells
+from csc_perf.ingest.shapes import table_cells
+from csc_perf.ingest.tables import read_tables
 from csc_perf.ingest.validation import validate_files
 
 

@@ -11,7 +11,7 @@ from datetime import date
 
 import polars as pl
 
-from csc_perf.ingest.validation import FileSummary
+from csc_perf.model.schemas import FileSummary
 
 SIXTY_DAYS = 60 * 24 * 3600
 
@@ -111,7 +111,8 @@ def test_a_store_made_before_gets_the_properties_on_its_next_write(cli, workspac
     keep-everything properties by its next import, as a commit of its own."""
     from deltalake import DeltaTable
 
-    from csc_perf.store.core import HISTORY_PROPERTIES, Store
+    from csc_perf.store.core import Store
+    from csc_perf.store.layout import HISTORY_PROPERTIES
 
     folder = workspace / "store"
     store = Store(folder)

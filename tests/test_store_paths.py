@@ -79,7 +79,7 @@ def test_a_folder_the_delta_library_cannot_reopen_is_refused_before_writing(cli,
 
 
 def test_posix_locations_are_file_urls_encoded_once(tmp_path):
-    from csc_perf.store.core import table_location
+    from csc_perf.store.delta_table import table_location
 
     assert table_location(PurePosixPath("/srv/csc/store/observations")) == (
         "file:///srv/csc/store/observations"
@@ -111,14 +111,14 @@ def test_posix_locations_are_file_urls_encoded_once(tmp_path):
     ],
 )
 def test_windows_paths_reach_delta_as_file_urls(path, location):
-    from csc_perf.store.core import table_location
+    from csc_perf.store.delta_table import table_location
 
     assert table_location(PureWindowsPath(path)) == location
 
 
 def test_windows_percent_escape_is_refused():
     from csc_perf.errors import StoreError
-    from csc_perf.store.core import check_location
+    from csc_perf.store.delta_table import check_location
 
     check_location(PureWindowsPath(r"C:\Users\Jane Smith\100% done"))
     with pytest.raises(StoreError, match="'%20'"):
@@ -147,7 +147,7 @@ class FakeMsvcrt:
 
 
 def test_windows_lock_branch(tmp_path):
-    from csc_perf.store.core import _try_lock, _unlock
+    from csc_perf.store.locking import _try_lock, _unlock
 
     msvcrt = FakeMsvcrt()
     with open(tmp_path / ".lock", "a+b") as first, open(tmp_path / ".lock", "a+b") as second:
@@ -165,7 +165,7 @@ def test_windows_lock_branch(tmp_path):
 def test_posix_lock_branch_with_the_same_helpers(tmp_path):
     import fcntl
 
-    from csc_perf.store.core import _try_lock, _unlock
+    from csc_perf.store.locking import _try_lock, _unlock
 
     with open(tmp_path / ".lock", "a+b") as first, open(tmp_path / ".lock", "a+b") as second:
         assert _try_lock(first, fcntl)

@@ -15,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from conftest import store_state
-from csc_perf.ingest.extracts import (
+from csc_perf.ingest.headers import (
     AUTHORITY_HEADERS,
     INDICATOR_HEADERS,
     MONTH_HEADERS,
@@ -288,7 +288,8 @@ def test_a_header_is_a_month_a_report_column_or_named_in_an_error(tmp_path_facto
     refused by an issue naming the column. Never dropped without a word."""
     from conftest import ROOT
     from csc_perf.definitions.loading import load_definitions
-    from csc_perf.ingest.extracts import read_tables, table_cells
+    from csc_perf.ingest.shapes import table_cells
+    from csc_perf.ingest.tables import read_tables
 
     text = header.strip()
     key = " ".join(text.replace("_", " ").split()).casefold()

@@ -30,14 +30,14 @@ _EXPORTS = {
     "Summary": "csc_perf.app.workspace",
     "Report": "csc_perf.app.report",
     "Note": "csc_perf.app.notes",
-    "load_definitions": "csc_perf.definitions.loading",
-    "parse_definitions": "csc_perf.definitions.loading",
-    "Definitions": "csc_perf.definitions.loading",
-    "Indicator": "csc_perf.definitions.loading",
+    "load_definitions": "csc_perf.definitions",
+    "parse_definitions": "csc_perf.definitions",
+    "Definitions": "csc_perf.definitions",
+    "Indicator": "csc_perf.definitions",
     "validate_files": "csc_perf.ingest.validation",
-    "ValidationReport": "csc_perf.ingest.validation",
-    "Issue": "csc_perf.ingest.validation",
-    "Store": "csc_perf.store.core",
+    "ValidationReport": "csc_perf.ingest.report",
+    "Issue": "csc_perf.ingest.report",
+    "Store": "csc_perf.store",
     "parse_month": "csc_perf.model.calendar",
     "parse_cell": "csc_perf.ingest.cells",
 }
@@ -64,16 +64,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from csc_perf.app.notes import Note
     from csc_perf.app.report import Report
     from csc_perf.app.workspace import Summary, Workspace
-    from csc_perf.definitions.loading import (
-        Definitions,
-        Indicator,
-        load_definitions,
-        parse_definitions,
-    )
+    from csc_perf.definitions import Definitions, Indicator, load_definitions, parse_definitions
     from csc_perf.ingest.cells import parse_cell
-    from csc_perf.ingest.validation import Issue, ValidationReport, validate_files
+    from csc_perf.ingest.report import Issue, ValidationReport
+    from csc_perf.ingest.validation import validate_files
     from csc_perf.model.calendar import parse_month
-    from csc_perf.store.core import Store
+    from csc_perf.store import Store
 
 
 def __getattr__(name: str) -> Any:

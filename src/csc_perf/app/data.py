@@ -15,14 +15,17 @@ from csc_perf.app.indicators import definitions_frame
 from csc_perf.app.notes import Note
 from csc_perf.app.outcomes import ImportResult, ReferenceImport, StoreCheck
 from csc_perf.app.reference import BENCHMARK_KEY, POPULATION_KEY, benchmarks_by_year, read_ees_files
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.errors import InvalidDataError, StoreError, UsageError
-from csc_perf.ingest.extracts import SHAPES
-from csc_perf.ingest.validation import ValidationReport, validate_files
+from csc_perf.ingest.report import ValidationReport
+from csc_perf.ingest.shapes import SHAPES
+from csc_perf.ingest.validation import validate_files
 from csc_perf.methods.suppression import suppress_observations
 from csc_perf.model.calendar import month_label
 from csc_perf.render.messages import replaced_lines
-from csc_perf.store.core import REFERENCE_TABLES, Store, parse_as_of
+from csc_perf.store.core import Store
+from csc_perf.store.layout import REFERENCE_TABLES
+from csc_perf.store.reading import parse_as_of
 
 #: ``as_of`` as the API takes it: a version number, or a date (as text, or a date object).
 AsOf = str | int | date | datetime | None

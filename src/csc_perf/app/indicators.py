@@ -7,7 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions, Indicator, load_definitions
+from csc_perf.definitions.loading import load_definitions
+from csc_perf.definitions.model import Definitions, Indicator
 from csc_perf.errors import DefinitionsError, UsageError
 
 #: The columns of :func:`definitions_frame`, one row per indicator.

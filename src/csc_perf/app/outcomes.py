@@ -8,9 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
-from csc_perf.ingest.validation import ValidationReport
+from csc_perf.ingest.report import ValidationReport
 from csc_perf.model.calendar import month_label
-from csc_perf.store.core import ImportPlan
+from csc_perf.store.importing import ImportPlan
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,11 @@ from typing import Any
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.errors import CscPerfError, ExtractReadError, InvalidDataError, UsageError
-from csc_perf.ingest.dfe import (
-    benchmarks_from_ees,
-    population_from_ees,
-    read_ees,
-    statistical_neighbours,
-)
+from csc_perf.ingest.ees import read_ees
+from csc_perf.ingest.ees_reference import benchmarks_from_ees, population_from_ees
+from csc_perf.ingest.neighbours import statistical_neighbours
 from csc_perf.model.calendar import financial_year_label
 
 #: One row per key in each reference table (an import replaces the rows with its keys).

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.methods.benchmarks import benchmark_year_expr
 from csc_perf.methods.highlights import Highlight, build_highlights
 from csc_perf.model.calendar import add_months

@@ -10,9 +10,9 @@ from datetime import date
 import polars as pl
 
 from csc_perf.app.arguments import authority_argument, is_every_authority, month_argument
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.errors import NoFiguresError, UsageError
-from csc_perf.ingest.dfe import statistical_neighbours
+from csc_perf.ingest.neighbours import statistical_neighbours
 from csc_perf.methods.rag import RAG_SEVERITY
 from csc_perf.methods.results import compute_results, latest_month
 from csc_perf.methods.suppression import suppress_results

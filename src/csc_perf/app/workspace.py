@@ -17,11 +17,14 @@ from csc_perf.app.notes import Note
 from csc_perf.app.paths import find_config, store_path
 from csc_perf.app.report import Report, build_report
 from csc_perf.app.results import Choice, Run, check_themes, compute_run, indicator_ids, select
-from csc_perf.definitions.loading import Definitions, load_definitions
+from csc_perf.definitions.loading import load_definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.errors import UsageError
 from csc_perf.methods.financial_years import financial_year_values
 from csc_perf.methods.highlights import Highlight, build_highlights, highlights_frame
-from csc_perf.store.core import DEFAULT_WAIT_SECONDS, Store, parse_as_of
+from csc_perf.store.core import Store
+from csc_perf.store.layout import DEFAULT_WAIT_SECONDS
+from csc_perf.store.reading import parse_as_of
 
 #: The columns of a summary before the figures behind each sentence.
 SUMMARY_COLUMNS = ("rank", "theme", "indicator", "name", "month", "sentence", "score")

@@ -81,8 +81,8 @@ def demo(
 ) -> None:
     """Import the bundled example extracts (Southampton, Oct-22..Oct-24) into a throw-away
     workspace and print the October 2024 results: RAG and direction of travel."""
-    from csc_perf.errors import InvalidDataError
     from csc_perf.app.setup import DEMO_MONTH, demo_workspace, import_examples
+    from csc_perf.errors import InvalidDataError
     from csc_perf.render import messages, terminal
     from csc_perf.render import output as out
     from csc_perf.render.terminal_report import rag_tables

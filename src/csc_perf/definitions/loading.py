@@ -22,8 +22,6 @@ from pathlib import Path
 from csc_perf.definitions.checks import MAX_DEPTH, check_definitions
 from csc_perf.definitions.model import (
     Definitions,
-    Indicator,  # noqa: F401  re-exported until the merge
-    normalise_name,  # noqa: F401  re-exported until the merge
 )
 from csc_perf.definitions.problems import LineIndex, Problem
 from csc_perf.errors import ConfigError, DefinitionsError

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions, Indicator
+from csc_perf.definitions.model import Definitions, Indicator
 from csc_perf.errors import ExtractReadError
 from csc_perf.ingest.cells import LARGEST_FIGURE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.errors import ExtractReadError
 from csc_perf.ingest.ees import PERIOD_HINT, benchmark_rows, ees_year
 from csc_perf.ingest.ees_geography import resolve_geography

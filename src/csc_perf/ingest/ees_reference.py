@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.errors import ExtractReadError
 from csc_perf.ingest.ees import (
     benchmark_rows,

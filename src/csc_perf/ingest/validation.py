@@ -16,11 +16,11 @@ from pathlib import Path
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.errors import ExtractReadError, UsageError
 from csc_perf.ingest.cells import INVALID, LARGEST_FIGURE, PRESENT, parse_cells
 from csc_perf.ingest.checks.derived import derived_mismatch
-from csc_perf.ingest.checks.months import EARLIEST_MONTH, bad_months, blank_months, read_months
+from csc_perf.ingest.checks.months import bad_months, blank_months, read_months
 from csc_perf.ingest.checks.names import (
     authority_invalid,
     indicator_disagreements,
@@ -28,7 +28,7 @@ from csc_perf.ingest.checks.names import (
     read_authorities,
     read_indicators,
 )
-from csc_perf.ingest.checks.registry import CHECKS, REGISTRY
+from csc_perf.ingest.checks.registry import CHECKS
 from csc_perf.ingest.checks.required import required_missing
 from csc_perf.ingest.checks.values import (
     count_negative,
@@ -44,7 +44,7 @@ from csc_perf.ingest.checks.values import (
 )
 from csc_perf.ingest.ees_extract import ees_cells
 from csc_perf.ingest.raw import RawTable
-from csc_perf.ingest.report import ERROR, READ_FAILURES, WARNING, Issue, ValidationReport, clip
+from csc_perf.ingest.report import ERROR, Issue, ValidationReport
 from csc_perf.ingest.shapes import TableCells, table_cells
 from csc_perf.ingest.tables import read_tables
 from csc_perf.model.authorities import HINT as AUTHORITY_HINT
@@ -53,24 +53,7 @@ from csc_perf.model.schemas import FileSummary, empty_observations
 
 # What callers import from here; CHECKS, REGISTRY, EARLIEST_MONTH, ERROR, WARNING,
 # READ_FAILURES, FileSummary, Issue, ValidationReport and clip are re-exported until the merge.
-__all__ = [
-    "CHECKS",
-    "EARLIEST_MONTH",
-    "ERROR",
-    "READ_FAILURES",
-    "REGISTRY",
-    "WARNING",
-    "FileSummary",
-    "Issue",
-    "ValidationReport",
-    "check_cells",
-    "check_derived",
-    "clip",
-    "validate_files",
-]
-
-#: Kept under its former name: :func:`csc_perf.ingest.checks.derived.derived_mismatch`.
-check_derived = derived_mismatch
+__all__ = ["ValidationReport", "check_cells", "validate_files"]
 
 
 def validate_files(

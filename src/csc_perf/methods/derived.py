@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 
 from csc_perf.definitions.formulas import POPULATION, references, to_expr
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 
 POPULATION_SCHEMA = {"authority": "String", "year": "Int32", "population": "Float64"}
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from csc_perf.definitions.formulas import POPULATION, references, to_expr
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.methods.derived import derivation_order, population_frame
 from csc_perf.model.calendar import financial_year_label
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.methods.spc import LIMIT_FACTOR
 from csc_perf.model.calendar import add_months
 from csc_perf.model.vocabulary import RULE_WORDS

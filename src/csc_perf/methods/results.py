@@ -12,7 +12,7 @@ from datetime import date
 import polars as pl
 
 from csc_perf.definitions.formulas import Binary, Call, Number, Unary
-from csc_perf.definitions.loading import Definitions, Indicator
+from csc_perf.definitions.model import Definitions, Indicator
 from csc_perf.methods.benchmarks import add_benchmarks
 from csc_perf.methods.derived import derive, population_frame
 from csc_perf.methods.direction import change_pct_expr, direction_expr

@@ -14,7 +14,7 @@ from datetime import date
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.methods.spc import spc_params, xmr_frame
 
 #: The frame :func:`spc_columns` returns (the engine's columns, typed).

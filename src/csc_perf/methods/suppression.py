@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from csc_perf.definitions.formulas import POPULATION, Binary, Call, Name
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.model.calendar import add_months, month_label
 
 DEFAULT_THRESHOLD = 5

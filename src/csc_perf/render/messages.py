@@ -18,9 +18,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
 
     from csc_perf.app.outcomes import ImportResult, ReferenceImport
-    from csc_perf.ingest.validation import ValidationReport
+    from csc_perf.ingest.report import ValidationReport
     from csc_perf.model.schemas import FileSummary
-    from csc_perf.store.core import ImportPlan
+    from csc_perf.store.importing import ImportPlan
 
 #: How many replaced figures an import lists before pointing to ``history --diff``.
 REPLACED_SHOWN = 20

@@ -44,7 +44,7 @@ from csc_perf.render.safety import FORMULA_STARTS
 
 if TYPE_CHECKING:  # pragma: no cover
     from csc_perf.app.report import Report
-    from csc_perf.definitions.loading import Definitions, Indicator
+    from csc_perf.definitions.model import Definitions, Indicator
 
 RESERVED_SHEETS = ("Results", "Definitions", "History")  # Excel reserves "History"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")

@@ -9,28 +9,10 @@ readable by DuckDB, Spark or Fabric as it is. The folder's layout is in
 
 from __future__ import annotations
 
-# The names marked F401 are re-exported until the merge: `csc_perf.store.core` is where the
-# app, the CLI and the tests import them from today (`csc_perf.store` exports them too).
 from csc_perf.store.checking import Checks
 from csc_perf.store.compaction import Compaction
-from csc_perf.store.delta_table import check_location, table_location  # noqa: F401
 from csc_perf.store.history import History
-from csc_perf.store.importing import ImportPlan, ImportResult, Imports  # noqa: F401
-from csc_perf.store.layout import (  # noqa: F401
-    CHECK_HINT,
-    DEFAULT_WAIT_SECONDS,
-    FORMAT,
-    HISTORY_PROPERTIES,
-    KEY,
-    LOCK,
-    MARKER,
-    MARKER_TMP,
-    OBSERVATION_COLUMNS,
-    REFERENCE_TABLES,
-    TABLE,
-)
-from csc_perf.store.locking import _try_lock, _unlock  # noqa: F401
-from csc_perf.store.reading import parse_as_of  # noqa: F401
+from csc_perf.store.importing import Imports
 
 
 class Store(Imports, History, Checks, Compaction):

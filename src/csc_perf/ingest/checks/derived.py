@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.ingest.cells import PRESENT
 from csc_perf.ingest.report import WARNING, Issue
 from csc_perf.methods.derived import derive, population_frame

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions, normalise_name
+from csc_perf.definitions.model import Definitions, normalise_name
 from csc_perf.ingest.checks.places import first_of_each
 from csc_perf.ingest.report import ERROR, Issue, clip
 from csc_perf.ingest.shapes import TableCells

@@ -9,7 +9,7 @@ import math
 
 import polars as pl
 
-from csc_perf.definitions.loading import Definitions
+from csc_perf.definitions.model import Definitions
 from csc_perf.ingest.cells import INVALID, LARGEST_FIGURE, MISSING, NOT_FINITE
 from csc_perf.ingest.checks.places import cell_issue, where
 from csc_perf.ingest.report import ERROR, WARNING, Issue, clip
