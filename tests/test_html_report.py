@@ -413,7 +413,7 @@ def test_title_defaults_to_the_authority_and_month_and_can_be_set(
 
 
 def test_chart_breaks_the_line_at_a_missing_month_and_draws_the_target():
-    from csc_perf.render.html import chart_svg
+    from csc_perf.render.html_chart import chart_svg
 
     months = [date(2024, m, 1) for m in (1, 2, 3, 4)]
     points = [
@@ -434,7 +434,7 @@ def test_chart_breaks_the_line_at_a_missing_month_and_draws_the_target():
 
 
 def test_chart_without_figures_says_so():
-    from csc_perf.render.html import chart_svg
+    from csc_perf.render.html_chart import chart_svg
 
     row = {"name": "x", "unit": "percent", "decimals": 0, "rag": "no data", "target": None}
     svg = chart_svg([{"month": date(2024, 10, 1)}], row, "c")

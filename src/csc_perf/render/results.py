@@ -34,6 +34,13 @@ DIRECTION_STYLE = {
 }
 
 
+# Fill and text colours with at least 4.5:1 contrast (WCAG AA) for the bold cell text.
+RAG_COLOURS = {
+    "red": ("#b10e1e", "#ffffff"),
+    "amber": ("#ffbf47", "#0b0c0c"),
+    "green": ("#00703c", "#ffffff"),
+    "blue": ("#1d70b8", "#ffffff"),
+}
 SPARKS = "▁▂▃▄▅▆▇█"
 
 

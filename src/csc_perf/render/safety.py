@@ -19,6 +19,7 @@ as escapes (``\\x1b``); the terminal consoles apply it to everything they print.
 
 from __future__ import annotations
 
+import html
 import re
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -93,3 +94,8 @@ def markdown_text(text: str, *, starts_line: bool = False) -> str:
 def _escape_block_start(match: re.Match[str]) -> str:
     indent, marker, number, delimiter = match.groups()
     return indent + ("\\" + marker if marker else number + "\\" + delimiter)
+
+
+def html_escape(text: object) -> str:
+    """Text for an HTML element or a double-quoted attribute (None is empty)."""
+    return html.escape("" if text is None else str(text), quote=True)

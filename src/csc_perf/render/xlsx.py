@@ -38,8 +38,8 @@ import xlsxwriter
 
 from csc_perf import __version__
 from csc_perf.model.calendar import report_label
-from csc_perf.render.html import HIGHLIGHTS_PER_THEME, RAG_COLOURS
-from csc_perf.render.results import RAG_STYLE, direction_word, format_target, spc_words
+from csc_perf.render.html import HIGHLIGHTS_PER_THEME
+from csc_perf.render.results import RAG_COLOURS, RAG_STYLE, direction_word, format_target, spc_words
 from csc_perf.render.safety import FORMULA_STARTS
 
 if TYPE_CHECKING:  # pragma: no cover
