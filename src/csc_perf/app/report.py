@@ -20,7 +20,6 @@ from csc_perf.definitions.model import Definitions
 from csc_perf.methods.benchmarks import benchmark_year_expr
 from csc_perf.methods.highlights import Highlight, build_highlights
 from csc_perf.model.calendar import add_months
-from csc_perf.render import html, markdown, terminal_report, xlsx
 
 #: The columns of the report frame after the month columns.
 REPORT_COLUMNS = (
@@ -73,16 +72,24 @@ class Report:
         mine = [h for h in self.highlights if h.theme == theme_id]
         return mine if top is None else mine[:top]
 
+    # The writers load when a format is asked for: a `rag` run, which builds no report,
+    # never pays for xlsxwriter (start-up is part of the speed budget, see benchmarks/).
     def to_markdown(self) -> str:
         """The report as Markdown: a heading and a pipe table per theme."""
+        from csc_perf.render import markdown
+
         return markdown.report_markdown(self)
 
     def to_html(self, title: str | None = None) -> str:
         """The report as one self-contained HTML document (text; encode it as UTF-8)."""
+        from csc_perf.render import html
+
         return html.report_html(self, title=title)
 
     def to_xlsx(self, path: str | Path | None = None) -> bytes:
         """The report as the bytes of an .xlsx workbook; written to ``path`` if given."""
+        from csc_perf.render import xlsx
+
         data = xlsx.report_xlsx(self)
         if path is not None:
             Path(path).write_bytes(data)
@@ -90,6 +97,8 @@ class Report:
 
     def to_rich(self):
         """The report as Rich tables for a terminal."""
+        from csc_perf.render import terminal_report
+
         return terminal_report.report_tables(self)
 
 

@@ -62,6 +62,14 @@ SuppressOption = Annotated[
 ]
 
 
+def views():
+    """The terminal's views, loaded when a table is drawn: CSV and JSON runs never import
+    Rich's tables."""
+    from csc_perf.render import terminal_report
+
+    return terminal_report
+
+
 #: How results are computed: which authority and store version, and SPC for this run.
 run_options = option_group(
     {
@@ -112,17 +120,16 @@ def rag(
     from csc_perf.app.results import FAIL_ON, failing
     from csc_perf.render import output as out
     from csc_perf.render import terminal
-    from csc_perf.render.terminal_report import failing_lines, rag_tables
 
     if fail_on is not None and fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on {fail_on!r}: use red or amber")
     ws = open_workspace()
     shown = ws.results(month, themes=theme, indicators=indicator, **run)
     show_notes(ws)
-    out.emit(shown, fmt, output, table=lambda f: rag_tables(f, ws.definitions))
+    out.emit(shown, fmt, output, table=lambda f: views().rag_tables(f, ws.definitions))
     if fail_on is not None and (bad := failing(shown, fail_on)).height:
         # The reason for exit 1, shown with --quiet too, so cron's mail says which failed.
-        terminal.error(failing_lines(bad, fail_on, is_every_authority(run["authority"])))
+        terminal.error(views().failing_lines(bad, fail_on, is_every_authority(run["authority"])))
         raise typer.Exit(int(ExitCode.INVALID))
 
 
@@ -185,11 +192,10 @@ def trend(
 ) -> None:
     """One indicator month by month: value, target, RAG, direction, and a sparkline."""
     from csc_perf.render import output as out
-    from csc_perf.render.terminal_report import trend_table
 
     ws = open_workspace()
     series = ws.trend(indicator, months=months, month=month, **run)
-    out.emit(series, fmt, output, table=trend_table)
+    out.emit(series, fmt, output, table=lambda f: views().trend_table(f))
 
 
 @app.command()
@@ -213,11 +219,15 @@ def summary(
     SPC signals. --format json gives the figures behind each sentence.
     """
     from csc_perf.render import output as out
-    from csc_perf.render.terminal_report import summary_view
 
     ws = open_workspace()
     found = ws.summary(month, top=top, themes=theme, **run)
     show_notes(ws)
     chosen = out.resolve_format(fmt, output)
     frame = found.nested_frame() if chosen in ("json", "jsonl") else found.frame
-    out.emit(frame, chosen, output, table=lambda f: summary_view(found.highlights, ws.definitions))
+    out.emit(
+        frame,
+        chosen,
+        output,
+        table=lambda f: views().summary_view(found.highlights, ws.definitions),
+    )

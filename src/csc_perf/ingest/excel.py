@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import fastexcel
 import polars as pl
 
 from csc_perf.errors import ExtractReadError
@@ -40,6 +39,8 @@ def read_excel(
             hint="open it in Excel, remove the password (File > Info > Protect Workbook) and "
             "save it as .xlsx",
         )
+    import fastexcel  # loaded with the first workbook: CSV-only runs never pay for it
+
     try:
         reader = fastexcel.read_excel(data)
     except Exception as exc:  # fastexcel raises its own error types for every bad workbook

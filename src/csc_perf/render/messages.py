@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-
 from csc_perf.model.calendar import month_label
 from csc_perf.render import terminal
 
@@ -16,6 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
     import polars as pl
+    from rich.table import Table
 
     from csc_perf.app.outcomes import ImportResult, ReferenceImport
     from csc_perf.ingest.report import ValidationReport
@@ -114,6 +113,8 @@ def _figure(value: float | None, status: str | None) -> str:
 
 def issues_table(report: ValidationReport) -> Table:
     """Every issue as a row of a Rich table (errors red, warnings yellow)."""
+    from rich.table import Table  # loaded for `validate`'s table only: stderr lines need none
+
     table = Table(title="Validation issues", header_style="bold", show_lines=True)
     for name in ("severity", "code", "where", "message"):
         table.add_column(name, overflow="fold")
