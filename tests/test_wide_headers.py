@@ -238,7 +238,7 @@ SPELLINGS = [
 
 
 def _is_financial_year_spelling(label: str, month: date) -> bool:
-    # "2011/12" is the financial year 2011-12, never December 2011 (see months.py).
+    # "2011/12" is the financial year 2011-12, never December 2011 (see model/calendar.py).
     return label == month.strftime("%Y/%m") and month.month == (month.year + 1) % 100
 
 
