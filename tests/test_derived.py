@@ -232,3 +232,18 @@ formula = "n / population * 10000"
     rates = derive(obs, definitions, population_frame(definitions)).sort("month")
     # March 2025 is in 2024/25: mid-2022 (1,000); April 2025 is in 2025/26: mid-2023 (2,000).
     assert rates.get_column("value").to_list() == [100.0, 50.0]
+
+
+def test_population_export_order_is_the_same_every_time(cli, workspace, tmp_path):
+    """Two imports of the same file store the rows in the same order, so `export --table
+    population` is the same file every time (a diff between two runs shows nothing)."""
+    path = FIXTURES / "dfe" / "ons_mid-year_population_estimates_2012_to_2024_2020_to_2023.csv"
+    exports = []
+    for run in range(3):
+        store = tmp_path / f"store-{run}"
+        assert cli("--store", store, "population", "import", path).exit_code == 0
+        result = cli("--store", store, "export", "--table", "population", "--format", "csv")
+        assert result.exit_code == 0, result.stderr
+        exports.append(result.stdout)
+    assert exports[0] == exports[1] == exports[2]
+    assert exports[0].count("\n") > 100  # every authority, region and England, four years

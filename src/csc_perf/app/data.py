@@ -298,7 +298,7 @@ class StoreCommands:
         self.notes = []
         self.store.check_is_store()
         data, info = read_ees_files("population", _listed(files), self.definitions, self.note)
-        data = data.unique(subset=list(POPULATION_KEY), keep="last")
+        data = data.unique(subset=list(POPULATION_KEY), keep="last", maintain_order=True)
         version = self.store.replace_reference("population", data, POPULATION_KEY, info)
         return ReferenceImport("population", version, data)
 

@@ -50,7 +50,11 @@ SpcBaselineOption = Annotated[
     typer.Option("--spc-baseline", help="SPC for this run: fix the limits after N points."),
 ]
 NoSpcOption = Annotated[
-    bool, typer.Option("--no-spc", help="Skip SPC for this run (its columns stay, empty).")
+    bool,
+    typer.Option(
+        "--no-spc",
+        help="Skip SPC for this run (its columns stay, empty; spc_note says it was off).",
+    ),
 ]
 SuppressOption = Annotated[
     bool,
