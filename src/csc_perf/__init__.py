@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from csc_perf.model.version import __version__
 
 _EXPORTS = {
     "Workspace": "csc_perf.app.workspace",

@@ -15,8 +15,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from csc_perf import __version__
 from csc_perf.errors import CscPerfError, ExitCode
+from csc_perf.model.version import __version__
 from csc_perf.render.output import FORMATS, REPORT_FORMATS, VALIDATION_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])

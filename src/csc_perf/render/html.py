@@ -18,12 +18,12 @@ is dashed and the process limits dotted, so the charts work in black and white.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-from csc_perf import __version__
 from csc_perf.model.calendar import report_label
+from csc_perf.model.version import __version__
+from csc_perf.render.document import ReportDocument
 from csc_perf.render.html_chart import chart_svg, series_by_indicator
 from csc_perf.render.results import (
     RAG_COLOURS,
@@ -35,9 +35,6 @@ from csc_perf.render.results import (
     spc_words,
 )
 from csc_perf.render.safety import html_escape as _e
-
-if TYPE_CHECKING:  # pragma: no cover
-    from csc_perf.app.report import Report
 
 HIGHLIGHTS_PER_THEME = 3
 
@@ -130,7 +127,7 @@ def _rag_class(rag: str | None) -> str:
     return "rag-" + (rag or "no data").replace(" ", "-")
 
 
-def report_html(report: Report, *, title: str | None = None) -> str:
+def report_html(report: ReportDocument, *, title: str | None = None) -> str:
     """The report as one self-contained HTML document.
 
     Reads the :class:`~csc_perf.app.report.Report`: its frame (the tables), its results (for

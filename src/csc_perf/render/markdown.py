@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from csc_perf.model.calendar import report_label
+from csc_perf.render.document import ReportDocument
 from csc_perf.render.results import (
     RAG_STYLE,
     comparison_cell,
@@ -15,11 +14,8 @@ from csc_perf.render.results import (
 )
 from csc_perf.render.safety import markdown_text
 
-if TYPE_CHECKING:  # pragma: no cover
-    from csc_perf.app.report import Report
 
-
-def report_markdown(report: Report, per_theme: int = 3) -> str:
+def report_markdown(report: ReportDocument, per_theme: int = 3) -> str:
     """The report as Markdown: a heading and a pipe table per theme."""
     months = report.months
     extra = report.comparisons

@@ -5,7 +5,6 @@ highlights. On a narrow terminal the later columns give way; the data formats ke
 from __future__ import annotations
 
 import shutil
-from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.console import Group
@@ -14,6 +13,7 @@ from rich.text import Text
 
 from csc_perf.definitions.model import Definitions
 from csc_perf.model.calendar import report_label
+from csc_perf.render.document import ReportDocument
 from csc_perf.render.results import (
     DIRECTION_STYLE,
     comparison_cell,
@@ -27,9 +27,6 @@ from csc_perf.render.results import (
     sparkline,
     spc_words,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from csc_perf.app.report import Report
 
 
 def _theme_rows(results: pl.DataFrame, theme_id: str) -> pl.DataFrame:
@@ -100,7 +97,7 @@ def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
     return Group(*tables)
 
 
-def report_tables(report: Report, per_theme: int = 3) -> Group:
+def report_tables(report: ReportDocument, per_theme: int = 3) -> Group:
     """The seed's layout on the terminal: per theme, 13 months and two years back (the
     latest months that fit when the terminal is narrower than the whole table)."""
 

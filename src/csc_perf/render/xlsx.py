@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import xlsxwriter
 
-from csc_perf import __version__
 from csc_perf.model.calendar import report_label
+from csc_perf.model.version import __version__
+from csc_perf.render.document import ReportDocument
 from csc_perf.render.html import HIGHLIGHTS_PER_THEME
 from csc_perf.render.results import RAG_COLOURS, RAG_STYLE, direction_word, format_target, spc_words
 from csc_perf.render.safety import FORMULA_STARTS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from csc_perf.app.report import Report
     from csc_perf.definitions.model import Definitions, Indicator
 
 RESERVED_SHEETS = ("Results", "Definitions", "History")  # Excel reserves "History"
@@ -103,7 +103,7 @@ class _Formats:
         sheet.write_string(row, col, text, fmt)
 
 
-def report_xlsx(report: Report) -> bytes:
+def report_xlsx(report: ReportDocument) -> bytes:
     """The report as the bytes of an .xlsx workbook.
 
     Reads the :class:`~csc_perf.app.report.Report`: its frame (one sheet per theme), its
