@@ -322,5 +322,12 @@ def _as_of(value: AsOf) -> int | datetime | None:
 
 
 def _listed(files: Files) -> list[FileArg]:
-    """``files`` as a list (one path given alone is a list of one)."""
-    return [files] if isinstance(files, (str, Path)) else list(files)
+    """``files`` as a list (one path given alone is a list of one). Raises
+    :class:`UsageError` for none, or for something that is not a path."""
+    listed = [files] if isinstance(files, (str, Path)) else list(files)
+    if not listed:
+        raise UsageError("no files given")
+    for item in listed:
+        if not isinstance(item, (str, Path)):
+            raise UsageError(f"{item!r} is not a file path")
+    return listed

@@ -158,8 +158,16 @@ def reference_data(store: Store, definitions: Definitions):
     return population, benchmarks, neighbours
 
 
-def indicator_ids(definitions: Definitions, wanted: list[str] | None) -> list[str] | None:
+def listed(value: str | list[str] | tuple[str, ...] | None) -> list[str] | None:
+    """A list of names from one name or several (``themes="visiting"`` is one theme)."""
+    if value is None or isinstance(value, str):
+        return None if value is None else [value]
+    return list(value)
+
+
+def indicator_ids(definitions: Definitions, wanted: str | list[str] | None) -> list[str] | None:
     """Indicator ids for ids, names or aliases; raises :class:`UsageError` with suggestions."""
+    wanted = listed(wanted)
     if not wanted:
         return None
     ids = []
@@ -177,8 +185,9 @@ def indicator_ids(definitions: Definitions, wanted: list[str] | None) -> list[st
     return ids
 
 
-def check_themes(definitions: Definitions, themes: list[str] | None) -> None:
+def check_themes(definitions: Definitions, themes: str | list[str] | None) -> None:
     """Raise :class:`UsageError` for a theme id the definitions do not have."""
+    themes = listed(themes)
     known = {t.id for t in definitions.themes}
     for theme in themes or []:
         if theme not in known:
@@ -192,6 +201,7 @@ def select(
     indicators: list[str] | None,
 ) -> pl.DataFrame:
     """The rows of the given themes and indicators (all when neither is given)."""
+    themes = listed(themes)
     check_themes(definitions, themes)
     ids = indicator_ids(definitions, indicators)
     if themes:

@@ -16,7 +16,15 @@ from csc_perf.app.data import StoreCommands
 from csc_perf.app.notes import Note
 from csc_perf.app.paths import find_config, store_path
 from csc_perf.app.report import Report, build_report
-from csc_perf.app.results import Choice, Run, check_themes, compute_run, indicator_ids, select
+from csc_perf.app.results import (
+    Choice,
+    Run,
+    check_themes,
+    compute_run,
+    indicator_ids,
+    listed,
+    select,
+)
 from csc_perf.definitions.loading import load_definitions
 from csc_perf.definitions.model import Definitions
 from csc_perf.errors import UsageError
@@ -145,6 +153,7 @@ class Workspace(StoreCommands):
         since. Other arguments as :meth:`results`."""
         choice = Choice(month, authority, as_of, spc, spc_screen, spc_baseline, suppress)
         run = self._run(choice, months_back=12, extra_months=(-24,), all_months=True)
+        themes = listed(themes)
         check_themes(self.definitions, themes)
         years = None
         if fy:
@@ -195,7 +204,7 @@ class Workspace(StoreCommands):
         """One indicator (id, name or alias) month by month: the ``months`` months ending at
         ``month`` (leading months before its first figure left out), in the results column
         contract. Other arguments as :meth:`results`."""
-        if months < 1:
+        if isinstance(months, bool) or not isinstance(months, int) or months < 1:
             raise UsageError("--months must be at least 1")
         choice = Choice(month, authority, as_of, spc, spc_screen, spc_baseline)
         run = self._run(choice, allow_all=True, months_back=months - 1)
@@ -226,6 +235,7 @@ class Workspace(StoreCommands):
             raise UsageError("--top must be at least 1")
         choice = Choice(month, authority, as_of, spc, spc_screen, spc_baseline, suppress)
         run = self._run(choice, all_months=True)
+        themes = listed(themes)
         check_themes(self.definitions, themes)
         found = build_highlights(run.results, self.definitions, run.month)
         if themes:

@@ -19,13 +19,25 @@ from csc_perf.store.library_errors import failures_as_store_error, rust_panic_te
 from csc_perf.store.opening import StoreFolder
 
 
-def parse_as_of(text: str | None) -> int | datetime | None:
-    """``--as-of`` value: a version number, or a date / datetime (a date means its end).
+def parse_as_of(text: str | int | date | None) -> int | datetime | None:
+    """``--as-of`` value: a version number, or a date / datetime (a date means its end), as
+    text or as Python's int, date or datetime (a naive datetime is local time).
 
     Raises :class:`UsageError` for anything else.
     """
     if text is None:
         return None
+    if isinstance(text, bool) or not isinstance(text, (str, int, date)):
+        raise UsageError(
+            f"as_of {text!r}: give a version number or a date",
+            hint="use a version from `csc-perf history` (e.g. 3) or a date (2024-11-05)",
+        )
+    if isinstance(text, int):
+        return text
+    if isinstance(text, datetime):
+        return text if text.tzinfo is not None else text.astimezone()
+    if isinstance(text, date):  # a plain date: the store as it was at the end of that day
+        return datetime.combine(text, dtime.max).astimezone()
     text = text.strip()
     if text.isdigit():
         return int(text)
@@ -85,7 +97,7 @@ class ObservationReads(StoreFolder):
     def scan(self, as_of: int | datetime | str | None = None) -> pl.LazyFrame:
         """The observations (at ``as_of``) as a lazy frame; raises :class:`StoreError` when
         there is no store, it is damaged, or ``as_of`` is outside its history."""
-        if isinstance(as_of, str):
+        if as_of is not None:
             as_of = parse_as_of(as_of)
         self.require()
         if isinstance(as_of, datetime):
