@@ -5,7 +5,7 @@ did, and store problems. (Tables of data go to stdout through :mod:`render.outpu
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from csc_perf.model.calendar import month_label
 from csc_perf.render import terminal
@@ -16,7 +16,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import polars as pl
     from rich.table import Table
 
-    from csc_perf.app.outcomes import ImportResult, ReferenceImport
     from csc_perf.ingest.report import ValidationReport
     from csc_perf.model.schemas import FileSummary
     from csc_perf.store.importing import ImportPlan
@@ -136,8 +135,9 @@ def validation_summary(report: ValidationReport) -> str:
     )
 
 
-def import_summary(result: ImportResult) -> str:
-    """What an import did (or, dry, would do), in one line."""
+def import_summary(result: Any) -> str:
+    """What an import did (or, dry, would do), in one line. ``result`` is the application's
+    ``ImportResult`` (render sits below the app, so it reads the fields, not the class)."""
     if result.dry_run:
         return (
             f"dry run: would insert {result.inserted} and update {result.updated} "
@@ -156,7 +156,7 @@ def import_summary(result: ImportResult) -> str:
     )
 
 
-def example_imported(path: Path, result: ImportResult) -> str:
+def example_imported(path: Path, result: Any) -> str:
     """One line per example extract the demo imports, naming its warnings' codes."""
     codes = sorted({i.code for i in result.report.warnings})
     notes = f"; warnings: {', '.join(codes)} (csc-perf validate shows them)" if codes else ""
@@ -172,8 +172,9 @@ def print_errors(report: ValidationReport) -> None:
         terminal.error(f"{issue.severity} {issue.code}: {issue.message}")
 
 
-def reference_imported(result: ReferenceImport) -> str:
-    """What a benchmarks or population import stored, in one line."""
+def reference_imported(result: Any) -> str:
+    """What a benchmarks or population import stored, in one line (``result``: the
+    application's ``ReferenceImport``)."""
     data: pl.DataFrame = result.frame
     if result.table == "benchmarks":
         indicators = ", ".join(sorted(set(data.get_column("indicator"))))
