@@ -171,25 +171,3 @@ def export(
     threshold = suppress_threshold if suppress else None
     frame = noted(ws, ws.export, as_of=as_of, indicators=indicator, table=table, suppress=threshold)
     out.emit(frame, fmt, output)
-
-
-# -- kept for cli/reports.py until the merge ------------------------------------------------
-def load_workspace():
-    """The definitions file of this run and its definitions (re-exported until the merge;
-    use ``open_workspace()``)."""
-    ws = open_workspace()
-    return ws.config, ws.definitions
-
-
-def open_store(config=None, definitions=None, wait: float = 30.0):
-    """The store of this run (re-exported until the merge; use ``open_workspace().store``).
-    ``config`` and ``definitions`` are ignored: the workspace finds them again."""
-    return open_workspace(wait).store
-
-
-def authority_option(text: str | None, option: str = "--authority") -> str | None:
-    """An ``--authority`` value in stored form (re-exported until the merge; use
-    :func:`csc_perf.app.arguments.authority_argument`)."""
-    from csc_perf.app.arguments import authority_argument
-
-    return authority_argument(text, option)

@@ -51,8 +51,7 @@ from csc_perf.model.authorities import HINT as AUTHORITY_HINT
 from csc_perf.model.authorities import normalise_authority
 from csc_perf.model.schemas import FileSummary, empty_observations
 
-# What callers import from here; CHECKS, REGISTRY, EARLIEST_MONTH, ERROR, WARNING,
-# READ_FAILURES, FileSummary, Issue, ValidationReport and clip are re-exported until the merge.
+# What callers import from here (Issue and ValidationReport live in ingest/report.py).
 __all__ = ["ValidationReport", "check_cells", "validate_files"]
 
 
