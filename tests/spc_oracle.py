@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import pairwise
+from itertools import groupby, pairwise
 
 from csc_perf.methods.spc import LIMIT_FACTOR, REL_TOLERANCE, RULES, SCREEN_FACTOR
 from csc_perf.model.options import SpcOptions
@@ -68,6 +68,14 @@ def xmr(
     if not options.enabled:
         return SpcResult(points, "SPC is turned off for this indicator")
     used = [p for p in points if p.value is not None and not p.excluded]
+    # Gaps: a month with no figure (no row, or a null value; an excluded month is not a
+    # gap: its neighbours' moving range spans it, as MDC's ghosting does).
+    piece, segment = 0, {}
+    for before, point in zip([None, *points], points, strict=False):
+        missing_month = before is not None and not _next_month(before.month, point.month)
+        if missing_month or (point.value is None and not point.excluded):
+            piece += 1
+        segment[id(point)] = piece
     # Split into phases at the recalculation months.
     starts = sorted(options.recalculate_from)
     phases: list[list[SpcPoint]] = [[]]
@@ -92,7 +100,7 @@ def xmr(
         ranges = [
             abs(b.value - a.value)  # type: ignore[operator]
             for a, b in pairwise(baseline)
-            if _next_month(a.month, b.month)
+            if segment[id(a)] == segment[id(b)]
         ]
         mr = sum(ranges) / len(ranges) if ranges else 0.0
         if options.screen and ranges:
@@ -102,8 +110,10 @@ def xmr(
         for p in phase:
             p.mean, p.sigma = mean, sigma
             p.upper, p.lower = mean + LIMIT_FACTOR * mr, mean - LIMIT_FACTOR * mr
-        _phase_rules(phase, options, flags)
-    _trend(used, options, flags)  # a trend runs across recalculations
+        for _, part in groupby(phase, key=lambda p: segment[id(p)]):
+            _phase_rules(list(part), options, flags)  # shift and two of three: not over a gap
+    for _, part in groupby(used, key=lambda p: segment[id(p)]):
+        _trend(list(part), options, flags)  # a trend runs across recalculations, not gaps
     for point in used:
         if point.mean is None:
             continue

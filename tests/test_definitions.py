@@ -270,8 +270,7 @@ def test_a_fixed_baseline_needs_12_points(points, refused):
     if refused:
         found = problems(text)
         assert any(
-            "indicator[0] (visits).spc.baseline_points: must be a whole number of at least 12"
-            in p
+            "indicator[0] (visits).spc.baseline_points: must be a whole number of at least 12" in p
             for p in found
         ), found
     else:

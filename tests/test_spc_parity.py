@@ -198,6 +198,7 @@ def test_nhsr_two_of_three_on_opposite_sides_is_common_cause():
 
 
 BAND, ABOVE, BELOW = 9.5, 5.5, 4.5  # with BASE: in the upper 2-sigma band; above; below
+LOW_BAND = 0.5  # the mirror of BAND: in the lower 2-sigma band
 
 
 @pytest.mark.parametrize(
@@ -221,9 +222,12 @@ def test_nhsr_two_in_three_patterns(close, side, expected):
     limit (beyond 2 sigma, not beyond the limit) and all three are on the same side of the
     mean; only the close points are flagged (R/ptd_calculate_point_type.R).
 
-    Ported as a series: a close point is 9.5 (upper 2-sigma band of BASE), a point above the
-    mean 5.5, below it 4.5. Target (c)."""
-    pattern = [BAND if c else (ABOVE if s > 0 else BELOW) for c, s in zip(close, side, strict=True)]
+    Ported as a series: a close point is 9.5 (upper 2-sigma band of BASE) above the mean and
+    0.5 (lower band) below it, a point above the mean 5.5, below it 4.5. Target (c)."""
+    pattern = [
+        (BAND if s > 0 else LOW_BAND) if c else (ABOVE if s > 0 else BELOW)
+        for c, s in zip(close, side, strict=True)
+    ]
     points = with_base(pattern)
     assert [int("two_of_three" in p.rules) for p in points] == expected
 

@@ -132,7 +132,7 @@ def xmr_frame(
     params = params.with_columns(
         expr.alias(name) for name, expr in _DEFAULTS.items() if name not in params.columns
     )
-    rows = _marked(observations.join(params, on="indicator", how="inner"), params)
+    rows = _segmented(_marked(observations.join(params, on="indicator", how="inner"), params))
     used = rows.filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
     used = _with_rules(_with_limits(used))
     phase_notes = (
@@ -233,14 +233,25 @@ def compare_at_precision(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     )
 
 
+def _segmented(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` sorted by series and month, with ``_seg``: a number that changes after a gap
+    (a month with no row, or a null value), so two used points are neighbours when they share
+    it. An excluded month is not a gap: its neighbours' moving range spans it (MDC ghosting)."""
+    new_series = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
+    jump = pl.col("mi") - pl.col("mi").shift(1) > 1
+    hole = pl.col("value").is_null() & ~pl.col("_excluded")
+    return rows.sort(*SERIES, "mi").with_columns(
+        (new_series.fill_null(True) | jump.fill_null(False) | hole).cum_sum().alias("_seg")
+    )
+
+
 def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
-    """Each used point with its phase (``_sid``, rows sorted by it and month) and series
-    (``_ser``), the phase's length ``_len``, baseline length ``_n``, ``_mean``, ``_upper``,
+    """Each used point with its phase (``_sid``, rows sorted by it and month), the phase's
+    length ``_len``, baseline length ``_n``, ``_mean``, ``_upper``,
     ``_lower``, ``_sigma`` and ``_limited`` (the phase has ``min_points`` points)."""
     used = (
         used.with_columns(
             pl.struct(*SERIES, "_phase").rank("dense").cast(pl.Int64).alias("_sid"),
-            pl.struct(*SERIES).rank("dense").cast(pl.Int64).alias("_ser"),
         )
         .sort("_sid", "mi")
         .with_columns(
@@ -256,7 +267,7 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
     value, mr = pl.col("value"), pl.col("_range")
     baseline = pl.col("_pos") < pl.col("_n")
     # A moving range only between consecutive months: a gap drops both ranges next to it.
-    consecutive = (pl.col("_pos") > 0) & (pl.col("mi").shift(1) == pl.col("mi") - 1)
+    consecutive = (pl.col("_pos") > 0) & (pl.col("_seg").shift(1) == pl.col("_seg"))
     stats = (
         used.with_columns(
             pl.when(baseline & consecutive).then((value - value.shift(1)).abs()).alias("_range")
@@ -287,7 +298,12 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
 def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
     """Each point of :func:`_with_limits` with a flag per rule and side (``_h_shift``,
     ``_l_trend``, ...), whether or not its phase has enough points for limits."""
-    sid, ser = pl.col("_sid"), pl.col("_ser")
+    sid, seg = pl.col("_sid"), pl.col("_seg")
+    # A piece: the points of one phase between two gaps (shift and two-of-three windows).
+    used = used.with_columns(
+        ((sid != sid.shift(1)) | (seg != seg.shift(1))).fill_null(True).cum_sum().alias("_piece")
+    )
+    piece = pl.col("_piece")
 
     def before(expr: pl.Expr, k: int = 1, group: pl.Expr = sid) -> pl.Expr:
         return pl.when(group.shift(k) == group).then(expr.shift(k))
@@ -300,8 +316,8 @@ def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
     below = compare_at_precision(value, pl.col("_lower")) < 0
     used = used.with_columns(
         compare_at_precision(value, mean).alias("_side"),
-        # A trend runs across recalculations: steps within the series, not the phase.
-        compare_at_precision(value, before(value, group=ser)).alias("_step"),
+        # A trend runs across recalculations (steps between neighbours, whatever the phase).
+        compare_at_precision(value, before(value, group=seg)).alias("_step"),
         above.alias("_above"),
         below.alias("_below"),
         # Between the 2-sigma line and the limit (a point beyond the limit is rule 1's).
@@ -315,14 +331,16 @@ def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
         .alias("_band"),
     )
     side, step = pl.col("_side"), pl.col("_step")
-    starts = sid != sid.shift(1)
-    series_starts = ser != ser.shift(1)
     used = used.with_columns(
-        (starts.fill_null(True) | (side != side.shift(1)).fill_null(True))
+        ((piece != piece.shift(1)).fill_null(True) | (side != side.shift(1)).fill_null(True))
         .cast(pl.Int64)
         .cum_sum()
         .alias("_run"),
-        (series_starts.fill_null(True) | (step != step.shift(1)).fill_null(True) | step.is_null())
+        (
+            (seg != seg.shift(1)).fill_null(True)
+            | (step != step.shift(1)).fill_null(True)
+            | step.is_null()
+        )
         .cast(pl.Int64)
         .cum_sum()
         .alias("_steps"),
@@ -335,18 +353,26 @@ def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
         .alias("_step_len"),
     )
     long_steps = pl.col("_step_len") >= pl.col("trend_run") - 1
-    next_step = after(step, group=ser)
-    next_long = after(long_steps, group=ser).fill_null(False)
+    next_step = after(step, group=seg)
+    next_long = after(long_steps, group=seg).fill_null(False)
 
     def two_of_three(direction: int) -> pl.Expr:
         """Points in the band on ``direction``'s side that belong to a window of three
         consecutive points all on that side of the mean, two or more of them in the band."""
         near = (pl.col("_band") == direction).cast(pl.Int32)
         on_side = (side == direction).cast(pl.Int32)
-        count = near + before(near).fill_null(0) + before(near, 2).fill_null(0)
-        sides = on_side + before(on_side).fill_null(0) + before(on_side, 2).fill_null(0)
+        count = near + before(near, 1, piece).fill_null(0) + before(near, 2, piece).fill_null(0)
+        sides = (
+            on_side
+            + before(on_side, 1, piece).fill_null(0)
+            + before(on_side, 2, piece).fill_null(0)
+        )
         ending = (count >= 2) & (sides == 3)  # the window ending at this point qualifies
-        windows = ending | after(ending).fill_null(False) | after(ending, 2).fill_null(False)
+        windows = (
+            ending
+            | after(ending, 1, piece).fill_null(False)
+            | after(ending, 2, piece).fill_null(False)
+        )
         return (near == 1) & windows
 
     shift_on = pl.col("_run_len") >= pl.col("shift_run")
