@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
-from csc_perf.methods.spc import LIMIT_FACTOR, RULES, SCREEN_FACTOR
+from csc_perf.methods.spc import LIMIT_FACTOR, REL_TOLERANCE, RULES, SCREEN_FACTOR
 from csc_perf.model.options import SpcOptions
 
 
@@ -38,6 +38,18 @@ class SpcPoint:
 class SpcResult:
     points: list[SpcPoint]
     note: str = ""
+
+
+def _compare(a: float, b: float) -> int:
+    """-1, 0 or 1: ``a`` below, on or above ``b`` at the data's precision (equal to 9
+    significant figures), so a decimal value equal to the mean is on it."""
+    if abs(a - b) <= REL_TOLERANCE * max(abs(a), abs(b)):
+        return 0
+    return 1 if a > b else -1
+
+
+def _next_month(a: date, b: date) -> bool:
+    return (b.year * 12 + b.month) - (a.year * 12 + a.month) == 1
 
 
 def xmr(
@@ -67,16 +79,22 @@ def xmr(
             next_start += 1
         phases[-1].append(point)
     notes = []
+    flags: dict[int, set[tuple[str, str]]] = {}
     for phase in phases:
-        baseline = phase[: options.baseline_points] if options.baseline_points else phase
-        if len(baseline) < options.min_points:
+        if len(phase) < options.min_points:  # the minimum is the phase's, not the baseline's
             notes.append(
-                f"{len(baseline)} point(s): SPC needs at least {options.min_points} for limits"
+                f"{len(phase)} point(s): SPC needs at least {options.min_points} for limits"
             )
             continue
+        baseline = phase[: options.baseline_points] if options.baseline_points else phase
         mean = sum(p.value for p in baseline) / len(baseline)  # type: ignore[misc]
-        ranges = [abs(b.value - a.value) for a, b in pairwise(baseline)]  # type: ignore[operator]
-        mr = sum(ranges) / len(ranges)
+        # A moving range only between consecutive months: a gap drops both ranges by it.
+        ranges = [
+            abs(b.value - a.value)  # type: ignore[operator]
+            for a, b in pairwise(baseline)
+            if _next_month(a.month, b.month)
+        ]
+        mr = sum(ranges) / len(ranges) if ranges else 0.0
         if options.screen and ranges:
             kept = [r for r in ranges if r <= SCREEN_FACTOR * mr]
             mr = sum(kept) / len(kept) if kept else mr
@@ -84,10 +102,15 @@ def xmr(
         for p in phase:
             p.mean, p.sigma = mean, sigma
             p.upper, p.lower = mean + LIMIT_FACTOR * mr, mean - LIMIT_FACTOR * mr
-        _apply_rules(phase, options)
+        _phase_rules(phase, options, flags)
+    _trend(used, options, flags)  # a trend runs across recalculations
     for point in used:
         if point.mean is None:
             continue
+        found = flags.get(id(point), set())
+        point.rules = [rule for rule in RULES if any(r == rule for r, _ in found)]
+        sides = {side for _, side in found}
+        point.side = sides.pop() if len(sides) == 1 else ("both" if sides else None)
         point.variation = _variation(point, polarity, options.conflict)
     return SpcResult(points, "; ".join(notes))
 
@@ -96,63 +119,66 @@ def _flag(point: SpcPoint, rule: str, side: str, flags: dict[int, set[tuple[str,
     flags.setdefault(id(point), set()).add((rule, side))
 
 
-def _apply_rules(phase: list[SpcPoint], options: SpcOptions) -> None:
-    flags: dict[int, set[tuple[str, str]]] = {}
-    values = [p.value for p in phase]
+def _phase_rules(
+    phase: list[SpcPoint], options: SpcOptions, flags: dict[int, set[tuple[str, str]]]
+) -> None:
+    """The rules read against the phase's mean and limits: beyond a limit, shift, two of
+    three."""
+    band: dict[int, int] = {}  # -1 / 1: between the 2-sigma line and the limit on that side
+    sides: dict[int, int] = {}
     for p in phase:
-        assert p.value is not None and p.upper is not None and p.lower is not None
-        if p.value > p.upper:
+        assert p.value is not None and p.mean is not None and p.sigma is not None
+        sides[id(p)] = _compare(p.value, p.mean)
+        if _compare(p.value, p.upper) > 0:  # type: ignore[arg-type]
             _flag(p, "beyond_limit", "high", flags)
-        elif p.value < p.lower:
+        elif _compare(p.value, p.lower) < 0:  # type: ignore[arg-type]
             _flag(p, "beyond_limit", "low", flags)
-    # Shift: runs strictly on one side of the mean.
+        elif _compare(p.value, p.mean + 2 * p.sigma) > 0:
+            band[id(p)] = 1
+        elif _compare(p.value, p.mean - 2 * p.sigma) < 0:
+            band[id(p)] = -1
+    # Shift: runs strictly on one side of the mean (a point on the mean breaks it).
     run: list[SpcPoint] = []
-    run_side = None
+    run_side = 0
     for p in [*phase, None]:
-        side = None
-        if p is not None and p.value != p.mean:
-            side = "high" if p.value > p.mean else "low"  # type: ignore[operator]
-        if p is not None and side is not None and side == run_side:
-            run.append(p)
+        side = sides[id(p)] if p is not None else 0
+        if side != 0 and side == run_side:
+            run.append(p)  # type: ignore[arg-type]
             continue
         if len(run) >= options.shift_run:
             for q in run:
-                _flag(q, "shift", run_side, flags)  # type: ignore[arg-type]
-        run, run_side = ([p], side) if p is not None and side is not None else ([], None)
-    # Trend: each point strictly above (or below) the one before.
+                _flag(q, "shift", "high" if run_side > 0 else "low", flags)
+        run, run_side = ([p], side) if p is not None and side != 0 else ([], 0)
+    # Two of three: three consecutive points on one side of the mean, at least two of them
+    # between that side's 2-sigma line and its limit; those are flagged.
+    for i in range(len(phase) - 2):
+        window = phase[i : i + 3]
+        for side in (1, -1):
+            if all(sides[id(q)] == side for q in window):
+                near = [q for q in window if band.get(id(q)) == side]
+                if len(near) >= 2:
+                    for q in near:
+                        _flag(q, "two_of_three", "high" if side > 0 else "low", flags)
+
+
+def _trend(
+    used: list[SpcPoint], options: SpcOptions, flags: dict[int, set[tuple[str, str]]]
+) -> None:
+    """Trend: each point strictly above (or below) the one before, over the used points of
+    the whole series (across recalculations; equal neighbours break it)."""
+    values = [p.value for p in used]
     start = 0
-    while start < len(phase) - 1:
-        step = _sign(values[start + 1] - values[start])  # type: ignore[operator]
+    while start < len(used) - 1:
+        step = _compare(values[start + 1], values[start])  # type: ignore[arg-type]
         end = start + 1
         while (
-            step != 0 and end + 1 < len(phase) and _sign(values[end + 1] - values[end]) == step  # type: ignore[operator]
+            step != 0 and end + 1 < len(used) and _compare(values[end + 1], values[end]) == step  # type: ignore[arg-type]
         ):
             end += 1
         if step != 0 and end - start + 1 >= options.trend_run:
-            for q in phase[start : end + 1]:
+            for q in used[start : end + 1]:
                 _flag(q, "trend", "high" if step > 0 else "low", flags)
         start = end if step != 0 else start + 1
-    # Two of three beyond the same 2-sigma line.
-    for i in range(len(phase) - 2):
-        window = phase[i : i + 3]
-        for side in ("high", "low"):
-            beyond = [
-                q
-                for q in window
-                if (
-                    q.value > q.mean + 2 * q.sigma  # type: ignore[operator]
-                    if side == "high"
-                    else q.value < q.mean - 2 * q.sigma  # type: ignore[operator]
-                )
-            ]
-            if len(beyond) >= 2:
-                for q in beyond:
-                    _flag(q, "two_of_three", side, flags)
-    for p in phase:
-        found = flags.get(id(p), set())
-        p.rules = [rule for rule in RULES if any(r == rule for r, _ in found)]
-        sides = {side for _, side in found}
-        p.side = sides.pop() if len(sides) == 1 else ("both" if sides else None)
 
 
 def _sign(x: float) -> int:
@@ -181,13 +207,13 @@ def assurance(
     if target is None or lower is None or upper is None or polarity not in ("higher", "lower"):
         return None
     if polarity == "higher":
-        if target <= lower:
+        if _compare(target, lower) <= 0:
             return "pass"
-        if target >= upper:
+        if _compare(target, upper) >= 0:
             return "fail"
     else:
-        if target >= upper:
+        if _compare(target, upper) >= 0:
             return "pass"
-        if target <= lower:
+        if _compare(target, lower) <= 0:
             return "fail"
     return "hit_or_miss"

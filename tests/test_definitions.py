@@ -260,3 +260,19 @@ def test_indicators_lists_in_csv_and_json(cli, workspace):
     rows = json.loads(result.stdout)
     assert len(rows) == SEED_TABLE_ROWS["visiting"]
     assert {r["target"] for r in rows} == {"95", "90"}
+
+
+@pytest.mark.parametrize(("points", "refused"), [(5, True), (11, True), (12, False), (24, False)])
+def test_a_fixed_baseline_needs_12_points(points, refused):
+    # Issue 14: limits need at least 12 points to estimate (Making Data Count); a baseline
+    # shorter than min_points (13 by default) is fine, the minimum is the series'.
+    text = MINIMAL.replace("amber = {", f"spc = {{ baseline_points = {points} }}\namber = {{")
+    if refused:
+        found = problems(text)
+        assert any(
+            "indicator[0] (visits).spc.baseline_points: must be a whole number of at least 12"
+            in p
+            for p in found
+        ), found
+    else:
+        assert parse_definitions(text)["visits"].spc.baseline_points == points

@@ -141,3 +141,8 @@ def test_spc_options_per_run(cli, full_workspace):
     assert mean("--spc-baseline", "13") == pytest.approx(494.0)
     assert mean() == pytest.approx((552 + 6338) / 14)
     assert cli("rag", "--spc-baseline", "1").exit_code == 2
+    # Issue 14: a 12-point baseline under the default min_points 13 draws limits (the
+    # 14-point series is long enough): 552 and Oct-23..Aug-24 (sum 5397), / 12 = 495.75.
+    assert mean("--spc-baseline", "12") == pytest.approx(495.75)
+    short = cli("rag", "--spc-baseline", "11")
+    assert short.exit_code == 2 and "at least 12" in short.stderr

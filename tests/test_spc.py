@@ -89,7 +89,8 @@ def test_trend_of_seven_and_equal_neighbours():
 
 def test_two_of_three_beyond_two_sigma():
     base = [0, 6] * 7  # mean 3, MR 6: sigma 5.32, 2-sigma line 13.64, limit 18.96
-    result = run([*base, 14, 0, 14], baseline_points=14)
+    # all three points above the mean (issue 14: MDC SQL >= 2.1 and NHSRplotthedots)
+    result = run([*base, 14, 4, 14], baseline_points=14)
     assert result.points[-1].rules == ["two_of_three"]
     assert result.points[-3].rules == ["two_of_three"]
     assert result.points[-2].rules == []

@@ -17,6 +17,7 @@ from csc_perf.methods.rag import RAG_SEVERITY
 from csc_perf.methods.results import compute_results, latest_month
 from csc_perf.methods.suppression import suppress_results
 from csc_perf.model.calendar import add_months, month_label
+from csc_perf.model.options import MIN_BASELINE_POINTS
 from csc_perf.store.core import Store
 
 #: The ratings ``--fail-on`` takes.
@@ -37,8 +38,11 @@ class Choice:
     suppress: int | None = None
 
     def spc_overrides(self) -> dict:
-        if self.spc_baseline is not None and self.spc_baseline < 2:
-            raise UsageError("--spc-baseline must be at least 2")
+        if self.spc_baseline is not None and self.spc_baseline < MIN_BASELINE_POINTS:
+            raise UsageError(
+                f"--spc-baseline must be at least {MIN_BASELINE_POINTS}: limits need at least"
+                f" {MIN_BASELINE_POINTS} points to estimate (as in Making Data Count)"
+            )
         return {
             "screen": self.spc_screen,
             "baseline_points": self.spc_baseline,

@@ -30,6 +30,8 @@ from csc_perf.definitions.model import Definitions
 from csc_perf.errors import UsageError
 from csc_perf.methods.financial_years import financial_year_values
 from csc_perf.methods.highlights import Highlight, build_highlights, highlights_frame
+from csc_perf.methods.spc_results import series_gaps
+from csc_perf.model.calendar import report_label
 from csc_perf.store.core import Store
 from csc_perf.store.layout import DEFAULT_WAIT_SECONDS
 from csc_perf.store.reading import parse_as_of
@@ -224,6 +226,16 @@ class Workspace(StoreCommands):
         present = series.get_column("status") != "missing"
         if present.any():
             series = series.slice(int(present.arg_true()[0]))
+        for authority, first, last, count in series_gaps(series):
+            span = report_label(first)
+            if count > 1:
+                span += f" to {report_label(last)}"
+            self.note(
+                f"{wanted} ({authority}): no figure for "
+                f"{span} ({count} month{'s' if count > 1 else ''}); SPC leaves out the moving "
+                "ranges next to a gap, as Making Data Count does",
+                "info",
+            )
         return series
 
     def summary(

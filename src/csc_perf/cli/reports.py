@@ -199,6 +199,7 @@ def trend(
 
     ws = open_workspace()
     series = ws.trend(indicator, months=months, month=month, **run)
+    show_notes(ws)
     out.emit(series, fmt, output, table=lambda f: views().trend_table(f))
 
 

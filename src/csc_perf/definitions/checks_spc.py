@@ -18,12 +18,19 @@ from csc_perf.definitions.problems import (
     whole_number_rule,
 )
 from csc_perf.model.calendar import MonthError, parse_month
-from csc_perf.model.options import SpcOptions
+from csc_perf.model.options import MIN_BASELINE_POINTS, SpcOptions
 
 _Rule = tuple[Callable[[Any], bool], Callable[[Any], str]]  # (does it fit, what it must be)
 _BOOLEAN: _Rule = (lambda value: isinstance(value, bool), boolean_rule)
 _RUN_LENGTH: _Rule = (lambda value: is_whole_number(value, 6, 8), lambda _: whole_number_rule(6, 8))
 _POINTS: _Rule = (lambda value: is_whole_number(value, 2), lambda _: whole_number_rule(2, None))
+_BASELINE: _Rule = (
+    lambda value: is_whole_number(value, MIN_BASELINE_POINTS),
+    lambda _: (
+        whole_number_rule(MIN_BASELINE_POINTS, None)
+        + " (limits need at least 12 points to estimate, as in Making Data Count)"
+    ),
+)
 _CONFLICT: _Rule = (
     lambda value: value in ("improvement", "concern"),
     lambda _: "must be 'improvement' or 'concern'",
@@ -34,7 +41,7 @@ _SINGLE_VALUES: dict[str, _Rule] = {
     "shift_run": _RUN_LENGTH,
     "trend_run": _RUN_LENGTH,
     "min_points": _POINTS,
-    "baseline_points": _POINTS,
+    "baseline_points": _BASELINE,
     "conflict": _CONFLICT,
 }
 _MONTH_LISTS = ("recalculate_from", "exclude")

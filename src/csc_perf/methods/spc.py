@@ -46,6 +46,9 @@ from csc_perf.model.options import SpcOptions
 
 LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
+#: Two figures that agree to this relative difference (9 significant figures) are equal: far
+#: finer than any published figure, far coarser than binary rounding (about 1e-16).
+REL_TOLERANCE = 1e-9
 RULES = ("beyond_limit", "shift", "trend", "two_of_three")
 
 SERIES = ("authority", "indicator")
@@ -137,7 +140,7 @@ def xmr_frame(
         .agg(
             *[pl.col(c).first() for c in SERIES],
             pl.when(~pl.col("_limited").first())
-            .then(_too_few(pl.col("_n").first(), pl.col("min_points").first()))
+            .then(_too_few(pl.col("_len").first(), pl.col("min_points").first()))
             .alias("_note"),
         )
         .sort("_sid")  # phases in order
@@ -214,12 +217,31 @@ def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(pl.col("_excluded").fill_null(False), pl.col("_phase").fill_null(0))
 
 
+def compare_at_precision(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """-1, 0 or 1: ``a`` below, on or above ``b`` at the data's precision: values equal to
+    :data:`REL_TOLERANCE` (9 significant figures) are equal, so a decimal value that is the
+    mean is on it although ``sum / n`` is a binary fraction a hair away."""
+    close = (a - b).abs() <= REL_TOLERANCE * pl.max_horizontal(a.abs(), b.abs())
+    return (
+        pl.when(a.is_null() | b.is_null())
+        .then(None)
+        .when(close)
+        .then(0)
+        .when(a > b)
+        .then(1)
+        .otherwise(-1)
+    )
+
+
 def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
-    """Each used point with its phase (``_sid``, rows sorted by it and month), the phase's
-    length ``_len``, baseline length ``_n``, ``_mean``, ``_upper``, ``_lower``, ``_sigma``
-    and ``_limited`` (enough baseline points for limits)."""
+    """Each used point with its phase (``_sid``, rows sorted by it and month) and series
+    (``_ser``), the phase's length ``_len``, baseline length ``_n``, ``_mean``, ``_upper``,
+    ``_lower``, ``_sigma`` and ``_limited`` (the phase has ``min_points`` points)."""
     used = (
-        used.with_columns(pl.struct(*SERIES, "_phase").rank("dense").cast(pl.Int64).alias("_sid"))
+        used.with_columns(
+            pl.struct(*SERIES, "_phase").rank("dense").cast(pl.Int64).alias("_sid"),
+            pl.struct(*SERIES).rank("dense").cast(pl.Int64).alias("_ser"),
+        )
         .sort("_sid", "mi")
         .with_columns(
             pl.len().over("_sid").cast(pl.Int64).alias("_len"),
@@ -233,16 +255,16 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
     )
     value, mr = pl.col("value"), pl.col("_range")
     baseline = pl.col("_pos") < pl.col("_n")
+    # A moving range only between consecutive months: a gap drops both ranges next to it.
+    consecutive = (pl.col("_pos") > 0) & (pl.col("mi").shift(1) == pl.col("mi") - 1)
     stats = (
         used.with_columns(
-            pl.when(baseline & (pl.col("_pos") > 0))
-            .then((value - value.shift(1)).abs())
-            .alias("_range")
+            pl.when(baseline & consecutive).then((value - value.shift(1)).abs()).alias("_range")
         )
         .group_by("_sid")
         .agg(
             value.filter(baseline).mean().alias("_mean"),
-            mr.mean().alias("_mr_mean"),
+            mr.mean().fill_null(0.0).alias("_mr_mean"),
             # Screening: moving ranges above 3.267 x their mean are left out, once.
             mr.filter(mr <= SCREEN_FACTOR * mr.mean()).mean().alias("_mr_screened"),
         )
@@ -258,47 +280,52 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
         (mean + LIMIT_FACTOR * mr_used).alias("_upper"),
         (mean - LIMIT_FACTOR * mr_used).alias("_lower"),
         (LIMIT_FACTOR * mr_used / 3).alias("_sigma"),
-        (pl.col("_n") >= pl.col("min_points")).alias("_limited"),
+        (pl.col("_len") >= pl.col("min_points")).alias("_limited"),
     )
 
 
 def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
     """Each point of :func:`_with_limits` with a flag per rule and side (``_h_shift``,
     ``_l_trend``, ...), whether or not its phase has enough points for limits."""
-    sid = pl.col("_sid")
+    sid, ser = pl.col("_sid"), pl.col("_ser")
 
-    def before(expr: pl.Expr, k: int = 1) -> pl.Expr:
-        return pl.when(sid.shift(k) == sid).then(expr.shift(k))
+    def before(expr: pl.Expr, k: int = 1, group: pl.Expr = sid) -> pl.Expr:
+        return pl.when(group.shift(k) == group).then(expr.shift(k))
 
-    def after(expr: pl.Expr, k: int = 1) -> pl.Expr:
-        return pl.when(sid.shift(-k) == sid).then(expr.shift(-k))
+    def after(expr: pl.Expr, k: int = 1, group: pl.Expr = sid) -> pl.Expr:
+        return pl.when(group.shift(-k) == group).then(expr.shift(-k))
 
-    value, mean = pl.col("value"), pl.col("_mean")
-    previous = before(value)
+    value, mean, sigma = pl.col("value"), pl.col("_mean"), pl.col("_sigma")
+    above = compare_at_precision(value, pl.col("_upper")) > 0
+    below = compare_at_precision(value, pl.col("_lower")) < 0
     used = used.with_columns(
-        pl.when(value > mean).then(1).when(value < mean).then(-1).otherwise(0).alias("_side"),
-        pl.when(previous.is_null())
-        .then(None)
-        .when(value > previous)
+        compare_at_precision(value, mean).alias("_side"),
+        # A trend runs across recalculations: steps within the series, not the phase.
+        compare_at_precision(value, before(value, group=ser)).alias("_step"),
+        above.alias("_above"),
+        below.alias("_below"),
+        # Between the 2-sigma line and the limit (a point beyond the limit is rule 1's).
+        pl.when(above | below)
+        .then(0)
+        .when(compare_at_precision(value, mean + 2 * sigma) > 0)
         .then(1)
-        .when(value < previous)
+        .when(compare_at_precision(value, mean - 2 * sigma) < 0)
         .then(-1)
         .otherwise(0)
-        .alias("_step"),
+        .alias("_band"),
     )
     side, step = pl.col("_side"), pl.col("_step")
     starts = sid != sid.shift(1)
+    series_starts = ser != ser.shift(1)
     used = used.with_columns(
         (starts.fill_null(True) | (side != side.shift(1)).fill_null(True))
         .cast(pl.Int64)
         .cum_sum()
         .alias("_run"),
-        (starts.fill_null(True) | (step != step.shift(1)).fill_null(True) | step.is_null())
+        (series_starts.fill_null(True) | (step != step.shift(1)).fill_null(True) | step.is_null())
         .cast(pl.Int64)
         .cum_sum()
         .alias("_steps"),
-        (value > mean + 2 * pl.col("_sigma")).cast(pl.Int32).alias("_hi2"),
-        (value < mean - 2 * pl.col("_sigma")).cast(pl.Int32).alias("_lo2"),
     )
     used = used.with_columns(
         pl.len().over("_run").alias("_run_len"),
@@ -308,29 +335,32 @@ def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
         .alias("_step_len"),
     )
     long_steps = pl.col("_step_len") >= pl.col("trend_run") - 1
-    next_step = after(step)
-    next_long = after(long_steps).fill_null(False)
+    next_step = after(step, group=ser)
+    next_long = after(long_steps, group=ser).fill_null(False)
 
-    def two_of_three(column: str) -> pl.Expr:
-        flag = pl.col(column)
-        ending = flag + before(flag).fill_null(0) + before(flag, 2).fill_null(0)
-        windows = (
-            (ending >= 2) | (after(ending).fill_null(0) >= 2) | (after(ending, 2).fill_null(0) >= 2)
-        )
-        return (flag == 1) & windows & (pl.col("_len") >= 3)
+    def two_of_three(direction: int) -> pl.Expr:
+        """Points in the band on ``direction``'s side that belong to a window of three
+        consecutive points all on that side of the mean, two or more of them in the band."""
+        near = (pl.col("_band") == direction).cast(pl.Int32)
+        on_side = (side == direction).cast(pl.Int32)
+        count = near + before(near).fill_null(0) + before(near, 2).fill_null(0)
+        sides = on_side + before(on_side).fill_null(0) + before(on_side, 2).fill_null(0)
+        ending = (count >= 2) & (sides == 3)  # the window ending at this point qualifies
+        windows = ending | after(ending).fill_null(False) | after(ending, 2).fill_null(False)
+        return (near == 1) & windows
 
     shift_on = pl.col("_run_len") >= pl.col("shift_run")
     high = {
-        "beyond_limit": value > pl.col("_upper"),
+        "beyond_limit": pl.col("_above"),
         "shift": (side == 1) & shift_on,
         "trend": (long_steps & (step == 1)) | (next_long & (next_step == 1)),
-        "two_of_three": two_of_three("_hi2"),
+        "two_of_three": two_of_three(1),
     }
     low = {
-        "beyond_limit": value < pl.col("_lower"),
+        "beyond_limit": pl.col("_below"),
         "shift": (side == -1) & shift_on,
         "trend": (long_steps & (step == -1)) | (next_long & (next_step == -1)),
-        "two_of_three": two_of_three("_lo2"),
+        "two_of_three": two_of_three(-1),
     }
     return used.with_columns(
         *[(high[r].fill_null(False)).alias(f"_h_{r}") for r in RULES],

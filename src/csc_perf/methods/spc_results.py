@@ -15,7 +15,7 @@ from datetime import date
 import polars as pl
 
 from csc_perf.definitions.model import Definitions
-from csc_perf.methods.spc import spc_params, xmr_frame
+from csc_perf.methods.spc import compare_at_precision, spc_params, xmr_frame
 
 #: The frame :func:`spc_columns` returns (the engine's columns, typed).
 SPC_SCHEMA = {
@@ -72,6 +72,31 @@ def spc_columns(
     )
 
 
+def series_gaps(series: pl.DataFrame) -> list[tuple[str, date, date, int]]:
+    """The gaps of monthly series (``authority``, ``month``, ``value``; one row per month):
+    each run of months without a figure between two months with one, as (authority, first
+    month, last month, how many months). SPC leaves out the moving ranges next to a gap,
+    as Making Data Count does, so a reader should know where they are."""
+    found = []
+    for (authority,), rows in series.sort("month").group_by("authority", maintain_order=True):
+        present = rows.get_column("value").is_not_null().to_list()
+        months = rows.get_column("month").to_list()
+        if True not in present:
+            continue
+        first, last = present.index(True), len(present) - 1 - present[::-1].index(True)
+        k = first
+        while k < last:
+            if present[k]:
+                k += 1
+                continue
+            end = k
+            while not present[end + 1]:
+                end += 1
+            found.append((authority, months[k], months[end], end - k + 1))
+            k = end + 1
+    return found
+
+
 def _noted(rows: pl.DataFrame, note: str) -> pl.DataFrame:
     """The rows' keys with empty SPC columns and ``note``."""
     return rows.select(
@@ -85,20 +110,27 @@ def _noted(rows: pl.DataFrame, note: str) -> pl.DataFrame:
 
 def assurance_expr() -> pl.Expr:
     """pass / fail / hit_or_miss: where ``target`` sits against ``spc_lower`` and
-    ``spc_upper``, by ``polarity``; null without a target or limits, or for none/range."""
+    ``spc_upper``, by ``polarity``; null without a target or limits, or for none/range.
+
+    A target exactly on a limit (at the data's precision) is on the passing side of it, as
+    NHS England's Making Data Count tools read it: the process limits are where the
+    process is expected to stay, so a target at the lower limit of a higher-is-better
+    measure is met by (almost) every month."""
     target, lower, upper = pl.col("target"), pl.col("spc_lower"), pl.col("spc_upper")
     higher = pl.col("polarity") == "higher"
     lower_better = pl.col("polarity") == "lower"
+    at_or_below = compare_at_precision(target, lower) <= 0
+    at_or_above = compare_at_precision(target, upper) >= 0
     return (
         pl.when(target.is_null() | lower.is_null() | ~(higher | lower_better))
         .then(None)
-        .when(higher & (target <= lower))
+        .when(higher & at_or_below)
         .then(pl.lit("pass"))
-        .when(higher & (target >= upper))
+        .when(higher & at_or_above)
         .then(pl.lit("fail"))
-        .when(lower_better & (target >= upper))
+        .when(lower_better & at_or_above)
         .then(pl.lit("pass"))
-        .when(lower_better & (target <= lower))
+        .when(lower_better & at_or_below)
         .then(pl.lit("fail"))
         .otherwise(pl.lit("hit_or_miss"))
     )

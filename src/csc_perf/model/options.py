@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
+#: The fewest points a fixed baseline may have: Making Data Count estimates limits from at
+#: least 12 points (NHSRplotthedots refuses ``fix_after_n_points`` below 12 too).
+MIN_BASELINE_POINTS = 12
+
 
 @dataclass(frozen=True)
 class SpcOptions:
