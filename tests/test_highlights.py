@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from csc_perf.methods.highlights import extreme
+from csc_perf.methods.highlights import TIERS, extreme
 
 
 @pytest.fixture
@@ -84,8 +84,8 @@ def test_ranking_puts_special_causes_first(cli, full_workspace):
     rows = json.loads(cli("summary", "--format", "json").stdout)
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     assert rows[0]["figures"]["spc_variation"] != "common_cause"
-    tiers = [int(r["score"]) for r in rows]
-    assert tiers == sorted(tiers, reverse=True)
+    tiers = [TIERS.index(r["tier"]) for r in rows]
+    assert tiers == sorted(tiers)
     top = json.loads(cli("summary", "--format", "json", "--top", "3").stdout)
     assert [r["indicator"] for r in top] == [r["indicator"] for r in rows[:3]]
 
@@ -103,7 +103,9 @@ def test_suppressed_values_are_not_described(cli, full_workspace, tmp_path):
 
 def test_summary_table_and_report_bullets(cli, full_workspace):
     csv = cli("summary", "--format", "csv", "--theme", "permanence").stdout
-    assert csv.splitlines()[0].startswith("rank,theme,indicator,name,month,sentence,score")
+    assert csv.splitlines()[0].startswith(
+        "rank,theme,indicator,name,month,sentence,tier,strength,change_size"
+    )
     md = cli("report", "--format", "md").stdout
     section = md.split("## Promote permanence and placement stability")[1].split("## ")[0]
     bullets = [line for line in section.splitlines() if line.startswith("- ")]

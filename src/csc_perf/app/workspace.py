@@ -37,7 +37,17 @@ from csc_perf.store.layout import DEFAULT_WAIT_SECONDS
 from csc_perf.store.reading import parse_as_of
 
 #: The columns of a summary before the figures behind each sentence.
-SUMMARY_COLUMNS = ("rank", "theme", "indicator", "name", "month", "sentence", "score")
+SUMMARY_COLUMNS = (
+    "rank",
+    "theme",
+    "indicator",
+    "name",
+    "month",
+    "sentence",
+    "tier",
+    "strength",
+    "change_size",
+)
 
 
 @dataclass(frozen=True)

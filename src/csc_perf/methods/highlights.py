@@ -15,12 +15,34 @@ results frame (all months up to the month in question):
   "increased" / "decreased" for monitored-only ones. Nothing is said about a suppressed or
   missing value, and a suppressed comparator is left out.
 
-Ranking: special causes first, then RAG changes, then the biggest moves relative to normal
-variation (the change over the mean moving range, or the % change without SPC limits).
+Ranking, as an analyst reads a month (:func:`rank_key`): a tuple of the highlight's tier,
+its strength within the tier, the size of its change on the previous month and its place in
+indicators.toml. The tiers, most significant first (a highlight takes the first that
+applies):
+
+1. ``special_cause``: SPC flags a special cause this month that it did not flag the month
+   before (new, or a different one); strength: how far the point lies from the mean, in
+   sigmas.
+2. ``record``: the highest / lowest in N months (the sentence's "highest in the last N
+   months" or "highest since"), set this month (the value differs from the previous
+   month's, else the previous month set it); strength: N, half a month less when "joint".
+3. ``target_crossing``: met the target the previous month and missed it this month, or
+   the other way round (RAG green/blue against amber/red).
+4. ``special_cause_continuing``: the same special cause as the month before. A sustained
+   shift is known by its second month (MDC would recalculate the limits after it): it still
+   outranks a change within normal variation, not this month's news.
+5. ``change``: everything else.
+
+Within tiers 3 to 5 the strength is the size of the change: the % change on the previous
+month, or for percentages the change in percentage points (one point counts as one per
+cent: a point is a hundredth of the scale); from zero, any change counts as 100; none
+without a previous value. Ties in all of it go to the order of indicators.toml, so the
+ranking is the same on every run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,7 +50,6 @@ from typing import Any
 import polars as pl
 
 from csc_perf.definitions.model import Definitions
-from csc_perf.methods.spc import LIMIT_FACTOR
 from csc_perf.model.calendar import add_months
 from csc_perf.model.vocabulary import RULE_WORDS
 
@@ -36,18 +57,27 @@ MIN_EXTREME_MONTHS = 6
 MET = {"green", "blue"}
 MISSED = {"amber", "red"}
 SPECIAL = ("improvement", "concern", "neither")
+#: Why a highlight matters, most significant first (the first element of :func:`rank_key`).
+TIERS = ("special_cause", "record", "target_crossing", "special_cause_continuing", "change")
+#: The process limits lie this many sigmas from the mean.
+LIMIT_SIGMAS = 3
 
 
 @dataclass
 class Highlight:
+    """One indicator's sentence for the month, the parts of its sort key and its figures."""
+
     theme: str
     indicator: str
     name: str
     month: date
     sentence: str
-    score: float
+    tier: str
+    strength: float
+    change_size: float
     figures: dict[str, Any] = field(default_factory=dict)
     rank: int = 0
+    position: int = 0  # the indicator's place in indicators.toml: the last tie-break
 
 
 def _fmt_number(value: float, unit: str, decimals: int) -> str:
@@ -119,13 +149,16 @@ def _change_phrase(value, base, pct, unit, decimals, when: str) -> str | None:
 def build_highlights(
     results: pl.DataFrame, definitions: Definitions, month: date, top: int | None = None
 ) -> list[Highlight]:
-    """Highlights for ``month`` from a results frame covering the months up to it."""
+    """Highlights for ``month`` from a results frame covering the months up to it, most
+    significant first (ranked by :func:`rank_key`; ``rank`` numbers them from 1), the first
+    ``top`` of them when given. An indicator without a present value in ``month`` (missing
+    or suppressed) has no highlight."""
     history = results.filter(pl.col("month") <= month).sort("month")
     by_indicator = {
         key[0]: frame for key, frame in history.group_by("indicator", maintain_order=True)
     }
     out: list[Highlight] = []
-    for indicator in definitions.indicators:
+    for position, indicator in enumerate(definitions.indicators):
         frame = by_indicator.get(indicator.id)
         if frame is None:
             continue
@@ -133,8 +166,8 @@ def build_highlights(
         row = rows.get(month)
         if row is None or row["status"] != "present":
             continue  # nothing is said about missing or suppressed figures
-        out.append(_highlight(indicator, row, rows, month))
-    out.sort(key=lambda h: (-h.score, h.indicator))
+        out.append(_highlight(indicator, row, rows, month, position))
+    out.sort(key=lambda h: _key(h.tier, h.strength, h.change_size, h.position))
     for rank, highlight in enumerate(out, start=1):
         highlight.rank = rank
     if top is not None:
@@ -146,7 +179,9 @@ def _present(row: dict | None) -> float | None:
     return row["value"] if row is not None and row["status"] == "present" else None
 
 
-def _highlight(indicator, row: dict, rows: dict[date, dict], month: date) -> Highlight:
+def _highlight(
+    indicator, row: dict, rows: dict[date, dict], month: date, position: int
+) -> Highlight:
     unit, decimals, polarity = indicator.unit, indicator.decimals, indicator.polarity
     value = row["value"]
     previous = _present(rows.get(add_months(month, -1)))
@@ -172,9 +207,11 @@ def _highlight(indicator, row: dict, rows: dict[date, dict], month: date) -> Hig
             walk = add_months(walk, -1)
     previous_row = rows.get(add_months(month, -1))
     previous_rag = previous_row["rag"] if previous_row else None
+    # last month's SPC reading counts only where its figure may be shown
+    previous_variation = previous_row.get("spc_variation") if previous is not None else None
 
     variation = row.get("spc_variation")
-    special = variation is not None and variation.startswith(SPECIAL)
+    special = _is_special(variation)
     figures: dict[str, Any] = {
         "unit": unit,
         "value": value,
@@ -196,6 +233,8 @@ def _highlight(indicator, row: dict, rows: dict[date, dict], month: date) -> Hig
         "previous_rag": previous_rag,
         "spc_variation": variation,
         "spc_rule": row.get("spc_rule") or None,
+        "previous_spc_variation": previous_variation,
+        "spc_sigmas": _sigmas(value, row.get("spc_mean"), row.get("spc_upper")),
     }
 
     # -- the sentence ----------------------------------------------------------------------
@@ -250,22 +289,9 @@ def _highlight(indicator, row: dict, rows: dict[date, dict], month: date) -> Hig
         parts.append("within normal variation")
     sentence = "; ".join(parts) + "."
 
-    # -- the score -------------------------------------------------------------------------
-    if special:
-        tier = 3
-    elif previous_rag in MET | MISSED and row["rag"] in MET | MISSED and previous_rag != row["rag"]:
-        tier = 2
-    else:
-        tier = 1
-    magnitude = 0.0
-    if previous is not None:
-        if row.get("spc_upper") is not None and row.get("spc_mean") is not None:
-            mr = (row["spc_upper"] - row["spc_mean"]) / LIMIT_FACTOR
-            magnitude = abs(value - previous) / mr if mr > 0 else 0.0
-        elif figures["change_previous_pct"] is not None:
-            magnitude = abs(figures["change_previous_pct"]) / 100
-    score = tier + magnitude / (1 + magnitude)
-    return Highlight(row["theme"], indicator.id, name, month, sentence, round(score, 6), figures)
+    ranking = significance(figures)
+    head = (row["theme"], indicator.id, name, month, sentence)
+    return Highlight(*head, *ranking, figures, position=position)
 
 
 def _ordinal(n: int) -> str:
@@ -273,8 +299,75 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+# -- ranking -------------------------------------------------------------------------------
+
+
+def rank_key(figures: Mapping[str, Any], position: int = 0) -> tuple[int, float, float, int]:
+    """The sort key of a highlight from its figures (the ``figures`` of a :class:`Highlight`,
+    or hand-built with the keys :func:`significance` reads) and ``position``, the
+    indicator's place in indicators.toml: ``(tier, -strength, -change size, position)``,
+    so that ``sorted`` puts the most significant first (the module docstring says why)."""
+    return _key(*significance(figures), position)
+
+
+def _key(tier: str, strength: float, size: float, position: int) -> tuple[int, float, float, int]:
+    return (TIERS.index(tier), -strength, -size, position)
+
+
+def significance(figures: Mapping[str, Any]) -> tuple[str, float, float]:
+    """``(tier, strength, change size)`` of a highlight from its figures: ``unit``,
+    ``value``, ``previous_value`` (None: none to compare), ``extreme_months`` and
+    ``extreme_joint`` (a record), ``rag`` and ``previous_rag``, ``spc_variation``,
+    ``previous_spc_variation`` and ``spc_sigmas`` (a missing key reads as None). The tier
+    is one of :data:`TIERS`; the rules are in the module docstring."""
+    size = change_size(figures)
+    variation = figures.get("spc_variation")
+    sigmas = figures.get("spc_sigmas") or 0.0
+    if _is_special(variation) and variation != figures.get("previous_spc_variation"):
+        return "special_cause", sigmas, size
+    months = figures.get("extreme_months")
+    if months and figures.get("value") != figures.get("previous_value"):
+        return "record", months - (0.5 if figures.get("extreme_joint") else 0.0), size
+    rag, previous_rag = figures.get("rag"), figures.get("previous_rag")
+    if (
+        rag in MET | MISSED
+        and previous_rag in MET | MISSED
+        and (rag in MET) != (previous_rag in MET)
+    ):
+        return "target_crossing", size, size
+    if _is_special(variation):
+        return "special_cause_continuing", sigmas, size
+    return "change", size, size
+
+
+def change_size(figures: Mapping[str, Any]) -> float:
+    """How big the change on the previous month is: the absolute % change, or for
+    percentages (``unit = "percent"``) the absolute change in percentage points; 100 for
+    any change from zero; 0 without a previous value."""
+    value, previous = figures.get("value"), figures.get("previous_value")
+    if value is None or previous is None:
+        return 0.0
+    if figures.get("unit") == "percent":
+        return abs(value - previous)
+    if previous == 0:
+        return 0.0 if value == 0 else 100.0
+    return abs(value - previous) / abs(previous) * 100
+
+
+def _is_special(variation: str | None) -> bool:
+    return variation is not None and variation.startswith(SPECIAL)
+
+
+def _sigmas(value: float, mean: float | None, upper: float | None) -> float | None:
+    """How far ``value`` lies from the SPC mean in sigmas (None without limits)."""
+    if mean is None or upper is None or upper <= mean:
+        return None
+    return abs(value - mean) / ((upper - mean) / LIMIT_SIGMAS)
+
+
 def highlights_frame(highlights: list[Highlight]) -> pl.DataFrame:
-    """Flat frame: rank, theme, indicator, name, month, sentence, score, then the figures."""
+    """Flat frame: rank, theme, indicator, name, month, sentence, tier, strength,
+    change_size (the sort key's parts), then the figures."""
     rows = []
     for h in highlights:
         rows.append(
@@ -285,7 +378,9 @@ def highlights_frame(highlights: list[Highlight]) -> pl.DataFrame:
                 "name": h.name,
                 "month": h.month,
                 "sentence": h.sentence,
-                "score": h.score,
+                "tier": h.tier,
+                "strength": h.strength,
+                "change_size": h.change_size,
                 **h.figures,
             }
         )

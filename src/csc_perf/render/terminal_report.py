@@ -257,8 +257,8 @@ def summary_view(highlights: list, definitions: Definitions) -> Group:
         if not mine:
             continue
         parts.append(Text(theme.name, style="bold"))
-        for h in mine:
-            parts.append(Text(f"  {h.rank:>3}. {h.sentence}"))
+        for number, h in enumerate(mine, start=1):  # numbered within what is shown
+            parts.append(Text(f"  {number:>3}. {h.sentence}"))
         parts.append(Text(""))
     return Group(*parts)
 
