@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby, pairwise
 
-from csc_perf.methods.spc import LIMIT_FACTOR, REL_TOLERANCE, RULES, SCREEN_FACTOR
+from csc_perf.methods.spc import LIMIT_FACTOR, SCREEN_FACTOR
+from csc_perf.methods.spc_rules import REL_TOLERANCE, RULES
 from csc_perf.model.options import SpcOptions
 
 

@@ -1,35 +1,41 @@
 """Statistical process control: XmR charts as NHS England's "Making Data Count" draws them,
 for many series at once (one Polars pass, so SPC over a national store takes seconds).
 
-For each series of monthly values (missing and suppressed months are skipped, excluded
-months are "ghosted": shown, never used):
+For each series of monthly values (a month without a figure is a gap; excluded months are
+"ghosted": shown, never used). docs/spc.md is the full statement, with the parity table.
 
-* mean of the baseline points; moving ranges ``|x_i - x_(i-1)|`` between consecutive used
-  points and their mean ``MR``; process limits ``mean +/- 2.66 x MR``; sigma lines at
-  ``mean +/- k/3 x 2.66 x MR`` for k = 1, 2. With screening, moving ranges above
-  ``3.267 x MR`` are dropped and ``MR`` is recomputed once.
 * a phase starts at the first point and at each recalculation month; each phase has its own
   limits, from its first ``baseline_points`` points (default: all of them). A phase with
-  fewer than ``min_points`` (13) baseline points gets no limits, and says so.
-* special-cause rules, evaluated on every used point of a phase:
+  fewer than ``min_points`` (13) points gets no limits, and says so.
+* mean of the baseline points; moving ranges ``|x_i - x_(i-1)|`` between neighbours
+  (consecutive months, or months either side of an excluded one: a gap drops both ranges
+  next to it) and their mean ``MR``; process limits ``mean +/- 2.66 x MR``; sigma lines at
+  ``mean +/- k/3 x 2.66 x MR`` for k = 1, 2. With screening, moving ranges above
+  ``3.267 x MR`` are dropped and ``MR`` is recomputed once.
+* every comparison (with the mean, a limit, a neighbour) is made at the data's precision
+  (:func:`csc_perf.methods.spc_rules.compare_at_precision`).
+* special-cause rules, evaluated on every used point with limits:
 
   - ``beyond_limit``: above the upper or below the lower process limit (a point exactly on
     a limit is not beyond it);
   - ``shift``: ``shift_run`` (7) or more consecutive points all above, or all below, the mean
-    (a point exactly on the mean breaks the run); every point of the run is flagged;
+    (a point on the mean, a gap or a new phase breaks the run); every point is flagged;
   - ``trend``: ``trend_run`` (7) or more consecutive points each higher (or each lower) than
-    the one before (an equal neighbour breaks the run); every point of the run is flagged;
-  - ``two_of_three``: two of three consecutive points beyond the same 2-sigma line (points
-    beyond the process limit count); the points beyond the line are flagged.
+    the one before (an equal neighbour or a gap breaks the run, a new phase does not);
+    every point of the run is flagged;
+  - ``two_of_three``: three consecutive points on one side of the mean, two or more of them
+    between that side's 2-sigma line and its limit (on the limit counts, beyond it is rule
+    1's); the points in the band are flagged.
 
 * each flagged point is ``high`` or ``low``; by polarity that is an improvement or a concern
   (``neither`` for polarity none). A point flagged both ways is resolved by ``conflict``
   (improvement by default).
 * variation (per point): ``common_cause``, ``improvement_high|low``, ``concern_high|low``,
   ``neither_high|low``; assurance (with a target, polarity higher/lower): ``pass`` when the
-  target is on the passing side of both limits (higher is better: target <= lower limit),
-  ``fail`` when on the failing side of both, else ``hit_or_miss`` (read against the month's
-  target in :mod:`csc_perf.methods.spc_results`).
+  target is on the passing side of both limits or on the nearer one (higher is better:
+  target <= lower limit), ``fail`` when on the failing side of both or on the farther one,
+  else ``hit_or_miss`` (read against the month's target in
+  :mod:`csc_perf.methods.spc_results`).
 
 tests/spc_oracle.py states the same rules one series at a time; tests/test_spc_engine.py
 holds this engine to it.
@@ -42,14 +48,11 @@ from datetime import date
 
 import polars as pl
 
+from csc_perf.methods.spc_rules import RULES, with_rules
 from csc_perf.model.options import SpcOptions
 
 LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
-#: Two figures that agree to this relative difference (9 significant figures) are equal: far
-#: finer than any published figure, far coarser than binary rounding (about 1e-16).
-REL_TOLERANCE = 1e-9
-RULES = ("beyond_limit", "shift", "trend", "two_of_three")
 
 SERIES = ("authority", "indicator")
 #: Columns of :func:`xmr_frame`'s answer.
@@ -134,7 +137,7 @@ def xmr_frame(
     )
     rows = _segmented(_marked(observations.join(params, on="indicator", how="inner"), params))
     used = rows.filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
-    used = _with_rules(_with_limits(used))
+    used = with_rules(_with_limits(used))
     phase_notes = (
         used.group_by("_sid")
         .agg(
@@ -217,22 +220,6 @@ def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(pl.col("_excluded").fill_null(False), pl.col("_phase").fill_null(0))
 
 
-def compare_at_precision(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """-1, 0 or 1: ``a`` below, on or above ``b`` at the data's precision: values equal to
-    :data:`REL_TOLERANCE` (9 significant figures) are equal, so a decimal value that is the
-    mean is on it although ``sum / n`` is a binary fraction a hair away."""
-    close = (a - b).abs() <= REL_TOLERANCE * pl.max_horizontal(a.abs(), b.abs())
-    return (
-        pl.when(a.is_null() | b.is_null())
-        .then(None)
-        .when(close)
-        .then(0)
-        .when(a > b)
-        .then(1)
-        .otherwise(-1)
-    )
-
-
 def _segmented(rows: pl.DataFrame) -> pl.DataFrame:
     """``rows`` sorted by series and month, with ``_seg``: a number that changes after a gap
     (a month with no row, or a null value), so two used points are neighbours when they share
@@ -292,105 +279,6 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
         (mean - LIMIT_FACTOR * mr_used).alias("_lower"),
         (LIMIT_FACTOR * mr_used / 3).alias("_sigma"),
         (pl.col("_len") >= pl.col("min_points")).alias("_limited"),
-    )
-
-
-def _with_rules(used: pl.DataFrame) -> pl.DataFrame:
-    """Each point of :func:`_with_limits` with a flag per rule and side (``_h_shift``,
-    ``_l_trend``, ...), whether or not its phase has enough points for limits."""
-    sid, seg = pl.col("_sid"), pl.col("_seg")
-    # A piece: the points of one phase between two gaps (shift and two-of-three windows).
-    used = used.with_columns(
-        ((sid != sid.shift(1)) | (seg != seg.shift(1))).fill_null(True).cum_sum().alias("_piece")
-    )
-    piece = pl.col("_piece")
-
-    def before(expr: pl.Expr, k: int = 1, group: pl.Expr = sid) -> pl.Expr:
-        return pl.when(group.shift(k) == group).then(expr.shift(k))
-
-    def after(expr: pl.Expr, k: int = 1, group: pl.Expr = sid) -> pl.Expr:
-        return pl.when(group.shift(-k) == group).then(expr.shift(-k))
-
-    value, mean, sigma = pl.col("value"), pl.col("_mean"), pl.col("_sigma")
-    above = compare_at_precision(value, pl.col("_upper")) > 0
-    below = compare_at_precision(value, pl.col("_lower")) < 0
-    used = used.with_columns(
-        compare_at_precision(value, mean).alias("_side"),
-        # A trend runs across recalculations (steps between neighbours, whatever the phase).
-        compare_at_precision(value, before(value, group=seg)).alias("_step"),
-        above.alias("_above"),
-        below.alias("_below"),
-        # Between the 2-sigma line and the limit (a point beyond the limit is rule 1's).
-        pl.when(above | below)
-        .then(0)
-        .when(compare_at_precision(value, mean + 2 * sigma) > 0)
-        .then(1)
-        .when(compare_at_precision(value, mean - 2 * sigma) < 0)
-        .then(-1)
-        .otherwise(0)
-        .alias("_band"),
-    )
-    side, step = pl.col("_side"), pl.col("_step")
-    used = used.with_columns(
-        ((piece != piece.shift(1)).fill_null(True) | (side != side.shift(1)).fill_null(True))
-        .cast(pl.Int64)
-        .cum_sum()
-        .alias("_run"),
-        (
-            (seg != seg.shift(1)).fill_null(True)
-            | (step != step.shift(1)).fill_null(True)
-            | step.is_null()
-        )
-        .cast(pl.Int64)
-        .cum_sum()
-        .alias("_steps"),
-    )
-    used = used.with_columns(
-        pl.len().over("_run").alias("_run_len"),
-        pl.when(step.is_not_null() & (step != 0))
-        .then(pl.len().over("_steps"))
-        .otherwise(0)
-        .alias("_step_len"),
-    )
-    long_steps = pl.col("_step_len") >= pl.col("trend_run") - 1
-    next_step = after(step, group=seg)
-    next_long = after(long_steps, group=seg).fill_null(False)
-
-    def two_of_three(direction: int) -> pl.Expr:
-        """Points in the band on ``direction``'s side that belong to a window of three
-        consecutive points all on that side of the mean, two or more of them in the band."""
-        near = (pl.col("_band") == direction).cast(pl.Int32)
-        on_side = (side == direction).cast(pl.Int32)
-        count = near + before(near, 1, piece).fill_null(0) + before(near, 2, piece).fill_null(0)
-        sides = (
-            on_side
-            + before(on_side, 1, piece).fill_null(0)
-            + before(on_side, 2, piece).fill_null(0)
-        )
-        ending = (count >= 2) & (sides == 3)  # the window ending at this point qualifies
-        windows = (
-            ending
-            | after(ending, 1, piece).fill_null(False)
-            | after(ending, 2, piece).fill_null(False)
-        )
-        return (near == 1) & windows
-
-    shift_on = pl.col("_run_len") >= pl.col("shift_run")
-    high = {
-        "beyond_limit": pl.col("_above"),
-        "shift": (side == 1) & shift_on,
-        "trend": (long_steps & (step == 1)) | (next_long & (next_step == 1)),
-        "two_of_three": two_of_three(1),
-    }
-    low = {
-        "beyond_limit": pl.col("_below"),
-        "shift": (side == -1) & shift_on,
-        "trend": (long_steps & (step == -1)) | (next_long & (next_step == -1)),
-        "two_of_three": two_of_three(-1),
-    }
-    return used.with_columns(
-        *[(high[r].fill_null(False)).alias(f"_h_{r}") for r in RULES],
-        *[(low[r].fill_null(False)).alias(f"_l_{r}") for r in RULES],
     )
 
 

@@ -15,7 +15,8 @@ from datetime import date
 import polars as pl
 
 from csc_perf.definitions.model import Definitions
-from csc_perf.methods.spc import compare_at_precision, spc_params, xmr_frame
+from csc_perf.methods.spc import spc_params, xmr_frame
+from csc_perf.methods.spc_rules import compare_at_precision
 
 #: The frame :func:`spc_columns` returns (the engine's columns, typed).
 SPC_SCHEMA = {

@@ -1,0 +1,127 @@
+"""The special-cause rules of the XmR chart (see :mod:`csc_perf.methods.spc` and
+docs/spc.md), evaluated for every point of many series at once, and the comparison at the
+data's precision they all use."""
+
+from __future__ import annotations
+
+import polars as pl
+
+RULES = ("beyond_limit", "shift", "trend", "two_of_three")
+#: Two figures that agree to this relative difference (9 significant figures) are equal: far
+#: finer than any published figure, far coarser than binary rounding (about 1e-16).
+REL_TOLERANCE = 1e-9
+
+
+def compare_at_precision(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """-1, 0 or 1: ``a`` below, on or above ``b`` at the data's precision: values equal to
+    :data:`REL_TOLERANCE` (9 significant figures) are equal, so a decimal value that is the
+    mean is on it although ``sum / n`` is a binary fraction a hair away."""
+    close = (a - b).abs() <= REL_TOLERANCE * pl.max_horizontal(a.abs(), b.abs())
+    return (
+        pl.when(a.is_null() | b.is_null())
+        .then(None)
+        .when(close)
+        .then(0)
+        .when(a > b)
+        .then(1)
+        .otherwise(-1)
+    )
+
+
+def with_rules(used: pl.DataFrame) -> pl.DataFrame:
+    """Each point of :func:`_with_limits` with a flag per rule and side (``_h_shift``,
+    ``_l_trend``, ...), whether or not its phase has enough points for limits."""
+    sid, seg = pl.col("_sid"), pl.col("_seg")
+    # A piece: the points of one phase between two gaps (shift and two-of-three windows).
+    used = used.with_columns(
+        ((sid != sid.shift(1)) | (seg != seg.shift(1))).fill_null(True).cum_sum().alias("_piece")
+    )
+    piece = pl.col("_piece")
+
+    def before(expr: pl.Expr, k: int = 1, group: pl.Expr = sid) -> pl.Expr:
+        return pl.when(group.shift(k) == group).then(expr.shift(k))
+
+    def after(expr: pl.Expr, k: int = 1, group: pl.Expr = sid) -> pl.Expr:
+        return pl.when(group.shift(-k) == group).then(expr.shift(-k))
+
+    value, mean, sigma = pl.col("value"), pl.col("_mean"), pl.col("_sigma")
+    above = compare_at_precision(value, pl.col("_upper")) > 0
+    below = compare_at_precision(value, pl.col("_lower")) < 0
+    used = used.with_columns(
+        compare_at_precision(value, mean).alias("_side"),
+        # A trend runs across recalculations (steps between neighbours, whatever the phase).
+        compare_at_precision(value, before(value, group=seg)).alias("_step"),
+        above.alias("_above"),
+        below.alias("_below"),
+        # Between the 2-sigma line and the limit (a point beyond the limit is rule 1's).
+        pl.when(above | below)
+        .then(0)
+        .when(compare_at_precision(value, mean + 2 * sigma) > 0)
+        .then(1)
+        .when(compare_at_precision(value, mean - 2 * sigma) < 0)
+        .then(-1)
+        .otherwise(0)
+        .alias("_band"),
+    )
+    side, step = pl.col("_side"), pl.col("_step")
+    used = used.with_columns(
+        ((piece != piece.shift(1)).fill_null(True) | (side != side.shift(1)).fill_null(True))
+        .cast(pl.Int64)
+        .cum_sum()
+        .alias("_run"),
+        (
+            (seg != seg.shift(1)).fill_null(True)
+            | (step != step.shift(1)).fill_null(True)
+            | step.is_null()
+        )
+        .cast(pl.Int64)
+        .cum_sum()
+        .alias("_steps"),
+    )
+    used = used.with_columns(
+        pl.len().over("_run").alias("_run_len"),
+        pl.when(step.is_not_null() & (step != 0))
+        .then(pl.len().over("_steps"))
+        .otherwise(0)
+        .alias("_step_len"),
+    )
+    long_steps = pl.col("_step_len") >= pl.col("trend_run") - 1
+    next_step = after(step, group=seg)
+    next_long = after(long_steps, group=seg).fill_null(False)
+
+    def two_of_three(direction: int) -> pl.Expr:
+        """Points in the band on ``direction``'s side that belong to a window of three
+        consecutive points all on that side of the mean, two or more of them in the band."""
+        near = (pl.col("_band") == direction).cast(pl.Int32)
+        on_side = (side == direction).cast(pl.Int32)
+        count = near + before(near, 1, piece).fill_null(0) + before(near, 2, piece).fill_null(0)
+        sides = (
+            on_side
+            + before(on_side, 1, piece).fill_null(0)
+            + before(on_side, 2, piece).fill_null(0)
+        )
+        ending = (count >= 2) & (sides == 3)  # the window ending at this point qualifies
+        windows = (
+            ending
+            | after(ending, 1, piece).fill_null(False)
+            | after(ending, 2, piece).fill_null(False)
+        )
+        return (near == 1) & windows
+
+    shift_on = pl.col("_run_len") >= pl.col("shift_run")
+    high = {
+        "beyond_limit": pl.col("_above"),
+        "shift": (side == 1) & shift_on,
+        "trend": (long_steps & (step == 1)) | (next_long & (next_step == 1)),
+        "two_of_three": two_of_three(1),
+    }
+    low = {
+        "beyond_limit": pl.col("_below"),
+        "shift": (side == -1) & shift_on,
+        "trend": (long_steps & (step == -1)) | (next_long & (next_step == -1)),
+        "two_of_three": two_of_three(-1),
+    }
+    return used.with_columns(
+        *[(high[r].fill_null(False)).alias(f"_h_{r}") for r in RULES],
+        *[(low[r].fill_null(False)).alias(f"_l_{r}") for r in RULES],
+    )
