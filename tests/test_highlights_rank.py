@@ -237,3 +237,12 @@ def test_the_terminal_numbers_highlights_within_each_theme(cli, full_workspace, 
             numbers.setdefault(theme, []).append(int(line.split(".")[0]))
     assert len(numbers) == 8
     assert all(found == list(range(1, len(found) + 1)) for found in numbers.values())
+
+
+def test_a_record_shorter_than_a_year_ranks_below_a_target_crossing():
+    # "the highest in the last 6 months" is told, but newly meeting a target matters more.
+    half_year = row(value=190.0, extreme_months=6, extreme_joint=False)
+    crossing = row(value=101.0, rag="green", previous_rag="red")
+    assert significance(half_year)[0] == "change"
+    assert significance(row(value=190.0, extreme_months=12, extreme_joint=False))[0] == "record"
+    assert ordered(half_year, crossing) == [1, 0]

@@ -23,9 +23,12 @@ applies):
 1. ``special_cause``: SPC flags a special cause this month that it did not flag the month
    before (new, or a different one); strength: how far the point lies from the mean, in
    sigmas.
-2. ``record``: the highest / lowest in N months (the sentence's "highest in the last N
-   months" or "highest since"), set this month (the value differs from the previous
-   month's, else the previous month set it); strength: N, half a month less when "joint".
+2. ``record``: the highest / lowest in N months, N of 12 or more (the sentence's "highest
+   in the last N months" or "highest since"), set this month (the value differs from the
+   previous month's, else the previous month set it); strength: N, half a month less when
+   "joint". A shorter record (6 to 11 months) is told in the sentence but ranks as a
+   change: newly meeting or missing a target matters more to a manager than a half-year
+   high.
 3. ``target_crossing``: met the target the previous month and missed it this month, or
    the other way round (RAG green/blue against amber/red).
 4. ``special_cause_continuing``: the same special cause as the month before. A sustained
@@ -58,6 +61,8 @@ MET = {"green", "blue"}
 MISSED = {"amber", "red"}
 SPECIAL = ("improvement", "concern", "neither")
 #: Why a highlight matters, most significant first (the first element of :func:`rank_key`).
+#: The shortest record that ranks as one: a year.
+RECORD_MONTHS = 12
 TIERS = ("special_cause", "record", "target_crossing", "special_cause_continuing", "change")
 #: The process limits lie this many sigmas from the mean.
 LIMIT_SIGMAS = 3
@@ -326,7 +331,7 @@ def significance(figures: Mapping[str, Any]) -> tuple[str, float, float]:
     if _is_special(variation) and variation != figures.get("previous_spc_variation"):
         return "special_cause", sigmas, size
     months = figures.get("extreme_months")
-    if months and figures.get("value") != figures.get("previous_value"):
+    if months and months >= RECORD_MONTHS and figures.get("value") != figures.get("previous_value"):
         return "record", months - (0.5 if figures.get("extreme_joint") else 0.0), size
     rag, previous_rag = figures.get("rag"), figures.get("previous_rag")
     if (
