@@ -18,7 +18,7 @@ The expected values below are facts taken from four peer implementations of NHS 
   its Step 4e does); its flags are its own annotations.
 
 Where the peers disagree, the test follows NHS England's MDC SQL (then NHSRplotthedots) and
-says which peer does otherwise and why (see /work/notes/parity.md for the whole table).
+says which peer does otherwise and why (docs/spc.md has the whole parity table).
 A peer's test written against its own helper (a given mean, given 2-sigma lines) is ported
 as a series whose limits come from a fixed baseline, so that the helper's inputs hold.
 """
