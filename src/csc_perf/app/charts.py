@@ -91,36 +91,39 @@ class Chart:
     frame: pl.DataFrame
     note: str | None = None
 
-    def to_svg(self, path: str | Path | None = None) -> str:
-        """The chart as an SVG document (text); written atomically to ``path`` if given."""
+    def to_svg(self, path: str | Path | None = None, *, sigma_lines: bool = True) -> str:
+        """The chart as an SVG document (text), 960 x 540; written atomically to ``path`` if
+        given. ``sigma_lines=False`` leaves out the faint 2-sigma lines."""
         from csc_perf.render.chart_svg import chart_svg
 
-        svg = chart_svg(self)
+        svg = chart_svg(self, sigma_lines=sigma_lines)
         if path is not None:
             _write(Path(path), svg.encode("utf-8"))
         return svg
 
-    def to_png(self, path: str | Path | None = None, *, scale: float = 2.0) -> bytes:
-        """The chart as PNG bytes (``scale`` x the SVG's 960 x 540), through resvg-py or
-        headless Chromium; written atomically to ``path`` if given. Raises
-        :class:`~csc_perf.errors.UsageError` when neither is installed."""
+    def to_png(
+        self, path: str | Path | None = None, *, scale: float = 2.0, sigma_lines: bool = True
+    ) -> bytes:
+        """The chart as PNG bytes (``scale`` x the SVG's 960 x 540: 1920 x 1080 by default),
+        through resvg-py or headless Chromium; written atomically to ``path`` if given.
+        Raises :class:`~csc_perf.errors.UsageError` when neither is installed."""
         from csc_perf.render.chart_svg import HEIGHT, WIDTH
         from csc_perf.render.raster import svg_to_png
 
-        data = svg_to_png(self.to_svg(), WIDTH, HEIGHT, scale=scale)
+        data = svg_to_png(self.to_svg(sigma_lines=sigma_lines), WIDTH, HEIGHT, scale=scale)
         if path is not None:
             _write(Path(path), data)
         return data
 
-    def write(self, path: str | Path, fmt: str | None = None) -> Path:
-        """Write the chart to ``path`` as ``fmt`` (``svg`` or ``png``; default: from the
-        suffix, else SVG). Returns the path written."""
+    def write(self, path: str | Path, fmt: str | None = None, *, sigma_lines: bool = True) -> Path:
+        """Write the chart atomically to ``path`` as ``fmt`` (``svg`` or ``png``; default:
+        from the suffix, else SVG). Returns the path written."""
         path = Path(path)
         fmt = fmt or CHART_FORMATS.get(path.suffix.lower(), "svg")
         if fmt == "png":
-            self.to_png(path)
+            self.to_png(path, sigma_lines=sigma_lines)
         else:
-            self.to_svg(path)
+            self.to_svg(path, sigma_lines=sigma_lines)
         return path
 
 
