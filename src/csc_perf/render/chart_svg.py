@@ -89,15 +89,22 @@ def month_tick(month: date) -> str:
     return month.strftime("%b %y")
 
 
-def nice_ticks(low: float, high: float, count: int = 6) -> tuple[list[float], int]:
-    """About ``count`` round values (steps of 1, 2, 2.5 or 5 x 10^k) covering low..high, and
-    the decimals their labels need."""
+def nice_ticks(
+    low: float, high: float, count: int = 6, *, whole: bool = False
+) -> tuple[list[float], int]:
+    """About ``count`` round values (steps of 1, 2, 2.5 or 5 x 10^k; whole numbers when
+    ``whole``, for counts) reaching a little beyond low..high, so no point sits on the
+    frame, and the decimals their labels need."""
     if high <= low:
         pad = abs(high) * 0.1 or 1.0
         low, high = low - pad, high + pad
+    margin = (high - low) * 0.03
+    low, high = low - margin, high + margin
     raw = (high - low) / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
+    if whole:
+        step = max(1, math.ceil(step))
     first = math.floor(low / step + 1e-9) * step
     ticks, k = [], 0
     while True:
@@ -148,7 +155,7 @@ def chart_svg(chart: ChartData, *, sigma_lines: bool = True) -> str:
             f"{svg_text(month_tick(chart.month))}</text>"
         )
     else:
-        ticks, decimals = nice_ticks(min(everything), max(everything))
+        ticks, decimals = nice_ticks(min(everything), max(everything), whole=chart.unit == "count")
         plot = Plot(len(rows), ticks[0], ticks[-1], top)
         _y_axis(out, plot, ticks, decimals, chart.unit)
         _x_axis(out, plot, [r["month"] for r in rows])
@@ -201,14 +208,17 @@ def _levels(rows: list[dict[str, Any]], sigma_lines: bool) -> dict[str, list[Any
     return {key: [r.get(key) for r in rows] for key in keys}
 
 
-def _runs(rows: list[dict[str, Any]], levels: list[Any]) -> list[tuple[int, int, float]]:
-    """Runs of months with the same level in the same phase: (first, last, level)."""
+def _runs(
+    rows: list[dict[str, Any]], levels: list[Any], by_phase: bool
+) -> list[tuple[int, int, float]]:
+    """Runs of months with the same level (and, ``by_phase``, in the same phase: SPC lines
+    step at a recalculation even to the same level): (first, last, level)."""
     runs: list[tuple[int, int, float]] = []
     for i, level in enumerate(levels):
         if level is None:
             continue
         joins = runs and runs[-1][1] == i - 1 and runs[-1][2] == level
-        if joins and rows[i]["phase"] == rows[i - 1]["phase"]:
+        if joins and (not by_phase or rows[i]["phase"] == rows[i - 1]["phase"]):
             runs[-1] = (runs[-1][0], i, level)
             continue
         runs.append((i, i, level))
@@ -222,7 +232,7 @@ def _level_path(out, plot: Plot, rows, levels, kind: str, key: str) -> None:
     half = plot.step / 2
     parts = [
         f"M{plot.x(a) - half:.2f} {plot.y(v):.2f}H{plot.x(b) + half:.2f}"
-        for a, b, v in _runs(rows, levels)
+        for a, b, v in _runs(rows, levels, by_phase=kind != "target")
     ]
     if parts:
         name = key.replace("_", "-")
