@@ -443,3 +443,30 @@ def test_chart_write_picks_the_format_from_the_suffix(built_ws, tmp_path):
     written = made.write(tmp_path / "a.svg")
     assert parse(written.read_text(encoding="utf-8")) is not None
     assert not list(tmp_path.glob(".*tmp"))  # the temporary file was renamed into place
+
+
+def test_svg_text_is_always_valid_xml():
+    from csc_perf.render.chart_scale import svg_text
+
+    hostile = "a\x00b\x01c\x1b[31m\x7f\u202e<d>&e\ufffe\udc80'\""
+    element = ET.fromstring(f'<t a="{svg_text(hostile)}">{svg_text(hostile)}</t>')
+    assert element.text == element.get("a")
+    assert element.text.startswith("a\\x00b\\x01c\\x1b[31m\\x7f\\u202e<d>&e")
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "whole", "ticks"),
+    [
+        (90.37, 408.34, False, [0, 100, 200, 300, 400, 500]),
+        (92, 100.2, False, [90, 92, 94, 96, 98, 100, 102]),
+        (5, 7, True, [4, 5, 6, 7, 8]),  # counts: whole numbers only
+        (-3.06, 6.95, False, [-5, -2.5, 0, 2.5, 5, 7.5]),
+    ],
+)
+def test_y_ticks_are_round_and_reach_past_the_data(low, high, whole, ticks):
+    from csc_perf.render.chart_scale import nice_ticks
+
+    found, decimals = nice_ticks(low, high, whole=whole)
+    assert found == pytest.approx(ticks)
+    assert found[0] < low and found[-1] > high
+    assert decimals == (1 if 2.5 in ticks else 0)

@@ -47,21 +47,9 @@ CHART_COLUMNS = (
     "spc_variation",
     "spc_note",
 )
-#: What the results frame holds that the chart reads, by month.
-_RESULT_COLUMNS = (
-    "month",
-    "value",
-    "status",
-    "target",
-    "target_low",
-    "target_high",
-    "spc_mean",
-    "spc_lower",
-    "spc_upper",
-    "spc_rule",
-    "spc_variation",
-    "spc_note",
-)
+#: What the chart adds to the results' columns (the rest it reads, by month).
+_LAYOUT_COLUMNS = ("phase", "excluded", "baseline", "sigma2_lower", "sigma2_upper")
+_RESULT_COLUMNS = tuple(c for c in CHART_COLUMNS if c not in _LAYOUT_COLUMNS)
 #: Image formats a chart is written in, by file suffix.
 CHART_FORMATS = {".svg": "svg", ".png": "png"}
 

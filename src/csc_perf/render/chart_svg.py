@@ -13,7 +13,6 @@ indicator without limits. Every text from data is escaped (and made valid XML).
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 from datetime import date
 from typing import Any, Protocol
@@ -22,12 +21,19 @@ import polars as pl
 
 from csc_perf.model.vocabulary import VARIATION_WORDS
 from csc_perf.render import mdc
+from csc_perf.render.chart_scale import (
+    BOTTOM,
+    HEIGHT,
+    LEFT,
+    RIGHT,
+    WIDTH,
+    Plot,
+    month_tick,
+    nice_ticks,
+    svg_text,
+)
 from csc_perf.render.results import format_target, format_value
-from csc_perf.render.safety import html_escape, visible_controls
 
-# The canvas (SVG user units = CSS pixels): 16:9, the shape of a slide.
-WIDTH, HEIGHT = 960, 540
-LEFT, RIGHT, BOTTOM = 84, WIDTH - 28, 425
 FONT = "Arial, 'Liberation Sans', Helvetica, 'DejaVu Sans', sans-serif"
 INK, MUTED, GRID, SERIES = "#231f20", "#505a5f", "#e5e6e7", "#a6a6a6"
 LINE_STYLES = {
@@ -36,6 +42,17 @@ LINE_STYLES = {
     "limit": f'stroke="{mdc.COMMON_CAUSE}" stroke-width="1.6" stroke-dasharray="7 4"',
     "mean": f'stroke="{INK}" stroke-width="1.8"',
     "target": f'stroke="{mdc.TARGET}" stroke-width="2" stroke-dasharray="10 5"',
+}
+#: The horizontal lines (frame columns) in drawing order, and how each is drawn.
+LEVELS = {
+    "sigma2_lower": "sigma",
+    "sigma2_upper": "sigma",
+    "spc_lower": "limit",
+    "spc_upper": "limit",
+    "spc_mean": "mean",
+    "target": "target",
+    "target_low": "target",
+    "target_high": "target",
 }
 #: Point kinds by ``spc_variation``, and their legend words.
 POINT_KINDS = {
@@ -72,66 +89,6 @@ class ChartData(Protocol):
     note: str | None
 
 
-# XML 1.0 has no place for these even as references: C0 controls (shown as escapes first),
-# lone surrogates and the two non-characters.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def svg_text(text: object) -> str:
-    """Text from data as inert SVG character data or attribute value: controls shown as
-    escapes, what XML cannot hold replaced, markup characters escaped."""
-    shown = visible_controls("" if text is None else str(text))
-    return html_escape(_NOT_XML.sub("\ufffd", shown))
-
-
-def month_tick(month: date) -> str:
-    """A month on the x axis: ``Oct 24``."""
-    return month.strftime("%b %y")
-
-
-def nice_ticks(
-    low: float, high: float, count: int = 6, *, whole: bool = False
-) -> tuple[list[float], int]:
-    """About ``count`` round values (steps of 1, 2, 2.5 or 5 x 10^k; whole numbers when
-    ``whole``, for counts) reaching a little beyond low..high, so no point sits on the
-    frame, and the decimals their labels need."""
-    if high <= low:
-        pad = abs(high) * 0.1 or 1.0
-        low, high = low - pad, high + pad
-    margin = (high - low) * 0.03
-    low, high = low - margin, high + margin
-    raw = (high - low) / max(count - 1, 1)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * 0.999)
-    if whole:
-        step = max(1, math.ceil(step))
-    first = math.floor(low / step + 1e-9) * step
-    ticks, k = [], 0
-    while True:
-        value = first + k * step
-        ticks.append(round(value, 10))
-        if value >= high - step * 1e-9:
-            break
-        k += 1
-    # The fewest decimals that write the step exactly (2.5 needs one, 0.25 two).
-    decimals = next(d for d in range(10) if abs(round(step, d) - step) < step * 1e-6)
-    return ticks, decimals
-
-
-class Plot:
-    """The plot area's scales: month index -> x, value -> y."""
-
-    def __init__(self, months: int, low: float, high: float, top: float):
-        self.months, self.low, self.high, self.top = months, low, high, top
-        self.step = (RIGHT - LEFT) / max(months, 1)
-
-    def x(self, i: float) -> float:
-        return LEFT + (i + 0.5) * self.step
-
-    def y(self, value: float) -> float:
-        return BOTTOM - (value - self.low) / (self.high - self.low) * (BOTTOM - self.top)
-
-
 def chart_svg(chart: ChartData, *, sigma_lines: bool = True) -> str:
     """The chart as one SVG document (960 x 540 user units). ``sigma_lines`` draws the
     2-sigma lines (faint). Raises nothing of its own."""
@@ -160,12 +117,8 @@ def chart_svg(chart: ChartData, *, sigma_lines: bool = True) -> str:
         _y_axis(out, plot, ticks, decimals, chart.unit)
         _x_axis(out, plot, [r["month"] for r in rows])
         _dividers(out, plot, rows)
-        for kind, key in (("sigma", "sigma2_lower"), ("sigma", "sigma2_upper")):
-            _level_path(out, plot, rows, levels.get(key), kind, key)
-        for kind, key in (("limit", "spc_lower"), ("limit", "spc_upper"), ("mean", "spc_mean")):
-            _level_path(out, plot, rows, levels.get(key), kind, key)
-        for key in ("target", "target_low", "target_high"):
-            _level_path(out, plot, rows, levels.get(key), "target", key)
+        for key, line in levels.items():
+            _level_path(out, plot, rows, line, LEVELS[key], key)
         _series(out, plot, rows, chart)
     _legend(out, chart, rows, levels)
     out.append("</svg>")
@@ -175,9 +128,9 @@ def chart_svg(chart: ChartData, *, sigma_lines: bool = True) -> str:
 def _heading(chart: ChartData, rows: list[dict[str, Any]], out: list[str]) -> float:
     """Title (the indicator's name, wrapped to two lines) and subtitle; returns the plot's
     top edge."""
-    lines = textwrap.wrap(chart.name, width=76) or [""]
+    lines = textwrap.wrap(chart.name, width=84) or [""]
     if len(lines) > 2:
-        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width=75, placeholder=" …")]
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width=83, placeholder=" …")]
     y = 34.0
     for line in lines:
         out.append(
@@ -185,9 +138,7 @@ def _heading(chart: ChartData, rows: list[dict[str, Any]], out: list[str]) -> fl
             f'fill="{INK}">{svg_text(line)}</text>'
         )
         y += 25
-    who = chart.authority_name or chart.authority
-    if chart.authority_name:
-        who = f"{chart.authority_name} ({chart.authority})"
+    who = f"{chart.authority_name} ({chart.authority})" if chart.authority_name else chart.authority
     span = (
         f"{month_tick(rows[0]['month'])} to {month_tick(rows[-1]['month'])}"
         if rows
@@ -201,11 +152,13 @@ def _heading(chart: ChartData, rows: list[dict[str, Any]], out: list[str]) -> fl
 
 
 def _levels(rows: list[dict[str, Any]], sigma_lines: bool) -> dict[str, list[Any]]:
-    """The horizontal lines by column, one level per month (None: not drawn there)."""
-    keys = ["spc_mean", "spc_lower", "spc_upper", "target", "target_low", "target_high"]
-    if sigma_lines:
-        keys += ["sigma2_lower", "sigma2_upper"]
-    return {key: [r.get(key) for r in rows] for key in keys}
+    """The horizontal lines by column, in drawing order, one level per month (None: not
+    drawn there)."""
+    return {
+        key: [r.get(key) for r in rows]
+        for key, kind in LEVELS.items()
+        if sigma_lines or kind != "sigma"
+    }
 
 
 def _runs(
@@ -227,8 +180,6 @@ def _runs(
 
 def _level_path(out, plot: Plot, rows, levels, kind: str, key: str) -> None:
     """A line at each run's level across its months (half a month either side)."""
-    if levels is None:
-        return
     half = plot.step / 2
     parts = [
         f"M{plot.x(a) - half:.2f} {plot.y(v):.2f}H{plot.x(b) + half:.2f}"
