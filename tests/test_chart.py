@@ -146,6 +146,14 @@ theme = ["test"]
 unit = "count"
 measure = "flow"
 polarity = "none"
+
+[[indicator]]
+id = "never"
+name = "Never reported"
+theme = ["test"]
+unit = "rate"
+measure = "snapshot"
+polarity = "higher"
 """
 # A count series whose mean and moving ranges are easy by hand; the last month is far out.
 STEADY = [100, 104, 98, 102, 100, 96, 104, 100, 98, 102, 100, 104, 96, 100, 96, 160]
@@ -403,8 +411,16 @@ def test_all_with_png_and_a_theme(built_ws, cli, tmp_path):
     result = cli("chart", "--all", "--theme", "test", "--format", "png", "-o", tmp_path / "png")
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "png").iterdir())
-    assert names == ["hostile.png", "phased.png", "steady.png"]
+    assert names == ["hostile.png", "never.png", "phased.png", "steady.png"]
+    assert "never: No figures up to this month" in result.stderr
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in (tmp_path / "png").iterdir())
+
+
+def test_an_indicator_without_figures_gets_a_chart_saying_so(built_ws):
+    root = parse(built_ws.chart("never").to_svg())
+    assert not points(root)
+    (empty,) = by_class(root, "text", "empty")
+    assert empty.text == "No figures up to Oct 24"
 
 
 def test_dash_writes_svg_to_stdout(built_ws, cli):

@@ -261,7 +261,7 @@ def _with_layout(frame: pl.DataFrame, params: dict) -> pl.DataFrame:
 def _note(frame: pl.DataFrame) -> str | None:
     """Why the latest phase has no limits (None when it has them)."""
     if not frame.height:
-        return "no figures"
+        return "No figures up to this month"
     last = frame.filter(pl.col("phase") == pl.col("phase").max())
     if last.get_column("spc_mean").is_not_null().any():
         return None

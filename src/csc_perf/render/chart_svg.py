@@ -344,7 +344,7 @@ def _legend(out, chart: ChartData, rows: list[dict[str, Any]], levels) -> None:
             f'fill="{INK}">{svg_text(text)}</text>'
         )
         x += 16 + _text_width(text, 12) + 20
-    if chart.note:
+    if chart.note and rows:  # (a chart without figures says so in the plot)
         out.append(
             f'<text class="note" x="{LEFT - 60}" y="{BOTTOM + 94}" font-size="12" '
             f'font-style="italic" fill="{MUTED}">{svg_text(chart.note)}</text>'
