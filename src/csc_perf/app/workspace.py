@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from csc_perf.app.charts import ChartCommands
 from csc_perf.app.data import StoreCommands
 from csc_perf.app.notes import Note
 from csc_perf.app.paths import find_config, store_path
@@ -68,7 +69,7 @@ class Summary:
         return self.frame.select(*SUMMARY_COLUMNS, pl.struct(figures).alias("figures"))
 
 
-class Workspace(StoreCommands):
+class Workspace(StoreCommands, ChartCommands):
     """Definitions and a store, and every job csc-perf does on them.
 
     Each method takes the values the command line takes (months as ``2024-10`` or a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from csc_perf.cli import data, maintenance, reference, reports, workspace  # noqa: F401  (registers the commands)
+from csc_perf.cli import chart, data, maintenance, reference, reports, workspace  # noqa: F401  (registers the commands)
 from csc_perf.cli.app import add_global_options, app, quiet_closed_stdout
 
 # Global options (--store, --config, --quiet, ...) are accepted after the command too.
