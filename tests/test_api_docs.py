@@ -35,6 +35,8 @@ def test_the_doc_has_examples_of_every_method():
         ".history()",
         ".diff(",
         ".export(",
+        ".chart(",
+        ".to_svg()",
     ):
         assert call in text, call
 
