@@ -233,14 +233,14 @@ def _segmented(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
-    """Each used point with its phase (``_sid``, rows sorted by it and month), the phase's
+    """Each used point (sorted by series and month) with its phase ``_sid``, the phase's
     length ``_len``, baseline length ``_n``, ``_mean``, ``_upper``,
     ``_lower``, ``_sigma`` and ``_limited`` (the phase has ``min_points`` points)."""
+    # The rows come sorted by series and month (:func:`_segmented`), and a series' phases
+    # follow its months, so a phase is a run of rows: numbered without another sort.
+    new_phase = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in (*SERIES, "_phase"))
     used = (
-        used.with_columns(
-            pl.struct(*SERIES, "_phase").rank("dense").cast(pl.Int64).alias("_sid"),
-        )
-        .sort("_sid", "mi")
+        used.with_columns(new_phase.fill_null(True).cum_sum().cast(pl.Int64).alias("_sid"))
         .with_columns(
             pl.len().over("_sid").cast(pl.Int64).alias("_len"),
             pl.int_range(pl.len()).over("_sid").alias("_pos"),
