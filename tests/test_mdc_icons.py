@@ -16,7 +16,10 @@ Facts worked by hand from the example workspace (the seed's figures) and the def
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import date
@@ -133,25 +136,60 @@ def colour_codes(output: str) -> list[str]:
     return found
 
 
+def strip_codes(output: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", output)
+
+
 def test_terminal_colours_the_icons_and_no_color_makes_them_plain(cli, full_workspace, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     args = ("trend", "cla_visits", "--month", "2024-10", "--months", "13", "--format", "table")
     line = "SPC: ● common cause variation; F consistently failing"
 
+    def spc_line(output: str) -> str:
+        return next(text for text in output.splitlines() if "consistently failing" in text)
+
     piped = cli(*args).stdout  # not a terminal: plain text
     assert line in piped and "\x1b[" not in piped
 
-    monkeypatch.setenv("FORCE_COLOR", "1")
-    monkeypatch.setenv("COLORTERM", "truecolor")
-    coloured = cli(*args).stdout
-    codes = ";".join(colour_codes(coloured))
-    assert "38;2;123;125;125" in codes  # common cause grey, #7b7d7d
-    assert "38;2;250;180;40" in codes  # failing orange, #fab428
+    monkeypatch.setenv("FORCE_COLOR", "1")  # a terminal (Rich picks how many colours)
+    assert colour_codes(spc_line(cli(*args).stdout))
 
     monkeypatch.setenv("NO_COLOR", "1")
     plain = cli(*args).stdout
     assert colour_codes(plain) == []
-    assert line in re.sub(r"\x1b\[[0-9;]*m", "", plain)
+    assert line in strip_codes(plain)
+    from csc_perf.render import terminal
+
+    monkeypatch.delenv("NO_COLOR")
+    terminal.configure()  # each CLI run configures the terminal: leave it with colour
+
+
+# Rendered in a fresh process: Rich keeps a style's escape codes for the first colour system
+# it met, so an earlier 16-colour render in this process would stand in for truecolor.
+PRINT_SPC = (
+    "import io; from csc_perf.render import terminal; from csc_perf.render.results import "
+    "spc_text; terminal.configure(); c = terminal.console(file=io.StringIO(), "
+    "force_terminal=True, color_system='truecolor', width=80); c.print(spc_text("
+    "{'spc_variation': 'common_cause', 'spc_assurance': 'fail', 'spc_note': None})); "
+    "print(c.file.getvalue(), end='')"
+)
+
+
+def test_terminal_colours_are_the_mdc_palette_unless_no_color():
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+
+    def printed(**extra: str) -> str:
+        command = [sys.executable, "-c", PRINT_SPC]
+        done = subprocess.run(command, env={**env, **extra}, capture_output=True, check=True)
+        return done.stdout.decode("utf-8")
+
+    codes = ";".join(colour_codes(printed()))
+    assert "38;2;123;125;125" in codes  # common cause grey, #7b7d7d
+    assert "38;2;250;180;40" in codes  # failing orange, #fab428
+    shown = printed(NO_COLOR="1")
+    assert colour_codes(shown) == []  # bold stays: the words stand out without colour
+    assert "● common cause variation; F consistently failing" in strip_codes(shown)
 
 
 # -- Excel --------------------------------------------------------------------------------
