@@ -19,6 +19,7 @@ import polars as pl
 from csc_perf.definitions.model import Definitions
 from csc_perf.methods.benchmarks import benchmark_year_expr
 from csc_perf.methods.highlights import Highlight, build_highlights
+from csc_perf.methods.matrix import spc_matrix
 from csc_perf.model.calendar import add_months
 
 #: The columns of the report frame after the month columns.
@@ -46,7 +47,9 @@ class Report:
     (``fy_2023_24``, ``la_…``, ``sn_…``, ``region_…``, ``england_…``) and ``revised`` when
     asked for. ``comparisons`` pairs each comparison column with its header in the seed's
     wording. ``results`` is the results frame the report came from (every stored month up
-    to ``month``: suppressed cells, the charts' series, the Results sheet)."""
+    to ``month``: suppressed cells, the charts' series, the Results sheet). ``matrix`` is
+    the month's SPC summary matrix of the indicators shown
+    (:func:`~csc_perf.methods.matrix.spc_matrix`)."""
 
     definitions: Definitions
     authority: str
@@ -56,6 +59,7 @@ class Report:
     results: pl.DataFrame
     highlights: tuple[Highlight, ...]
     comparisons: tuple[tuple[str, str], ...] = ()
+    matrix: pl.DataFrame | None = None
 
     @property
     def themes(self) -> list:
@@ -244,6 +248,8 @@ def build_report(
         )
     if revised is not None:
         frame = frame.join(revised, on="indicator", how="left", maintain_order="left")
+    shown = frame.get_column("indicator").unique().to_list() if frame.height else []
+    current = results.filter((pl.col("month") == month) & pl.col("indicator").is_in(shown))
     return Report(
         definitions=definitions,
         authority=authority or definitions.workspace.authority,
@@ -253,4 +259,5 @@ def build_report(
         results=results,
         highlights=tuple(build_highlights(results, definitions, month)),
         comparisons=tuple(comparison_columns(frame, definitions.workspace.authority_name)),
+        matrix=spc_matrix(current),
     )

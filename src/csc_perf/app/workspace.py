@@ -31,6 +31,7 @@ from csc_perf.definitions.model import Definitions
 from csc_perf.errors import UsageError
 from csc_perf.methods.financial_years import financial_year_values
 from csc_perf.methods.highlights import Highlight, build_highlights, highlights_frame
+from csc_perf.methods.matrix import spc_matrix
 from csc_perf.methods.spc_results import series_gaps
 from csc_perf.model.calendar import report_label
 from csc_perf.store.core import Store
@@ -266,3 +267,27 @@ class Workspace(StoreCommands, ChartCommands):
         if top is not None:
             found = found[:top]
         return Summary(run.month, tuple(found), highlights_frame(found))
+
+    def matrix(
+        self,
+        month: str | date | None = None,
+        *,
+        themes: list[str] | None = None,
+        indicators: list[str] | None = None,
+        authority: str | None = None,
+        as_of: str | int | None = None,
+        spc: bool = True,
+        spc_screen: bool | None = None,
+        spc_baseline: int | None = None,
+        suppress: int | None = None,
+    ) -> pl.DataFrame:
+        """The SPC summary matrix for the month (Making Data Count's summary table): one row
+        per indicator with ``month, indicator, name, variation, assurance``
+        (:data:`~csc_perf.methods.matrix.MATRIX_SCHEMA`), in the matrix's order; variation
+        and assurance are ``Enum`` columns whose categories are the grid's rows and columns,
+        ``none`` where an indicator has no limits or no assurance. One authority (not
+        ``"all"``). Other arguments as :meth:`results`."""
+        choice = Choice(month, authority, as_of, spc, spc_screen, spc_baseline, suppress)
+        run = self._run(choice)
+        shown = run.results.filter(pl.col("month") == run.month)
+        return spc_matrix(select(shown, self.definitions, themes, indicators))

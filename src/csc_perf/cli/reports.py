@@ -213,6 +213,13 @@ def summary(
         int | None, typer.Option("--top", help="Only the N most important highlights.")
     ] = None,
     theme: ThemeOption = None,
+    matrix: Annotated[
+        bool,
+        typer.Option(
+            "--matrix",
+            help="The SPC summary matrix instead: each indicator by variation and assurance.",
+        ),
+    ] = False,
     fmt: FormatOption = None,
     output: OutputOption = None,
     run: dict | None = None,
@@ -221,11 +228,20 @@ def summary(
 
     Deterministic sentences to paste into the report's commentary: changes on the previous
     month and year, highest/lowest in N months, target met or missed and for how long, and
-    SPC signals. --format json gives the figures behind each sentence.
+    SPC signals. --format json gives the figures behind each sentence. --matrix gives Making
+    Data Count's summary table instead: the grid on a terminal, one row per indicator
+    (month, indicator, name, variation, assurance) as CSV or JSON.
     """
     from csc_perf.render import output as out
 
+    if matrix and top is not None:
+        raise UsageError("--top ranks highlights; --matrix places every indicator")
     ws = open_workspace()
+    if matrix:
+        placed = ws.matrix(month, themes=theme, **run)
+        show_notes(ws)
+        out.emit(placed, fmt, output, table=lambda f: views().matrix_table(f))
+        return
     found = ws.summary(month, top=top, themes=theme, **run)
     show_notes(ws)
     chosen = out.resolve_format(fmt, output)

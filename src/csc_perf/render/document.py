@@ -23,6 +23,7 @@ class ReportDocument(Protocol):
     frame: pl.DataFrame
     results: pl.DataFrame
     comparisons: tuple[tuple[str, str], ...]
+    matrix: pl.DataFrame | None
 
     @property
     def themes(self) -> list[Any]: ...

@@ -25,6 +25,8 @@ from csc_perf.model.calendar import report_label
 from csc_perf.model.version import __version__
 from csc_perf.render.document import ReportDocument
 from csc_perf.render.html_chart import chart_svg, series_by_indicator
+from csc_perf.render.html_matrix import MATRIX_CSS, MATRIX_HEADING, icons_key, matrix_section
+from csc_perf.render.icons import spc_icons
 from csc_perf.render.results import (
     RAG_COLOURS,
     RAG_STYLE,
@@ -155,7 +157,7 @@ def report_html(report: ReportDocument, *, title: str | None = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="generator" content="csc-perf {_e(__version__)}">',
         f"<title>{_e(title)}</title>",
-        f"<style>{CSS}{_rag_css()}</style>",
+        f"<style>{CSS}{_rag_css()}{MATRIX_CSS}</style>",
         "</head>",
         "<body>",
         "<header>",
@@ -172,8 +174,9 @@ def report_html(report: ReportDocument, *, title: str | None = None) -> str:
         )
         + f". Made with csc-perf {_e(__version__)}.</p>",
         "</header>",
-        _contents(themes),
+        _contents(themes, matrix=bool(report.matrix is not None and report.matrix.height)),
         "<main>",
+        matrix_section(report),
     ]
     comparisons = list(report.comparisons)
     if not themes:
@@ -188,8 +191,10 @@ def report_html(report: ReportDocument, *, title: str | None = None) -> str:
     return "\n".join(parts)
 
 
-def _contents(themes: list) -> str:
+def _contents(themes: list, matrix: bool = False) -> str:
     items = "".join(f'<li><a href="#theme-{_e(t.id)}">{_e(t.name)}</a></li>' for t in themes)
+    if matrix:
+        items = f'<li><a href="#spc-matrix">{_e(MATRIX_HEADING)}</a></li>{items}'
     return (
         '<nav aria-labelledby="contents">'
         '<h2 id="contents">Contents</h2>'
@@ -215,7 +220,8 @@ def _key() -> str:
         "is common cause (normal) variation or a special cause, and whether the target is "
         "consistently passed, failed, or hit and missed at random. Blank or “no SPC” when "
         "there are too few months or the figure is a rolling 12-month value.</dd>"
-        "<dt>Charts</dt><dd>"
+        + icons_key()
+        + "<dt>Charts</dt><dd>"
         '<span class="legend"><span class="swatch" aria-hidden="true"></span>monthly value'
         '<span class="swatch target" aria-hidden="true"></span>target (dashed)'
         '<span class="swatch mean" aria-hidden="true"></span>SPC mean'
@@ -289,7 +295,9 @@ def _table(theme, rows, months, month, statuses) -> str:
         symbol, direction = direction_word(row)
         arrow = f'<span aria-hidden="true">{_e(symbol)}</span> ' if symbol else ""
         cells.append(f"<td>{arrow}{_e(direction)}</td>")
-        cells.append(f"<td>{_e(spc_words(row))}</td>")
+        icons = spc_icons(row)
+        icons = f'<div class="icons">{icons}</div>' if icons else ""
+        cells.append(f'<td class="spc">{icons}{_e(spc_words(row))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     caption = f"{theme.name}: {labels[0]} and {labels[1]} to {labels[-1]}"
     return (

@@ -8,6 +8,8 @@ that is neither (polarity none), red for the target line.
 
 from __future__ import annotations
 
+from csc_perf.model.vocabulary import ASSURANCE_WORDS, VARIATION_WORDS
+
 COMMON_CAUSE = "#7b7d7d"
 IMPROVEMENT = "#289de0"
 CONCERN = "#fab428"
@@ -27,6 +29,26 @@ VARIATION_COLOURS = {
 #: The colour of an assurance icon by its ``spc_assurance`` value.
 ASSURANCE_COLOURS = {"pass": IMPROVEMENT, "fail": CONCERN, "hit_or_miss": COMMON_CAUSE}
 
+# The marks are what an icon shows, as text for the terminal and Excel: a variation's point
+# pattern (● common cause, ▲ special cause high, ▼ low) and an assurance's letter.
+
+#: The text mark of a variation icon: its point pattern.
+VARIATION_MARKS = {
+    "common_cause": "●",
+    "improvement_high": "▲",
+    "improvement_low": "▼",
+    "concern_high": "▲",
+    "concern_low": "▼",
+    "neither_high": "▲",
+    "neither_low": "▼",
+}
+#: The text mark of an assurance icon: its letter.
+ASSURANCE_MARKS = {"pass": "P", "fail": "F", "hit_or_miss": "~"}
+
+#: The summary matrix's words for an indicator without limits, or without assurance.
+NO_VARIATION = "no SPC limits (too few points, a rolling figure, or no figures)"
+NO_ASSURANCE = "no assurance (no target, no limits, or no better direction)"
+
 
 def variation_colour(variation: str | None) -> str | None:
     """The MDC colour of ``spc_variation`` (None without one)."""
@@ -36,3 +58,17 @@ def variation_colour(variation: str | None) -> str | None:
 def assurance_colour(assurance: str | None) -> str | None:
     """The MDC colour of ``spc_assurance`` (None without one)."""
     return ASSURANCE_COLOURS.get(assurance or "")
+
+
+def variation_title(variation: str | None) -> str:
+    """What a variation icon says, as a sentence start: ``Special cause improvement
+    (high)``; ``none`` (or None) is the matrix's row for indicators without limits."""
+    words = VARIATION_WORDS.get(variation or "", NO_VARIATION)
+    return words[0].upper() + words[1:]
+
+
+def assurance_title(assurance: str | None) -> str:
+    """What an assurance icon says: ``Consistently passing the target``; ``none`` (or None)
+    is the matrix's column for indicators without assurance."""
+    words = ASSURANCE_WORDS.get(assurance or "", NO_ASSURANCE)
+    return words[0].upper() + words[1:]

@@ -13,6 +13,7 @@ from datetime import date
 from rich.text import Text
 
 from csc_perf.model.vocabulary import ASSURANCE_WORDS, VARIATION_WORDS
+from csc_perf.render.mdc import ASSURANCE_MARKS, VARIATION_MARKS, assurance_colour, variation_colour
 
 RAG_STYLE = {
     "blue": ("BLUE", "bold white on blue"),
@@ -146,6 +147,34 @@ def spc_words(row: dict) -> str:
     if assurance:
         words += "; " + ASSURANCE_WORDS[assurance].replace(" the target", "")
     return words
+
+
+def spc_parts(row: dict) -> list[tuple[str, str | None]]:
+    """The SPC icons as text in pieces, each with its MDC colour (None: plain): the
+    variation's mark and words (``▼ improvement (low)``), ``; ``, the assurance's letter and
+    words (``F consistently failing``). Without limits, ``spc_words`` alone, plain."""
+    variation = row.get("spc_variation")
+    words = spc_words(row)
+    if variation is None:
+        return [(words, None)] if words else []
+    first, _, second = words.partition("; ")
+    parts = [(f"{VARIATION_MARKS[variation]} {first}", variation_colour(variation))]
+    assurance = row.get("spc_assurance")
+    if assurance:
+        parts += [
+            ("; ", None),
+            (f"{ASSURANCE_MARKS[assurance]} {second}", assurance_colour(assurance)),
+        ]
+    return parts
+
+
+def spc_text(row: dict) -> Text:
+    """The SPC icons for the terminal: :func:`spc_parts` in bold MDC colours (plain text
+    where the console has no colour: NO_COLOR, --no-color, a pipe)."""
+    text = Text()
+    for part, colour in spc_parts(row):
+        text.append(part, style=f"bold {colour}" if colour else "")
+    return text
 
 
 def comparison_cell(row: dict, column: str) -> str:

@@ -14,6 +14,14 @@ from rich.text import Text
 from csc_perf.definitions.model import Definitions
 from csc_perf.model.calendar import report_label
 from csc_perf.render.document import ReportDocument
+from csc_perf.render.mdc import (
+    ASSURANCE_MARKS,
+    VARIATION_MARKS,
+    assurance_colour,
+    assurance_title,
+    variation_colour,
+    variation_title,
+)
 from csc_perf.render.results import (
     DIRECTION_STYLE,
     comparison_cell,
@@ -25,6 +33,7 @@ from csc_perf.render.results import (
     rag_text,
     report_cells,
     sparkline,
+    spc_text,
     spc_words,
 )
 
@@ -55,7 +64,7 @@ def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
             ),
         ),
         ("vs 3-month mean", lambda r: direction_text(r, "direction_previous_3", "mean_previous_3")),
-        ("SPC", spc_words),
+        ("SPC", spc_text),
     ]
     budget = width - 27 - 32  # the indicator column (24 at least) and value, target, RAG
     shown = []
@@ -134,7 +143,7 @@ def report_tables(report: ReportDocument, per_theme: int = 3) -> Group:
                 format_target(row),
                 rag_text(row["rag"]),
                 Text(f"{symbol} {word}".strip(), style=DIRECTION_STYLE.get(row["direction"], "")),
-                spc_words(row),
+                spc_text(row),
                 *[comparison_cell(row, column) for column, _ in extra],
             )
         tables.append(table)
@@ -177,7 +186,7 @@ def trend_table(results: pl.DataFrame) -> Group:
             )
         )
     if width >= 130:
-        columns.append(("SPC", spc_words))
+        columns.append(("SPC", spc_text))
     several = results.get_column("authority").n_unique() > 1
     if several:
         columns.insert(0, ("Authority", lambda r: r["authority"]))
@@ -192,9 +201,10 @@ def trend_table(results: pl.DataFrame) -> Group:
         f"{report_label(results.get_column('month')[-1])}"
     )
     last = results.row(-1, named=True)
-    spc = Text(
-        f"SPC: {spc_words(last) or 'no limits'}"
-        + (f" ({last['spc_note']})" if last.get("spc_note") else "")
+    spc = Text.assemble(
+        "SPC: ",
+        spc_text(last) if spc_words(last) else "no limits",
+        f" ({last['spc_note']})" if last.get("spc_note") else "",
     )
     return Group(table, line, Text(""), Text(text_chart(results)), spc)
 
@@ -246,6 +256,41 @@ def text_chart(results: pl.DataFrame, height: int = 12) -> str:
     out.append(f"{'':>{width}} └{'─' * len(rows)}")
     legend = "● value  ▲▼ special cause  ─ mean  ┄ process limits  ═ target"
     return "\n".join([*out, f"{'':>{width}}  {legend}"])
+
+
+def matrix_table(matrix: pl.DataFrame) -> Table:
+    """The SPC summary matrix (a frame of :func:`~csc_perf.methods.matrix.spc_matrix`) as
+    a grid: a row per variation, a column per assurance, in the categories' order (the
+    frame's Enum dtypes), each cell the names of its indicators, one per line."""
+    variations = matrix.schema["variation"].categories.to_list()  # type: ignore[attr-defined]
+    assurances = matrix.schema["assurance"].categories.to_list()  # type: ignore[attr-defined]
+    month = matrix.get_column("month")[0] if matrix.height else None
+    title = "SPC summary: variation by assurance" + (f", {report_label(month)}" if month else "")
+    table = Table(title=title, title_justify="left", header_style="bold", show_lines=True)
+    table.add_column("Variation \\ assurance", overflow="fold", min_width=14, max_width=28)
+    for assurance in assurances:
+        table.add_column(_icon_label(assurance, "assurance"), overflow="fold", ratio=1)
+    cells: dict[tuple[str, str], list[str]] = {}
+    for name, variation, assurance in matrix.select("name", "variation", "assurance").iter_rows():
+        cells.setdefault((variation, assurance), []).append(name)
+    for variation in variations:
+        table.add_row(
+            _icon_label(variation, "variation"),
+            *["\n".join(f"• {name}" for name in cells.get((variation, a), [])) for a in assurances],
+        )
+    return table
+
+
+def _icon_label(category: str, kind: str) -> Text:
+    """A matrix header: the icon's mark and title in its MDC colour (plain without one)."""
+    if kind == "variation":
+        mark, colour = VARIATION_MARKS.get(category), variation_colour(category)
+        title = variation_title(category)
+    else:
+        mark, colour = ASSURANCE_MARKS.get(category), assurance_colour(category)
+        title = assurance_title(category)
+    label = f"{mark} {title}" if mark else title
+    return Text(label, style=f"bold {colour}" if colour else "bold")
 
 
 def summary_view(highlights: list, definitions: Definitions) -> Group:

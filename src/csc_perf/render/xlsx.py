@@ -40,7 +40,7 @@ from csc_perf.model.calendar import report_label
 from csc_perf.model.version import __version__
 from csc_perf.render.document import ReportDocument
 from csc_perf.render.html import HIGHLIGHTS_PER_THEME
-from csc_perf.render.results import RAG_COLOURS, RAG_STYLE, direction_word, format_target, spc_words
+from csc_perf.render.results import RAG_COLOURS, RAG_STYLE, direction_word, format_target, spc_parts
 from csc_perf.render.safety import FORMULA_STARTS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -207,7 +207,7 @@ def _theme_sheet(sheet, formats: _Formats, theme, rows, months, statuses, highli
         formats.text(sheet, r, rag_col, RAG_STYLE.get(row["rag"], (row["rag"], ""))[0], rag_format)
         symbol, word = direction_word(row)
         formats.text(sheet, r, rag_col + 1, f"{symbol} {word}".strip(), text_format)
-        formats.text(sheet, r, rag_col + 2, spc_words(row), text_format)
+        _spc_cell(sheet, formats, r, rag_col + 2, row, text_format)
 
     last_row = FIRST_DATA_ROW + len(rows) - 1
     if rows:
@@ -242,6 +242,22 @@ def _theme_sheet(sheet, formats: _Formats, theme, rows, months, statuses, highli
     sheet.set_paper(9)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(HEADER_ROW)
+
+
+def _spc_cell(sheet, formats: _Formats, r: int, c: int, row: dict, cell_format) -> None:
+    """The SPC icons as text in bold MDC colours: the variation's mark and words, then the
+    assurance's (a rich string); one coloured part is the cell's own font."""
+    parts = spc_parts(row)
+    if len(parts) > 1:
+        fragments: list[Any] = []
+        for text, colour in parts:
+            fragments += [formats.get(bold=True, font_color=colour), text] if colour else [text]
+        sheet.write_rich_string(r, c, *fragments, cell_format)
+    elif parts and parts[0][1]:
+        look = {**formats.props[id(cell_format)], "bold": True, "font_color": parts[0][1]}
+        sheet.write_string(r, c, parts[0][0], formats.get(**look))
+    else:
+        formats.text(sheet, r, c, parts[0][0] if parts else "", cell_format)
 
 
 def _results_sheet(sheet, formats: _Formats, results: pl.DataFrame) -> None:
