@@ -36,6 +36,7 @@ def test_the_doc_has_examples_of_every_method():
         ".diff(",
         ".export(",
         ".chart(",
+        ".matrix(",
         ".to_svg()",
     ):
         assert call in text, call
