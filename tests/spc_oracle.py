@@ -11,6 +11,7 @@ months are "ghosted": shown, never used): see :mod:`csc_perf.methods.spc` for th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,10 +42,11 @@ class SpcResult:
     note: str = ""
 
 
-def _compare(a: float, b: float) -> int:
+def _compare(a: float, b: float, scale: float = 0.0) -> int:
     """-1, 0 or 1: ``a`` below, on or above ``b`` at the data's precision (equal to 9
-    significant figures), so a decimal value equal to the mean is on it."""
-    if abs(a - b) <= REL_TOLERANCE * max(abs(a), abs(b)):
+    significant figures of the chart's ``scale``, the larger limit by magnitude), so a
+    decimal value equal to the mean is on it, near zero too."""
+    if abs(a - b) <= REL_TOLERANCE * max(abs(a), abs(b), abs(scale)):
         return 0
     return 1 if a > b else -1
 
@@ -89,32 +91,39 @@ def xmr(
         phases[-1].append(point)
     notes = []
     flags: dict[int, set[tuple[str, str]]] = {}
+    scales: dict[int, float] = {}  # each used point's chart scale (limits or not)
     for phase in phases:
-        if len(phase) < options.min_points:  # the minimum is the phase's, not the baseline's
-            notes.append(
-                f"{len(phase)} point(s): SPC needs at least {options.min_points} for limits"
-            )
+        if not phase:  # a series without a used point
+            notes.append(f"0 point(s): SPC needs at least {options.min_points} for limits")
             continue
         baseline = phase[: options.baseline_points] if options.baseline_points else phase
-        mean = sum(p.value for p in baseline) / len(baseline)  # type: ignore[misc]
-        # A moving range only between consecutive months: a gap drops both ranges by it.
+        mean = math.fsum(p.value for p in baseline) / len(baseline)  # type: ignore[misc]
+        # A moving range only between neighbours: a gap drops both ranges by it.
         ranges = [
             abs(b.value - a.value)  # type: ignore[operator]
             for a, b in pairwise(baseline)
             if segment[id(a)] == segment[id(b)]
         ]
-        mr = sum(ranges) / len(ranges) if ranges else 0.0
+        mr = math.fsum(ranges) / len(ranges) if ranges else 0.0
         if options.screen and ranges:
-            kept = [r for r in ranges if r <= SCREEN_FACTOR * mr]
-            mr = sum(kept) / len(kept) if kept else mr
+            kept = [r for r in ranges if _compare(r, SCREEN_FACTOR * mr) <= 0]
+            mr = math.fsum(kept) / len(kept) if kept else mr
+        upper, lower = mean + LIMIT_FACTOR * mr, mean - LIMIT_FACTOR * mr
+        for p in phase:
+            scales[id(p)] = max(abs(upper), abs(lower))
+        if len(phase) < options.min_points:  # the minimum is the phase's, not the baseline's
+            notes.append(
+                f"{len(phase)} point(s): SPC needs at least {options.min_points} for limits"
+            )
+            continue
         sigma = LIMIT_FACTOR * mr / 3
         for p in phase:
             p.mean, p.sigma = mean, sigma
-            p.upper, p.lower = mean + LIMIT_FACTOR * mr, mean - LIMIT_FACTOR * mr
+            p.upper, p.lower = upper, lower
         for _, part in groupby(phase, key=lambda p: segment[id(p)]):
             _phase_rules(list(part), options, flags)  # shift and two of three: not over a gap
     for _, part in groupby(used, key=lambda p: segment[id(p)]):
-        _trend(list(part), options, flags)  # a trend runs across recalculations, not gaps
+        _trend(list(part), options, flags, scales)  # across recalculations, not gaps
     for point in used:
         if point.mean is None:
             continue
@@ -139,14 +148,15 @@ def _phase_rules(
     sides: dict[int, int] = {}
     for p in phase:
         assert p.value is not None and p.mean is not None and p.sigma is not None
-        sides[id(p)] = _compare(p.value, p.mean)
-        if _compare(p.value, p.upper) > 0:  # type: ignore[arg-type]
+        scale = max(abs(p.upper), abs(p.lower))  # type: ignore[arg-type]
+        sides[id(p)] = _compare(p.value, p.mean, scale)
+        if _compare(p.value, p.upper, scale) > 0:  # type: ignore[arg-type]
             _flag(p, "beyond_limit", "high", flags)
-        elif _compare(p.value, p.lower) < 0:  # type: ignore[arg-type]
+        elif _compare(p.value, p.lower, scale) < 0:  # type: ignore[arg-type]
             _flag(p, "beyond_limit", "low", flags)
-        elif _compare(p.value, p.mean + 2 * p.sigma) > 0:
+        elif _compare(p.value, p.mean + 2 * p.sigma, scale) > 0:
             band[id(p)] = 1
-        elif _compare(p.value, p.mean - 2 * p.sigma) < 0:
+        elif _compare(p.value, p.mean - 2 * p.sigma, scale) < 0:
             band[id(p)] = -1
     # Shift: runs strictly on one side of the mean (a point on the mean breaks it).
     run: list[SpcPoint] = []
@@ -173,18 +183,24 @@ def _phase_rules(
 
 
 def _trend(
-    used: list[SpcPoint], options: SpcOptions, flags: dict[int, set[tuple[str, str]]]
+    used: list[SpcPoint],
+    options: SpcOptions,
+    flags: dict[int, set[tuple[str, str]]],
+    scales: dict[int, float],
 ) -> None:
     """Trend: each point strictly above (or below) the one before, over the used points of
-    the whole series (across recalculations; equal neighbours break it)."""
+    the whole series (across recalculations; equal neighbours break it). A step is read at
+    the later point's chart scale."""
     values = [p.value for p in used]
+
+    def step_at(k: int) -> int:
+        return _compare(values[k], values[k - 1], scales[id(used[k])])  # type: ignore[arg-type]
+
     start = 0
     while start < len(used) - 1:
-        step = _compare(values[start + 1], values[start])  # type: ignore[arg-type]
+        step = step_at(start + 1)
         end = start + 1
-        while (
-            step != 0 and end + 1 < len(used) and _compare(values[end + 1], values[end]) == step  # type: ignore[arg-type]
-        ):
+        while step != 0 and end + 1 < len(used) and step_at(end + 1) == step:
             end += 1
         if step != 0 and end - start + 1 >= options.trend_run:
             for q in used[start : end + 1]:
@@ -217,14 +233,15 @@ def assurance(
     """``pass``, ``fail`` or ``hit_or_miss`` against the target; None without one."""
     if target is None or lower is None or upper is None or polarity not in ("higher", "lower"):
         return None
+    scale = max(abs(lower), abs(upper))
     if polarity == "higher":
-        if _compare(target, lower) <= 0:
+        if _compare(target, lower, scale) <= 0:
             return "pass"
-        if _compare(target, upper) >= 0:
+        if _compare(target, upper, scale) >= 0:
             return "fail"
     else:
-        if _compare(target, upper) >= 0:
+        if _compare(target, upper, scale) >= 0:
             return "pass"
-        if _compare(target, lower) <= 0:
+        if _compare(target, lower, scale) <= 0:
             return "fail"
     return "hit_or_miss"

@@ -189,3 +189,32 @@ def test_trend_says_where_a_gap_is(cli, full_workspace):
     assert "no figure for Nov-22 to Sep-23 (11 months)" in result.stderr
     assert "moving ranges next to a gap" in result.stderr
     assert "no figure" not in result.stdout  # data only on stdout
+
+
+# -- 7. precision near zero, and the screening boundary (from a hostile review) -------------
+def test_a_point_on_a_2_sigma_line_at_zero_is_not_beyond_it():
+    # 15 points summing to 209 with moving ranges summing to 110: the lower 2-sigma line is
+    # 209/15 - (2/3) x 2.66 x 110/14 = 0 exactly (1.8e-15 in binary). Two 0s sit on it.
+    base = [7.0, 17, 15, 5, 22, 5, 14, 21, 11, 21, 22, 19, 14, 11, 5]
+    got_oracle, got_engine = rules(both([*base, 0.0, 0.0, 5.0], baseline_points=15))
+    assert got_oracle[-3:] == got_engine[-3:] == ["", "", ""]
+
+
+def test_seven_values_on_a_mean_of_zero_are_not_a_shift():
+    # 14 decimals summing to 0 exactly: seven 0s after them are on the mean.
+    base = [-2.2, 0.6, 2.4, 2.1, 1.8, -2.6, -1.4, -2.3, 0.1, 1.8, -0.2, 0.0, 1.1, -1.2]
+    got_oracle, got_engine = rules(both([*base, *[0.0] * 7], baseline_points=14))
+    assert got_oracle[-7:] == got_engine[-7:] == [""] * 7
+    tenths = [0.1, 0.2, -0.3] * 4 + [0.1, -0.1]  # the same where the two sums differ
+    got_oracle, got_engine = rules(both([*tenths, *[0.0] * 7], baseline_points=14))
+    assert got_oracle[-7:] == got_engine[-7:] == [""] * 7
+
+
+def test_a_moving_range_equal_to_the_screening_limit_is_kept():
+    # Twelve ranges of 9.733 and one of 39.204: MR = 156 / 13 = 12 and 3.267 x 12 = 39.204,
+    # so screening keeps every range: the limits stay mean +/- 2.66 x 12 = mean +/- 31.92.
+    values = [0.0, 9.733] * 6 + [0.0, 39.204]
+    oracle, rows = both(values, screen=True)
+    mean = (6 * 9.733 + 39.204) / 14
+    assert rows[0]["spc_upper"] == pytest.approx(mean + 31.92)
+    assert oracle.points[0].upper == pytest.approx(mean + 31.92)

@@ -48,7 +48,7 @@ from datetime import date
 
 import polars as pl
 
-from csc_perf.methods.spc_rules import RULES, with_rules
+from csc_perf.methods.spc_rules import REL_TOLERANCE, RULES, with_rules
 from csc_perf.model.options import SpcOptions
 
 LIMIT_FACTOR = 2.66
@@ -263,11 +263,18 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
         .agg(
             value.filter(baseline).mean().alias("_mean"),
             mr.mean().fill_null(0.0).alias("_mr_mean"),
-            # Screening: moving ranges above 3.267 x their mean are left out, once.
-            mr.filter(mr <= SCREEN_FACTOR * mr.mean()).mean().alias("_mr_screened"),
+            # Screening: moving ranges above 3.267 x their mean are left out, once (one
+            # equal to it, at the data's precision, is kept).
+            mr.filter(
+                mr - SCREEN_FACTOR * mr.mean()
+                <= REL_TOLERANCE * pl.max_horizontal(mr.abs(), SCREEN_FACTOR * mr.mean())
+            )
+            .mean()
+            .alias("_mr_screened"),
         )
     )
-    used = used.join(stats, on="_sid", how="left")
+    # The rules read neighbours by row order: the join must keep it.
+    used = used.join(stats, on="_sid", how="left", maintain_order="left")
     mean = pl.col("_mean")
     mr_used = (
         pl.when(pl.col("screen"))

@@ -16,7 +16,7 @@ import polars as pl
 
 from csc_perf.definitions.model import Definitions
 from csc_perf.methods.spc import spc_params, xmr_frame
-from csc_perf.methods.spc_rules import compare_at_precision
+from csc_perf.methods.spc_rules import chart_scale, compare_at_precision
 
 #: The frame :func:`spc_columns` returns (the engine's columns, typed).
 SPC_SCHEMA = {
@@ -120,8 +120,9 @@ def assurance_expr() -> pl.Expr:
     target, lower, upper = pl.col("target"), pl.col("spc_lower"), pl.col("spc_upper")
     higher = pl.col("polarity") == "higher"
     lower_better = pl.col("polarity") == "lower"
-    at_or_below = compare_at_precision(target, lower) <= 0
-    at_or_above = compare_at_precision(target, upper) >= 0
+    scale = chart_scale(lower, upper)
+    at_or_below = compare_at_precision(target, lower, scale) <= 0
+    at_or_above = compare_at_precision(target, upper, scale) >= 0
     return (
         pl.when(target.is_null() | lower.is_null() | ~(higher | lower_better))
         .then(None)

@@ -12,11 +12,15 @@ RULES = ("beyond_limit", "shift", "trend", "two_of_three")
 REL_TOLERANCE = 1e-9
 
 
-def compare_at_precision(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """-1, 0 or 1: ``a`` below, on or above ``b`` at the data's precision: values equal to
-    :data:`REL_TOLERANCE` (9 significant figures) are equal, so a decimal value that is the
-    mean is on it although ``sum / n`` is a binary fraction a hair away."""
-    close = (a - b).abs() <= REL_TOLERANCE * pl.max_horizontal(a.abs(), b.abs())
+def compare_at_precision(a: pl.Expr, b: pl.Expr, scale: pl.Expr | None = None) -> pl.Expr:
+    """-1, 0 or 1: ``a`` below, on or above ``b`` at the data's precision: figures that
+    differ by less than :data:`REL_TOLERANCE` (9 significant figures) of the chart's scale
+    are equal, so a decimal value that is the mean is on it although ``sum / n`` is a binary
+    fraction a hair away. ``scale`` is the chart's size (the larger of its limits, by
+    magnitude): without it the tolerance would shrink to nothing near zero, where a point
+    on a line that is 0 in exact arithmetic (1.8e-15 in binary) would read as beyond it."""
+    sizes = [a.abs(), b.abs()] + ([] if scale is None else [scale.abs()])
+    close = (a - b).abs() <= REL_TOLERANCE * pl.max_horizontal(sizes)
     return (
         pl.when(a.is_null() | b.is_null())
         .then(None)
@@ -26,6 +30,12 @@ def compare_at_precision(a: pl.Expr, b: pl.Expr) -> pl.Expr:
         .then(1)
         .otherwise(-1)
     )
+
+
+def chart_scale(lower: pl.Expr, upper: pl.Expr) -> pl.Expr:
+    """The size of a chart for :func:`compare_at_precision`: the larger of its process
+    limits by magnitude (at least 2.66 moving ranges, and at least the mean's size)."""
+    return pl.max_horizontal(lower.abs(), upper.abs())
 
 
 def with_rules(used: pl.DataFrame) -> pl.DataFrame:
@@ -45,20 +55,21 @@ def with_rules(used: pl.DataFrame) -> pl.DataFrame:
         return pl.when(group.shift(-k) == group).then(expr.shift(-k))
 
     value, mean, sigma = pl.col("value"), pl.col("_mean"), pl.col("_sigma")
-    above = compare_at_precision(value, pl.col("_upper")) > 0
-    below = compare_at_precision(value, pl.col("_lower")) < 0
+    scale = chart_scale(pl.col("_lower"), pl.col("_upper"))
+    above = compare_at_precision(value, pl.col("_upper"), scale) > 0
+    below = compare_at_precision(value, pl.col("_lower"), scale) < 0
     used = used.with_columns(
-        compare_at_precision(value, mean).alias("_side"),
+        compare_at_precision(value, mean, scale).alias("_side"),
         # A trend runs across recalculations (steps between neighbours, whatever the phase).
-        compare_at_precision(value, before(value, group=seg)).alias("_step"),
+        compare_at_precision(value, before(value, group=seg), scale).alias("_step"),
         above.alias("_above"),
         below.alias("_below"),
         # Between the 2-sigma line and the limit (a point beyond the limit is rule 1's).
         pl.when(above | below)
         .then(0)
-        .when(compare_at_precision(value, mean + 2 * sigma) > 0)
+        .when(compare_at_precision(value, mean + 2 * sigma, scale) > 0)
         .then(1)
-        .when(compare_at_precision(value, mean - 2 * sigma) < 0)
+        .when(compare_at_precision(value, mean - 2 * sigma, scale) < 0)
         .then(-1)
         .otherwise(0)
         .alias("_band"),
