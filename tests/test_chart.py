@@ -416,11 +416,42 @@ def test_all_with_png_and_a_theme(built_ws, cli, tmp_path):
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in (tmp_path / "png").iterdir())
 
 
-def test_an_indicator_without_figures_gets_a_chart_saying_so(built_ws):
-    root = parse(built_ws.chart("never").to_svg())
+def test_in_all_an_indicator_without_figures_gets_a_chart_saying_so(built_ws):
+    (made,) = built_ws.charts(indicators="never")
+    root = parse(made.to_svg())
     assert not points(root)
     (empty,) = by_class(root, "text", "empty")
     assert empty.text == "No figures up to Oct 24"
+
+
+def test_one_chart_of_an_indicator_without_figures_is_no_figures(built_ws):
+    """A single chart of nothing is refused, as ``rag --month`` is with no figures."""
+    from csc_perf.errors import NoFiguresError
+
+    with pytest.raises(NoFiguresError, match="no figures for never up to 2024-10"):
+        built_ws.chart("never")
+    # Steady's first figure is Jul-23; the store has Oct-22 (phased), so the month is fine.
+    with pytest.raises(NoFiguresError, match="no figures for steady up to 2022-10") as raised:
+        built_ws.chart("steady", "2022-10")
+    assert raised.value.hint == "its first figure is for 2023-07"
+
+
+def test_chart_month_before_the_indicator_exits_1_and_writes_nothing(built_ws, cli, tmp_path):
+    target = tmp_path / "steady.svg"
+    result = cli("chart", "steady", "--month", "2022-10", "-o", target)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: no figures for steady up to 2022-10\nhint: its first figure is for 2023-07\n"
+    )
+    assert not target.exists()
+    assert cli("chart", "never", "-o", "-").exit_code == 1  # no figures at all
+    # --all still writes every chart, the empty one saying so, and says so on stderr.
+    folder = tmp_path / "all"
+    every = cli("chart", "--all", "--month", "2022-10", "-o", folder)
+    assert every.exit_code == 0, every.output
+    (empty,) = by_class(parse((folder / "steady.svg").read_text(encoding="utf-8")), "text", "empty")
+    assert empty.text == "No figures up to Oct 22"
+    assert "steady: No figures up to this month" in every.stderr
 
 
 def test_dash_writes_svg_to_stdout(built_ws, cli):

@@ -33,6 +33,15 @@ def test_a_month_never_imported_exits_1(full_workspace, cli, args, month):
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize("args", [["chart", "early_help_referrals"], ["chart", "--all", "-o", "d"]])
+def test_a_chart_of_a_month_never_imported_exits_1(full_workspace, cli, args):
+    result = cli(*args, "--month", "2025-03")
+    assert result.exit_code == 1
+    assert result.stderr == "error: no figures for 2025-03; the latest month is 2024-10\n"
+    assert result.stdout == ""
+    assert not (full_workspace / "d").exists()
+
+
 def test_a_workspace_without_a_store_asked_for_a_month_exits_2(workspace, cli):
     # No import has run: there is no store at all, which is an I/O error (issue 12 item 4),
     # not an empty store whose month has no figures.

@@ -22,7 +22,9 @@ import polars as pl
 
 from csc_perf.app.results import Choice, Run, check_themes, indicator_ids, listed
 from csc_perf.definitions.model import Definitions, Indicator
+from csc_perf.errors import NoFiguresError, UsageError
 from csc_perf.methods.spc import month_index, spc_params
+from csc_perf.model.calendar import month_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from csc_perf.app.notes import Note
@@ -143,11 +145,16 @@ class ChartCommands:
         """The Making Data Count XmR chart of one indicator (id, name or alias) up to
         ``month`` (default: the latest with figures): every month from its first figure.
         Other arguments as :meth:`results`. Raises :class:`~csc_perf.errors.UsageError`
-        (an unknown indicator, a bad argument) and :class:`~csc_perf.errors.NoFiguresError`."""
+        (an unknown indicator, a bad argument) and :class:`~csc_perf.errors.NoFiguresError`
+        (no figures for ``month``, or none for this indicator up to it: a chart of nothing
+        is not drawn; :meth:`charts` draws one that says so)."""
         (wanted,) = indicator_ids(self.definitions, [indicator]) or [indicator]
         choice = Choice(month, authority, as_of, spc, spc_screen, spc_baseline)
         run = self._run(choice, all_months=True)
-        return build_chart(run, self.definitions, self.definitions[wanted], choice)
+        made = build_chart(run, self.definitions, self.definitions[wanted], choice)
+        if not made.frame.height:
+            raise_no_figures(run, wanted)
+        return made
 
     def charts(
         self,
@@ -175,6 +182,22 @@ class ChartCommands:
         choice = Choice(month, authority, as_of, spc, spc_screen, spc_baseline)
         run = self._run(choice, all_months=True)
         return [build_chart(run, self.definitions, indicator, choice) for indicator in chosen]
+
+
+def raise_no_figures(run: Run, indicator: str) -> None:
+    """Raise :class:`NoFiguresError` (exit 1, as a results command asked for a month with no
+    figures): ``indicator`` has no figure up to the run's month; the hint names its first
+    stored month after it, when the store holds one."""
+    held = run.observations.filter(
+        (pl.col("indicator") == indicator)
+        & (pl.col("authority") == run.authority)
+        & (pl.col("status") != "missing")
+    )
+    first = held.get_column("month").min() if held.height else None
+    raise NoFiguresError(
+        f"no figures for {indicator} up to {month_label(run.month)}",
+        hint=f"its first figure is for {month_label(first)}" if first else None,
+    )
 
 
 def build_chart(run: Run, definitions: Definitions, indicator: Indicator, choice: Choice) -> Chart:
