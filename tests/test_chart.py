@@ -477,6 +477,8 @@ def test_png_refuses_a_terminal(built_ws, cli, monkeypatch):
         (("steady", "-o", "chart.pdf"), ".svg or .png"),
         (("steady", "--format", "jpeg"), "svg or png"),
         (("--all",), "-o DIR"),
+        (("steady", "-o", "x.png", "--format", "svg"), "-o x.png is a .png file"),
+        (("steady", "-o", "x.SVG", "-f", "png"), "--format asks for png"),
     ],
 )
 def test_usage_errors_exit_2(built_ws, cli, args, words):
@@ -486,10 +488,15 @@ def test_usage_errors_exit_2(built_ws, cli, args, words):
 
 
 def test_chart_write_picks_the_format_from_the_suffix(built_ws, tmp_path):
+    from csc_perf.errors import UsageError
+
     made = built_ws.chart("steady")
     written = made.write(tmp_path / "a.svg")
     assert parse(written.read_text(encoding="utf-8")) is not None
     assert not list(tmp_path.glob(".*tmp"))  # the temporary file was renamed into place
+    with pytest.raises(UsageError, match=r"b\.png is a \.png name, and the format asked is svg"):
+        made.write(tmp_path / "b.png", "svg")
+    assert not (tmp_path / "b.png").exists()
 
 
 def test_svg_text_is_always_valid_xml():

@@ -107,9 +107,14 @@ class Chart:
 
     def write(self, path: str | Path, fmt: str | None = None, *, sigma_lines: bool = True) -> Path:
         """Write the chart atomically to ``path`` as ``fmt`` (``svg`` or ``png``; default:
-        from the suffix, else SVG). Returns the path written."""
+        from the suffix, else SVG). Returns the path written. Raises
+        :class:`~csc_perf.errors.UsageError` when ``fmt`` and a ``.svg`` / ``.png`` suffix
+        disagree (PNG bytes in a .svg file would open as neither)."""
         path = Path(path)
-        fmt = fmt or CHART_FORMATS.get(path.suffix.lower(), "svg")
+        named = CHART_FORMATS.get(path.suffix.lower())
+        if fmt is not None and named is not None and fmt != named:
+            raise UsageError(f"{path.name} is a .{named} name, and the format asked is {fmt}")
+        fmt = fmt or named or "svg"
         if fmt == "png":
             self.to_png(path, sigma_lines=sigma_lines)
         else:

@@ -19,14 +19,21 @@ _SUFFIXES = {".svg": "svg", ".png": "png"}
 
 def chart_format(fmt: str | None, output: str | None, every: bool) -> str:
     """``svg`` or ``png``: as asked, else from -o's suffix (a file, not --all's folder),
-    else SVG. Raises :class:`UsageError` for another format or suffix."""
+    else SVG. Raises :class:`UsageError` for another format or suffix, and when --format and
+    a ``.svg`` / ``.png`` suffix disagree (SVG text in x.png opens as neither)."""
+    to_file = not every and output and output != "-"
+    suffix = Path(output).suffix.lower() if to_file else ""
     if fmt is not None:
         if fmt.lower() not in CHART_FORMATS:
             raise UsageError(f"unknown format {fmt!r}; use svg or png")
+        if _SUFFIXES.get(suffix, fmt.lower()) != fmt.lower():
+            raise UsageError(
+                f"-o {output} is a {suffix} file, and --format asks for {fmt.lower()}",
+                hint=f"name it {Path(output).stem}.{fmt.lower()}, or leave out --format",
+            )
         return fmt.lower()
-    if every or not output or output == "-":
+    if not to_file:
         return "svg"
-    suffix = Path(output).suffix.lower()
     if suffix and suffix not in _SUFFIXES:
         raise UsageError(f"-o {output}: a chart is .svg or .png", hint="or add --format svg|png")
     return _SUFFIXES.get(suffix, "svg")
