@@ -374,6 +374,18 @@ def test_png_through_chromium_without_resvg(built_ws, monkeypatch):
     assert pixel(rows, width, cx, cy) == pytest.approx((0xFA, 0xB4, 0x28), abs=3)
 
 
+def test_all_png_without_a_rasteriser_creates_no_folder(built_ws, cli, monkeypatch, tmp_path):
+    from csc_perf.render import raster
+
+    monkeypatch.setattr(raster, "resvg_module", lambda: None)
+    monkeypatch.setattr(raster, "chromium_path", lambda: None)
+    folder = tmp_path / "charts"
+    result = cli("chart", "--all", "--format", "png", "-o", folder)
+    assert result.exit_code == 2
+    assert "resvg-py" in result.stderr and "Chromium" in result.stderr
+    assert not folder.exists()
+
+
 def test_without_a_rasteriser_png_exits_2_naming_both_ways(built_ws, cli, monkeypatch, tmp_path):
     from csc_perf.render import raster
 

@@ -71,7 +71,7 @@ def chart(
     (pip install 'csc-perf[png]') or headless Chromium. -o - writes SVG to stdout.
     """
     from csc_perf.render import output as out
-    from csc_perf.render import terminal
+    from csc_perf.render import raster, terminal
 
     if every == (indicator is not None):
         raise UsageError(
@@ -81,6 +81,8 @@ def chart(
     if theme and not every:
         raise UsageError("--theme works with --all")
     chosen = chart_format(fmt, output, every)
+    if chosen == "png":
+        raster.require_rasteriser()  # before any work, and before --all makes its folder
     ws = open_workspace()
     if not every:
         made = ws.chart(indicator, month, **run)

@@ -45,6 +45,15 @@ def rasteriser() -> str | None:
     return "chromium" if chromium_path() else None
 
 
+def require_rasteriser() -> str:
+    """:func:`rasteriser`'s answer; raises :class:`UsageError` (exit 2) when there is none,
+    so a command can refuse PNG before it writes anything."""
+    found = rasteriser()
+    if found is None:
+        raise UsageError(NO_RASTERISER, hint=NO_RASTERISER_HINT)
+    return found
+
+
 def svg_to_png(svg: str, width: int, height: int, *, scale: float = 2.0) -> bytes:
     """The PNG of ``svg`` (a document of ``width`` x ``height`` user units) at ``scale``
     pixels per unit, on white. Raises :class:`UsageError` (exit 2) when neither resvg-py nor
