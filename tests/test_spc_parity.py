@@ -175,16 +175,24 @@ def test_nhsr_fix_after_12_points_draws_limits_from_the_first_12():
     R/ptd_spc_standard.R (fix_y = y for row_number() <= fix_after_n_points; mean and moving
     ranges of fix_y only; R/ptd_spc_options.R allows fix_after_n_points >= 12).
 
-    Target (a): a 12-point baseline draws limits, from its 12 points. By hand: mean of the
-    first 12 values 0.19417934, mean moving range 1.01804668 (none screened), so limits
-    0.19417934 -/+ 2.66 x 1.01804668."""
+    The peer's test asserts only that the limits change (s1$lpl != s0$lpl, s1$upl !=
+    s0$upl); that is asserted last. The figures are a hand calculation on the peer's series
+    (RNORM_20), not the peer's: target (a), a 12-point baseline draws limits from its 12
+    points. Mean of the first 12 values 2.33015208 / 12 = 0.19417934; their 11 moving ranges
+    sum to 11.5854777, mean 1.05322525 (the largest, 1.7888858, is under 3.267 x that, so
+    screening drops none); limits 0.19417934 -/+ 2.66 x 1.05322525 = -2.60739981 and
+    2.99575849."""
     fixed = run(RNORM_20, screen=True, baseline_points=12)
     whole = run(RNORM_20, screen=True)
+    mean, moving_range = 2.33015208 / 12, 11.5854777 / 11
+    assert (mean, moving_range) == pytest.approx((0.19417934, 1.0532252454545), abs=1e-12)
     for p in fixed:
         assert p.note is None
-        assert p.mean == pytest.approx(0.19417934, abs=1e-8)
+        assert p.mean == pytest.approx(mean, abs=1e-8)
+        assert p.lower == pytest.approx(mean - 2.66 * moving_range, abs=1e-8)
         assert p.lower == pytest.approx(-2.6073998129, abs=1e-8)
         assert p.upper == pytest.approx(2.9957584929, abs=1e-8)
+    # The peer's own claim: fixing after 12 points changes both limits.
     assert fixed[0].lower != whole[0].lower and fixed[0].upper != whole[0].upper
 
 
