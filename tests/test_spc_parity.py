@@ -457,23 +457,62 @@ def test_powerbi_a_point_exactly_on_a_limit_is_not_beyond_it():
     assert "beyond_limit" not in points[2].rules
 
 
+NONE, UP, DOWN = "none", "upper", "lower"
+
+
 @pytest.mark.parametrize(
-    ("pattern", "expected"),
+    ("values", "target", "n", "expected"),
     [
-        ([6.0] * 7 + [5.0], list(range(7))),
-        ([6.0, 6, 6, 5, 6, 6, 6, 6], []),
-        ([5.0] * 7, []),
-        ([6.0, 4.0] * 3, []),
+        ([5, 6, 4, 5, 6, 4, 5], 5, 7, [NONE] * 7),
+        ([5, 6, 6, 6, 6, 6, 5], 5, 5, [NONE, *[UP] * 5, NONE]),
+        ([5, 4, 4, 4, 4, 4, 5], 5, 5, [NONE, *[DOWN] * 5, NONE]),
+        ([5, 6, 6, 6, 5], 5, 3, [NONE, UP, UP, UP, NONE]),
+        ([5, 6, 6, 6, 5], 5, 4, [NONE] * 5),
+        ([6, 6, 6, 5, 6, 6, 6, 6], 5, 4, [NONE] * 4 + [UP] * 4),
+        ([5, 5, 5, 5, 5], 5, 3, [NONE] * 5),
+        ([5, 6, 5, 4, 5], 5, 1, [NONE, UP, NONE, DOWN, NONE]),
+        ([6, 6, 6, 6, 4, 4, 4, 4, 5], 5, 3, [UP] * 4 + [DOWN] * 4 + [NONE]),
+        ([6, 6, 6, 6, 6, 6, 6, 5], 5, 7, [UP] * 7 + [NONE]),
+        ([6, 4, 6, 4, 6, 4], 5, 3, [NONE] * 6),
+        ([-2, -2, -2, -2], -3, 3, [UP] * 4),
     ],
-    ids=["seven-above", "interrupted-by-the-mean", "on-the-mean", "alternating"],
+    ids=[
+        "none-n7",
+        "upper-n5",
+        "lower-n5",
+        "exactly-n-n3",
+        "n-minus-1-n4",
+        "reset-when-interrupted-n4",
+        "on-target-n3",
+        "n1",
+        "consecutive-shifts-n3",
+        "backfill-n7",
+        "alternating-n3",
+        "negative-n3",
+    ],
 )
-def test_powerbi_shift(pattern, expected):
-    """AUS-DOH-Safety-and-Quality/PowerBI-SPC test/Outlier Flagging/shift.test.ts with n = 7
-    and target 5 ("should backfill all points in a long shift sequence (n=7)", "should
-    handle points exactly on target as no shift", "... alternating values around target";
-    "should reset when shift is interrupted" with the run made 4 + 4 around a point on the
-    mean). BASE puts the mean at 5."""
-    assert flagged(with_base(pattern), "shift") == expected
+def test_powerbi_shift(values, target, n, expected):
+    """AUS-DOH-Safety-and-Quality/PowerBI-SPC test/Outlier Flagging/shift.test.ts, every case
+    as written (values, targets, n and the expected flags), but "should work with varying
+    targets" (csc-perf's mean is one per phase) and "should handle empty arrays".
+
+    PowerBI's shift takes the centre line as ``targets``; here a fixed baseline of 14
+    points alternating target + 1 and target - 1 makes the mean exactly the peer's target
+    (limits target -/+ 5.32: every value is within them, and the alternating baseline has
+    no run of its own). n goes straight into SpcOptions.shift_run (indicators.toml allows
+    only 6-8; the engine takes any n). PowerBI's "upper" / "lower" are read off the
+    variation with polarity "higher": improvement_high above the mean, concern_low below."""
+    base = [target + 1.0, target - 1.0] * 7
+    points = run(
+        base + [float(v) for v in values],
+        polarity="higher",
+        baseline_points=len(base),
+        shift_run=n,
+    )[len(base) :]
+    assert {p.mean for p in points} == {target}
+    side = {"improvement_high": UP, "concern_low": DOWN}
+    assert [side.get(p.variation, NONE) for p in points] == expected
+    assert flagged(points, "shift") == [i for i, e in enumerate(expected) if e != NONE]
 
 
 @pytest.mark.parametrize(
