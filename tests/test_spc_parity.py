@@ -1,7 +1,9 @@
 """SPC parity with the peers' own published test cases (issue 14).
 
-The expected values below are facts taken from four peer implementations of NHS England's
-"Making Data Count" XmR chart, each cited (repository + path) in the test's docstring:
+The expected values below come from four peer implementations of NHS England's "Making
+Data Count" XmR chart, each cited (repository + path) in the test's docstring. Each is either
+a figure or flag the peer publishes in its own tests or samples, or a hand calculation on
+the peer's series where the peer publishes none; the docstring says which:
 
 * nhs-r-community/NHSRplotthedots (R): tests/testthat/_snaps/ptd_spc_standard.md,
   tests/testthat/test-ptd_spc_standard.R, test-ptd_calculate_point_type.R,
@@ -138,8 +140,10 @@ def with_base(pattern: list[float], **options) -> list[Point]:
 
 # -- NHSRplotthedots ------------------------------------------------------------------------
 
-# set.seed(123); rnorm(20): the series of tests/testthat/test-ptd_spc_standard.R, as printed
-# to 8 decimals in tests/testthat/_snaps/ptd_spc_standard.md (pillar::glimpse of r1).
+# set.seed(123); rnorm(20): the series of tests/testthat/test-ptd_spc_standard.R, to 8
+# decimals. The peer prints only the first four in full (pillar::glimpse of r1 in
+# tests/testthat/_snaps/ptd_spc_standard.md cuts the line there); the other sixteen are R's
+# rnorm values, not in the peer's files: they reproduce its snapshot's means and limits.
 RNORM_20 = [
     -0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774,
     1.71506499, 0.46091621, -1.26506123, -0.68685285, -0.44566197,
@@ -199,8 +203,11 @@ def test_nhsr_fix_after_12_points_draws_limits_from_the_first_12():
 def test_nhsr_two_of_three_on_opposite_sides_is_common_cause():
     """nhs-r-community/NHSRplotthedots tests/testthat/test-ptd_spc_standard.R ("it only
     reports special cause for 2 of 3 points close to limits when they are on the same side
-    of the mean"): 1, -1 eight times with the 15th and 16th points 5.5 and -5.5; both are
-    within their 2-sigma band (screened limits 0 -/+ 6.175), on opposite sides."""
+    of the mean"): 1, -1 eight times with the 15th and 16th points 5.5 and -5.5; the peer
+    asserts common cause for both. By hand (not the peer's figures): mean 0; moving ranges
+    thirteen 2s, 6.5 and 11; screening drops 11 (above 3.267 x 43.5 / 15), so the limits are
+    0 -/+ 2.66 x 32.5 / 14 = 6.175 and both points are in their 2-sigma band, on opposite
+    sides."""
     points = run([1.0, -1.0] * 7 + [5.5, -5.5], screen=True)
     assert [p.variation for p in points[-2:]] == ["common_cause", "common_cause"]
 
@@ -228,7 +235,10 @@ def test_nhsr_two_in_three_patterns(close, side, expected):
     (ptd_two_in_three and ptd_part_of_two_in_three, and "... when points are on opposite
     sides of the mean"): a window of three counts when two of its points are close to the
     limit (beyond 2 sigma, not beyond the limit) and all three are on the same side of the
-    mean; only the close points are flagged (R/ptd_calculate_point_type.R).
+    mean; only the close points are flagged (R/ptd_calculate_point_type.R). The first seven
+    cases are the peer's ptd_part_of_two_in_three cases (all points on one side); the last
+    two, with the middle point on the other side, are csc-perf's own, modelled on the peer's
+    "opposite sides" test in test-ptd_spc_standard.R (the peer has no such function case).
 
     Ported as a series: a close point is 9.5 (upper 2-sigma band of BASE) above the mean and
     0.5 (lower band) below it, a point above the mean 5.5, below it 4.5. Target (c)."""
@@ -242,9 +252,10 @@ def test_nhsr_two_in_three_patterns(close, side, expected):
 
 def test_nhsr_seven_points_one_side_of_the_mean():
     """nhs-r-community/NHSRplotthedots tests/testthat/test-ptd_calculate_point_type.R
-    (ptd_seven_point_one_side_mean(c(rep(1, 8), -1)) and ptd_part_of_seven_trend): eight
-    points above the mean then one below: the eight are a shift, the last is not; six are
-    not a shift (ptd_seven_point_one_side_mean(rep(1, 6)))."""
+    (ptd_seven_point_one_side_mean(c(rep(1, 8), -1)) marks the 7th and 8th points, and
+    c(rep(-1, 8), 1) the same; rep(1, 6) and c(rep(1, 6), -1) mark none). That all eight
+    points are flagged is the peer's code (ptd_part_of_seven_trend in
+    R/ptd_calculate_point_type.R fills back over the run), not one of its test's figures."""
     assert flagged(with_base([ABOVE] * 8 + [BELOW]), "shift") == list(range(8))
     assert flagged(with_base([BELOW] * 8 + [ABOVE]), "shift") == list(range(8))
     assert flagged(with_base([ABOVE] * 6 + [BELOW]), "shift") == []
@@ -263,10 +274,12 @@ def test_nhsr_seven_points_one_side_of_the_mean():
 )
 def test_nhsr_seven_point_trend(pattern, expected):
     """nhs-r-community/NHSRplotthedots tests/testthat/test-ptd_calculate_point_type.R
-    (ptd_seven_point_trend: 1:6, c(1:3, 3:6), 1:7, c(2, 1:7, 3), 7:1, c(2, 7:1, 3), with
-    ptd_part_of_seven_trend flagging all seven points): seven points each higher (lower)
-    than the one before; an equal neighbour breaks the run. Series without limits of their
-    own: the trend rule needs none, so min_points is lowered to the series' length."""
+    (ptd_seven_point_trend: 1:6, c(1:3, 3:6), 1:7, c(2, 1:7, 3), 7:1, c(2, 7:1, 3); the peer's
+    test marks only the seventh point of a run): seven points each higher (lower) than the
+    one before; an equal neighbour breaks the run. That all seven are flagged is the peer's
+    code (ptd_part_of_seven_trend fills back), not its test's figures. Series without limits
+    of their own: the trend rule needs none, so min_points is lowered to the series'
+    length."""
     points = run(pattern, min_points=len(pattern))
     assert flagged(points, "trend") == expected
 
@@ -414,9 +427,10 @@ def test_nhspy_seven_points_on_the_mean_are_not_a_shift():
 
 def test_nhspy_demo_case():
     """nhs-pycom/nhspy-plotthedots tests/unittests/test_pandas_spc_x_calc.py (test_demo_case,
-    the NHS England SPC tool's example): mean 76.67, limits 57 and 96 (to 0 decimals), only
-    the 12th point (54) beyond a limit, no point close to a limit, no other special cause.
-    nhspy screens moving ranges (none is screened out here)."""
+    the NHS England SPC tool's example, read off a video and less 10, as its docstring says):
+    mean 76.67, limits 57 and 96 (to 0 decimals), only the 12th point (54) beyond a limit, no
+    point close to a limit, no other special cause. nhspy screens moving ranges (by hand:
+    none is screened out here)."""
     values = [89.0, 86, 75, 77, 81, 74, 72, 78, 76, 82, 77, 54, 66, 77, 86]
     points = run(values, screen=True)
     assert points[0].mean == pytest.approx(76.67, abs=0.005)
@@ -592,7 +606,9 @@ def test_assurance_target_on_a_limit(target, polarity, expected):
     AUS-DOH-Safety-and-Quality/PowerBI-SPC test/Outlier Flagging/assuranceIconToDraw.test.ts
     ("should treat target exactly on upper/lower limit as inconsistent") and NHSRplotthedots
     R/ptd_calculate_assurance_type.R (target > upl / target < lpl) say hit-or-miss there:
-    they differ from MDC. The other cases are PowerBI's (limits 0 and 10)."""
+    they differ from MDC (PowerBI's boundary cases are for 'increase' only; the two 'lower'
+    cases on a limit are MDC's Step 4k for 'Down'). The other cases are PowerBI's (limits 0
+    and 10)."""
     assert assurance(target, 0.0, 10.0, polarity) == expected
 
 
@@ -623,8 +639,9 @@ def test_mdc_m1_limits(group):
 
 def test_mdc_m1_total_beyond_the_limits():
     """MDC SQL v2.4 sample data M1 TOTAL: annotations "Below lower process limit"
-    (2021-03-08, 0.91) and "Above upper process limit" (2021-05-31, 0.939); nothing else.
-    M1 is 'Up' with conflict rule 'Concern'."""
+    (2021-03-08, 0.91) and "Above upper process limit" (2021-05-31, 0.939). That nothing
+    else is flagged is worked by hand from Steps 4f-4i (the sample annotates only where a
+    pattern starts). M1 is 'Up' with conflict rule 'Concern'."""
     points = run(M1["TOTAL"], polarity="higher", conflict="concern")
     assert {i: sorted(p.rules) for i, p in enumerate(points) if p.rules} == {
         9: ["beyond_limit"],
@@ -637,9 +654,10 @@ def test_mdc_m1_total_beyond_the_limits():
 def test_mdc_m1_department_a_shifts():
     """MDC SQL v2.4 sample data M1 Department A: "Start of seven points below mean"
     (2021-02-22: 0.97 and the six after, to 0.97 on 2021-04-05) and "Start of seven points
-    above mean" (2021-05-10: 0.973 to 0.973 on 2021-06-21). The mean is 0.97211538...: the
-    0.97s are below it. 0.96 (2021-03-22) is also below the lower limit (0.96147538...), and
-    0.98 twice in three weeks makes two-of-three high."""
+    above mean" (2021-05-10: 0.973 to 0.973 on 2021-06-21). The rest is by hand, not
+    annotated in the sample: the mean is 0.97211538... (the 0.97s are below it); 0.96
+    (2021-03-22) is below the lower limit (0.96147538..., Step 4f), and 0.98 twice in three
+    weeks makes two-of-three high (Step 4i)."""
     points = run(M1["Department A"], polarity="higher", conflict="concern")
     assert flagged(points, "shift") == [*range(7, 14), *range(18, 25)]
     assert flagged(points, "beyond_limit") == [11]
@@ -651,7 +669,8 @@ def test_mdc_m1_department_a_shifts():
 def test_mdc_m1_department_b_trends():
     """MDC SQL v2.4 sample data M1 Department B: "Start of seven points increasing"
     (2021-02-01: 0.947 ... 0.967) and "Start of seven points decreasing" (2021-04-19:
-    0.963 ... 0.952): seven points each, endpoints included (Step 4h); nothing else."""
+    0.963 ... 0.952): seven points each, endpoints included (Step 4h). That nothing else is
+    flagged is worked by hand from Steps 4f-4i."""
     points = run(M1["Department B"], polarity="higher", conflict="concern")
     assert flagged(points, "trend") == [*range(4, 11), *range(15, 22)]
     assert {i for i, p in enumerate(points) if p.rules} == {*range(4, 11), *range(15, 22)}
@@ -664,7 +683,8 @@ def test_mdc_m1_department_c_two_of_three():
     sigma lines with the other point on the same side of the mean" (2021-03-22: 0.898 and
     0.901 the week after, with 0.905 the week before, all below the mean) and "Three out of
     three points within two-to-three sigma lines" (2021-06-14 to 2021-06-28: 0.923, 0.924,
-    0.923). Only the points in the band are flagged (Step 4i)."""
+    0.923). Only the points in the band are flagged (Step 4i); that nothing else is flagged
+    is worked by hand."""
     points = run(M1["Department C"], polarity="higher", conflict="concern")
     assert flagged(points, "two_of_three") == [11, 12, 23, 24, 25]
     assert {i for i, p in enumerate(points) if p.rules} == {11, 12, 23, 24, 25}
@@ -677,7 +697,9 @@ def test_mdc_m1_department_d_conflict_is_resolved_as_concern():
     above mean (improvement)" (2021-03-01) and "Start of increase (improvement) while still
     below mean (concern)" (2021-04-26). M1's [MetricConflictRule] is 'Concern' (Step 3a), so
     a point that is both shows concern (Step 4j). Both turning points belong to two trends
-    (the one ending there and the one starting there)."""
+    (the one ending there and the one starting there). The sample annotates only those two
+    starts: the lists of trend, shift, beyond-limit and two-of-three points asserted here are
+    worked by hand from Steps 4f-4i."""
     points = run(M1["Department D"], polarity="higher", conflict="concern")
     assert flagged(points, "trend") == list(range(26))
     assert flagged(points, "shift") == list(range(2, 26))
@@ -720,7 +742,9 @@ def test_mdc_m2_baseline_recalculation_and_ghost():
     the baseline use the baseline's limits; the new partition's mean and moving ranges leave
     the ghosted point out and take the range across it (LAG over non-ghosted points).
     By hand: baseline mean 371/24 = 15.458333..., limits 9.907029 and 21.009638; from
-    September 2019, mean 109/21 = 5.190476..., limits 0.934476 and 9.446476."""
+    September 2019, mean 109/21 = 5.190476..., limits 0.934476 and 9.446476. The sample has
+    no annotations for M2: the shift, beyond-limit and two-of-three points and the assurance
+    are worked by hand from Steps 4f-4k."""
     points = run(
         M2["TOTAL"],
         polarity="lower",
@@ -752,9 +776,10 @@ def test_mdc_m2_trend_runs_across_the_recalculation():
     """MDC SQL v2.4 Step 4h ("works across partitions"; change log 2.2: "Updated logic for
     trend special cause rule, allowing for crossing of partitions"): in M2, 21, 17, 14 (June
     to August 2019) and 8, 6, 5, 3 (September to December 2019, after the recalculation) are
-    one decreasing trend of seven. NHSRplotthedots (R/ptd_calculate_point_type.R, grouped by
-    rebase_group) and PowerBI-SPC (flagOutliers, per group) stop it at the recalculation;
-    csc-perf follows MDC. A shift never crosses (each phase has its own mean). Target (e)."""
+    one decreasing trend of seven (read by hand off the sample data: MDC annotates none).
+    NHSRplotthedots (R/ptd_calculate_point_type.R, grouped by rebase_group) and PowerBI-SPC
+    (flagOutliers, per group) stop it at the recalculation; csc-perf follows MDC. A shift
+    never crosses (each phase has its own mean). Target (e)."""
     points = run(
         M2["TOTAL"],
         polarity="lower",
