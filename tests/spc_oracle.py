@@ -106,7 +106,7 @@ def xmr(
         ]
         mr = math.fsum(ranges) / len(ranges) if ranges else 0.0
         if options.screen and ranges:
-            kept = [r for r in ranges if _compare(r, SCREEN_FACTOR * mr) <= 0]
+            kept = [r for r in ranges if r <= SCREEN_FACTOR * mr / (1 - REL_TOLERANCE)]
             mr = math.fsum(kept) / len(kept) if kept else mr
         upper, lower = mean + LIMIT_FACTOR * mr, mean - LIMIT_FACTOR * mr
         for p in phase:

@@ -255,26 +255,20 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
     baseline = pl.col("_pos") < pl.col("_n")
     # A moving range only between consecutive months: a gap drops both ranges next to it.
     consecutive = (pl.col("_pos") > 0) & (pl.col("_seg").shift(1) == pl.col("_seg"))
-    stats = (
-        used.with_columns(
-            pl.when(baseline & consecutive).then((value - value.shift(1)).abs()).alias("_range")
-        )
-        .group_by("_sid")
-        .agg(
-            value.filter(baseline).mean().alias("_mean"),
-            mr.mean().fill_null(0.0).alias("_mr_mean"),
-            # Screening: moving ranges above 3.267 x their mean are left out, once (one
-            # equal to it, at the data's precision, is kept).
-            mr.filter(
-                mr - SCREEN_FACTOR * mr.mean()
-                <= REL_TOLERANCE * pl.max_horizontal(mr.abs(), SCREEN_FACTOR * mr.mean())
-            )
-            .mean()
-            .alias("_mr_screened"),
-        )
+    sid = "_sid"
+    used = used.with_columns(
+        pl.when(baseline & consecutive).then((value - value.shift(1)).abs()).alias("_range")
+    ).with_columns(
+        # Window expressions keep the rows' order, which the rules read neighbours by.
+        value.filter(baseline).mean().over(sid).alias("_mean"),
+        mr.mean().over(sid).fill_null(0.0).alias("_mr_mean"),
+        # Screening: moving ranges above 3.267 x their mean are left out, once (one equal
+        # to it at the data's precision is kept: REL_TOLERANCE of the limit).
+        mr.filter(mr <= SCREEN_FACTOR * mr.mean() / (1 - REL_TOLERANCE))
+        .mean()
+        .over(sid)
+        .alias("_mr_screened"),
     )
-    # The rules read neighbours by row order: the join must keep it.
-    used = used.join(stats, on="_sid", how="left", maintain_order="left")
     mean = pl.col("_mean")
     mr_used = (
         pl.when(pl.col("screen"))

@@ -32,6 +32,19 @@ def compare_at_precision(a: pl.Expr, b: pl.Expr, scale: pl.Expr | None = None) -
     )
 
 
+def _signed(difference: pl.Expr, tolerance: pl.Expr) -> pl.Expr:
+    """-1, 0 or 1 for a difference, 0 within ``tolerance`` (null for a null difference)."""
+    return (
+        pl.when(difference.is_null())
+        .then(None)
+        .when(difference.abs() <= tolerance)
+        .then(0)
+        .when(difference > 0)
+        .then(1)
+        .otherwise(-1)
+    )
+
+
 def chart_scale(lower: pl.Expr, upper: pl.Expr) -> pl.Expr:
     """The size of a chart for :func:`compare_at_precision`: the larger of its process
     limits by magnitude (at least 2.66 moving ranges, and at least the mean's size)."""
@@ -55,21 +68,32 @@ def with_rules(used: pl.DataFrame) -> pl.DataFrame:
         return pl.when(group.shift(-k) == group).then(expr.shift(-k))
 
     value, mean, sigma = pl.col("value"), pl.col("_mean"), pl.col("_sigma")
-    scale = chart_scale(pl.col("_lower"), pl.col("_upper"))
-    above = compare_at_precision(value, pl.col("_upper"), scale) > 0
-    below = compare_at_precision(value, pl.col("_lower"), scale) < 0
+    previous = before(value, group=seg)
+    # The tolerance once per point (every line of the chart lies within its limits, so the
+    # chart's scale covers them): see compare_at_precision.
     used = used.with_columns(
-        compare_at_precision(value, mean, scale).alias("_side"),
+        (
+            REL_TOLERANCE
+            * pl.max_horizontal(value.abs(), chart_scale(pl.col("_lower"), pl.col("_upper")))
+        ).alias("_tol")
+    )
+    tol = pl.col("_tol")
+    above = _signed(value - pl.col("_upper"), tol) > 0
+    below = _signed(value - pl.col("_lower"), tol) < 0
+    used = used.with_columns(
+        _signed(value - mean, tol).alias("_side"),
         # A trend runs across recalculations (steps between neighbours, whatever the phase).
-        compare_at_precision(value, before(value, group=seg), scale).alias("_step"),
+        _signed(value - previous, pl.max_horizontal(tol, REL_TOLERANCE * previous.abs())).alias(
+            "_step"
+        ),
         above.alias("_above"),
         below.alias("_below"),
         # Between the 2-sigma line and the limit (a point beyond the limit is rule 1's).
         pl.when(above | below)
         .then(0)
-        .when(compare_at_precision(value, mean + 2 * sigma, scale) > 0)
+        .when(_signed(value - (mean + 2 * sigma), tol) > 0)
         .then(1)
-        .when(compare_at_precision(value, mean - 2 * sigma, scale) < 0)
+        .when(_signed(value - (mean - 2 * sigma), tol) < 0)
         .then(-1)
         .otherwise(0)
         .alias("_band"),
