@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -65,9 +66,12 @@ def tables(text: str) -> list[dict]:
         elif line.startswith("┃"):
             header_lines.append([c.strip() for c in line.split("┃")[1:-1]])
         elif line.startswith("┡") and current is not None:
-            current["headers"] = [" ".join(p for p in parts if p) for parts in zip(*header_lines)]
+            current["headers"] = [
+                " ".join(p for p in parts if p) for parts in zip(*header_lines, strict=False)
+            ]
         elif line.startswith("│") and current is not None:
-            cells = dict(zip(current["headers"], [c.strip() for c in line.split("│")[1:-1]]))
+            texts = [c.strip() for c in line.split("│")[1:-1]]
+            cells = dict(zip(current["headers"], texts, strict=True))
             starts = cells.get("RAG") if "RAG" in cells else next(iter(cells.values()))
             if starts:
                 current["rows"].append(cells)
@@ -89,8 +93,7 @@ def figure(value: float | None, unit: str, decimals: int) -> str:
 
 def iso(label: str) -> str:
     """``Oct-24`` -> ``2024-10``, the report frame's column."""
-    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-    return f"20{label[4:]}-{months.index(label[:3]) + 1:02d}"
+    return datetime.strptime(label, "%b-%y").strftime("%Y-%m")
 
 
 # -- the runs ----------------------------------------------------------------------------------
@@ -217,8 +220,9 @@ def test_a_footer_names_what_was_left_out(reports, width):
     assert footer is not None and footer.group(1) == str(width)
     if width == 80:
         assert footer.group(2) == "Oct-22, Nov-23 to Sep-24; SPC words"
-    assert "More: --months N (latest months first), --wide (every column), --format html" in (
-        reports[width]
+    assert (
+        "More: --months N (latest months first), --wide (every column), --format html"
+        in (reports[width])
     )
 
 
