@@ -326,3 +326,48 @@ def test_history_keeps_each_time_on_one_line(example, width):
     for row in table["rows"]:
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row["time (UTC)"]), row
     assert [int(r["version"]) for r in table["rows"]] == list(range(15))
+
+
+def test_comparison_columns_give_way_and_are_counted(example):
+    args = ("report", "--month", "2024-10", "--fy", "--benchmarks", "--format", "table")
+    narrow = example(80, *args).stdout
+    assert_fits(narrow, 80)
+    assert "10 of 10 comparison columns" in " ".join(narrow.split())
+    wide = example(80, *args, "--wide").stdout
+    headers = tables(wide)[0]["headers"]
+    assert "England 23/24" in headers and "Region 22/23" in headers
+    assert "comparison columns" not in wide
+
+
+# -- the fitting itself ------------------------------------------------------------------------
+
+
+def test_fit_columns_keeps_needed_adds_wanted_in_order_and_never_leaves_a_gap():
+    from csc_perf.render.terminal_layout import Column, fit_columns, table_width
+
+    rows = [{"name": "a long name of six words", "a": "12,345", "b": "1", "c": "123", "d": "9"}]
+
+    def number(key: str, place: int, group: str | None = None) -> Column:
+        return Column(key, key.upper(), lambda r: r[key], place, group=group)
+
+    name = Column("name", "Name", lambda r: r["name"], 0, "left", least=6)
+    words = Column("w", "W", lambda r: "some words here", 9, "left", least=10)
+    marks = Column("m", "W", lambda r: "x", 9, "left")
+    wanted = [[words, marks], [number("c", 3, "run")], [number("b", 2, "run")], [number("d", 4)]]
+    # Name 6 + A 6 (19 with the rules), then W as words (10) does not fit in 30, its mark
+    # (1) does; C (3) fits (29); then neither B nor D does.
+    fitted = fit_columns(30, rows, [name, number("a", 1)], wanted)
+    assert [c.key for c in fitted.columns] == ["name", "a", "c", "m"]
+    assert fitted.width <= 30 and fitted.widths["a"] == 6  # a figure is never narrowed
+    assert [c.key for c in fitted.shortened] == ["w"]
+    assert [c.key for c in fitted.left_out] == ["b", "d"]
+    # A run closes at its first miss: with C too wide, B is left out though it would fit.
+    rows[0]["c"] = "1234567890"
+    fitted = fit_columns(30, rows, [name, number("a", 1)], wanted)
+    assert [c.key for c in fitted.left_out] == ["c", "b"]
+    assert "b" not in fitted.widths and "d" in fitted.widths
+    # With wide, everything, and the wrapping columns at their widest cell.
+    fitted = fit_columns(30, rows, [name, number("a", 1)], wanted, wide=True)
+    assert fitted.left_out == [] and fitted.widths["name"] == len(rows[0]["name"])
+    assert fitted.widths["w"] == len("some words here")
+    assert fitted.width == table_width(list(fitted.widths.values()))

@@ -120,11 +120,12 @@ def fit_columns(
 ) -> Fitted:
     """Fit columns to ``width`` characters (every column with ``wide``).
 
-    ``needed`` are always shown (if they alone are wider than ``width``, the table is
-    wider too). ``wanted`` are added in order while they fit, each as one column or its
-    alternatives, best first; once one of a group fits in no form, the rest of its group
-    is left out too. What is left over widens the wrapping columns, in order of need, up
-    to their widest cell (at most their ``most``).
+    ``needed`` are always shown (if they alone are wider than ``width``, their wrapping
+    columns narrow to 8 characters, and then the table is wider). ``wanted`` are added in
+    order while they fit, each as one column or its alternatives, best first; once one of
+    a group fits in no form, the rest of its group is left out too. What is left over
+    widens the wrapping columns, in order of need, up to their widest cell (at most their
+    ``most``).
     """
     limit = UNLIMITED if wide else width
     natural = {c.key: c.natural(rows) for c in [*needed, *(a for w in wanted for a in w)]}
@@ -134,6 +135,9 @@ def fit_columns(
 
     shown = list(needed)
     widths = {c.key: start(c) for c in shown}
+    for column in (c for c in needed if c.wraps):  # under 80 columns: names narrower still
+        excess = table_width(list(widths.values())) - limit
+        widths[column.key] -= max(0, min(excess, widths[column.key] - 8))
     fitted = Fitted(columns=[], widths=widths)
     closed: set[str | None] = set()
     for choice in wanted:
@@ -253,7 +257,10 @@ def report_footer(report: ReportDocument, layout: Fitted, width: int) -> list[Te
     left = [_month_runs(months)] if months else []
     if layout.shortened:
         left.append("SPC words")
-    left += [c.header for c in layout.left_out if c.key not in by_key]
+    if any(c.key == "spc" for c in layout.left_out):
+        left.append("SPC")
+    if comparisons := [c for c in layout.left_out if c.key in dict(report.comparisons)]:
+        left.append(f"{len(comparisons)} of {len(report.comparisons)} comparison columns")
     return footer_lines(
         width, left, "More: --months N (latest months first), --wide (every column), --format html"
     )
