@@ -137,7 +137,13 @@ def history(
     chosen = out.resolve_format(fmt, output)
     if chosen == "table":
         frame = frame.with_columns(pl.col("sha256").str.slice(0, 12))
-    out.emit(frame, chosen, output)
+    if chosen == "table":
+        from csc_perf.render import terminal_report
+
+        view = terminal_report.history_view
+        terminal_report.print_fitted(lambda width: view(frame, width), output, wide=False)
+    else:
+        out.emit(frame, chosen, output)
 
 
 @app.command()

@@ -56,6 +56,14 @@ NoSpcOption = Annotated[
         help="Skip SPC for this run (its columns stay, empty; spc_note says it was off).",
     ),
 ]
+WideOption = Annotated[
+    bool,
+    typer.Option(
+        "--wide",
+        help="The table with every column, however wide the terminal (for a pager: "
+        "| less -RS); a table even when piped.",
+    ),
+]
 SuppressOption = Annotated[
     bool,
     typer.Option(
@@ -164,21 +172,56 @@ def report(
             help="Mark (†) figures revised since this VERSION or DATE (the last report's).",
         ),
     ] = None,
+    months: Annotated[
+        int | None,
+        typer.Option(
+            "--months",
+            help="The table: the latest N months (1-13), before SPC and the other columns; "
+            "the same month last year always shows.",
+            show_default=False,
+        ),
+    ] = None,
+    wide: WideOption = False,
     run: dict | None = None,
 ) -> None:
     """The monthly report's tables: per theme, the last 13 months and the same month two
     years back, with Target, RAG, direction of travel and SPC; --fy and --benchmarks add the
     seed's comparison columns (the authority's financial years, neighbours, region, England).
+
+    On a terminal the table fits its width: the month, Target, RAG, DoT and the same month
+    last year always show, then SPC, the month two years back and the months before this
+    one, newest first; a footer says what was left out (--wide or --format html show all).
     """
     from csc_perf.render import output as out
 
-    document = out.resolve_format(fmt, output, out.REPORT_FORMATS)
+    if months is not None and not 1 <= months <= 13:
+        raise UsageError(f"--months {months}: the report has 1 to 13 recent months")
+    document = table_format(fmt, output, out.REPORT_FORMATS, wide=wide, months=months)
     ws = open_workspace()
     made = ws.report(
         month, themes=theme, fy=fy, benchmarks=benchmarks, revised_since=revised_since, **run
     )
     show_notes(ws)
-    out.emit_report(made, document, output)
+    if document == "table":
+        views().print_report(made, output, months=months, wide=wide)
+    else:
+        out.emit_report(made, document, output)
+
+
+def table_format(fmt: str | None, output: str | None, allowed, **shaping) -> str:
+    """The format to write; options that shape the terminal's table (``shaping``: --wide,
+    --months) ask for a table even when piped, and are a mistake with another format."""
+    from csc_perf.render import output as out
+
+    given = [f"--{name}" for name, value in shaping.items() if value]
+    if given and fmt is None and (output is None or output == "-"):
+        return "table"
+    chosen = out.resolve_format(fmt, output, allowed)
+    if given and chosen != "table":
+        raise UsageError(
+            f"{' and '.join(given)} shape the table; --format {chosen} has every column"
+        )
+    return chosen
 
 
 @app.command()
@@ -192,15 +235,27 @@ def trend(
     month: MonthArg = None,
     fmt: FormatOption = None,
     output: OutputOption = None,
+    wide: WideOption = False,
     run: dict | None = None,
 ) -> None:
-    """One indicator month by month: value, target, RAG, direction, and a sparkline."""
+    """One indicator month by month: value, target, RAG, direction, and a sparkline.
+
+    On a terminal the table fits its width (the changes on last year and SPC's words give
+    way first, a footer says so); --wide shows every column.
+    """
     from csc_perf.render import output as out
 
+    chosen = table_format(fmt, output, out.FORMATS, wide=wide)
     ws = open_workspace()
     series = ws.trend(indicator, months=months, month=month, **run)
     show_notes(ws)
-    out.emit(series, fmt, output, table=lambda f: views().trend_table(f))
+    if chosen == "table":
+        view = views()
+        view.print_fitted(
+            lambda width: view.trend_table(series, width, wide=wide), output, wide=wide
+        )
+    else:
+        out.emit(series, chosen, output)
 
 
 @app.command()

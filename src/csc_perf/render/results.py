@@ -177,6 +177,20 @@ def spc_text(row: dict) -> Text:
     return text
 
 
+def spc_marks(row: dict) -> Text:
+    """The SPC icons as their marks alone, for a narrow terminal: ``● F``, ``▼``, in the
+    colours of :func:`spc_text`; ``-`` without limits (``no SPC``), blank without a note."""
+    variation = row.get("spc_variation")
+    if variation is None:
+        return Text("-" if spc_words(row) else "", style="dim")
+    text = Text(VARIATION_MARKS[variation], style=f"bold {variation_colour(variation)}")
+    assurance = row.get("spc_assurance")
+    if assurance:
+        text.append(" ")
+        text.append(ASSURANCE_MARKS[assurance], style=f"bold {assurance_colour(assurance)}")
+    return text
+
+
 def comparison_cell(row: dict, column: str) -> str:
     value = row.get(column)
     if value is None:

@@ -4,15 +4,20 @@ highlights. On a narrow terminal the later columns give way; the data formats ke
 
 from __future__ import annotations
 
+import io
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 import polars as pl
 from rich.console import Group
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from csc_perf.definitions.model import Definitions
 from csc_perf.model.calendar import report_label
+from csc_perf.render import terminal
 from csc_perf.render.document import ReportDocument
 from csc_perf.render.mdc import (
     ASSURANCE_MARKS,
@@ -22,19 +27,26 @@ from csc_perf.render.mdc import (
     variation_colour,
     variation_title,
 )
+from csc_perf.render.output import write_file_atomically
 from csc_perf.render.results import (
-    DIRECTION_STYLE,
-    comparison_cell,
     direction_text,
-    direction_word,
     format_change,
     format_target,
     format_value,
     rag_text,
-    report_cells,
     sparkline,
     spc_text,
     spc_words,
+)
+from csc_perf.render.terminal_layout import (
+    UNLIMITED,
+    footer_lines,
+    history_layout,
+    report_footer,
+    report_layout,
+    report_legend,
+    trend_footer,
+    trend_layout,
 )
 
 
@@ -106,95 +118,108 @@ def rag_tables(results: pl.DataFrame, definitions: Definitions) -> Group:
     return Group(*tables)
 
 
-def report_tables(report: ReportDocument, per_theme: int = 3) -> Group:
-    """The seed's layout on the terminal: per theme, 13 months and two years back (the
-    latest months that fit when the terminal is narrower than the whole table)."""
+def report_tables(
+    report: ReportDocument,
+    per_theme: int = 3,
+    *,
+    width: int | None = None,
+    months: int | None = None,
+    wide: bool = False,
+    legend: bool = True,
+) -> Group:
+    """The seed's layout on the terminal, per theme: the months, Target, RAG, DoT, SPC and
+    the comparison columns, with the theme's first ``per_theme`` highlights.
 
-    months = list(report.months)
-    extra = report.comparisons
-    width = shutil.get_terminal_size((160, 40)).columns
-    room = (width - 84 - 12 * len(extra)) // 9  # indicator, target, RAG, DoT, SPC, borders
-    tables = []
-    if room < len(months):
-        months = months[-max(room, 3) :]
-        tables.append(
-            Text(
-                f"{len(months)} of {len(report.months)} months shown to fit the "
-                "terminal: widen it, or use --format md, html or csv for the whole table",
-                style="dim",
-            )
-        )
-    for theme in report.themes:
-        table = Table(title=theme.name, title_justify="left", header_style="bold", padding=(0, 1))
-        table.add_column("Indicator", overflow="fold", min_width=24, ratio=1)
-        for m in months:
-            table.add_column(report_label(m), justify="right", no_wrap=True)
-        table.add_column("Target", justify="right", no_wrap=True)
-        table.add_column("RAG", justify="center", no_wrap=True)
-        table.add_column("DoT", no_wrap=True)
-        table.add_column("SPC", overflow="fold", min_width=12)
-        for _, header in extra:
-            table.add_column(header, justify="right")
-        for row in report.theme_rows(theme.id):
-            symbol, word = direction_word(row)
-            table.add_row(
-                row["name"],
-                *report_cells(row, months),
-                format_target(row),
-                rag_text(row["rag"]),
-                Text(f"{symbol} {word}".strip(), style=DIRECTION_STYLE.get(row["direction"], "")),
-                spc_text(row),
-                *[comparison_cell(row, column) for column, _ in extra],
-            )
-        tables.append(table)
+    Fitted to ``width`` columns (default: the terminal's) in order of need (see
+    :func:`report_layout`); ``wide`` shows every column whatever the width, ``months``
+    keeps the latest N months. ``legend`` adds the arrows' (and SPC marks') meaning under
+    the first table; a footer says what was left out and how to see it.
+    """
+    width = width or shutil.get_terminal_size((160, 40)).columns
+    layout = report_layout(report, width, months=months, wide=wide)
+    parts: list = []
+    for number, theme in enumerate(report.themes):
+        table = layout.table(theme.name)
+        layout.add_rows(table, report.theme_rows(theme.id))
+        parts.append(table)
+        if number == 0 and legend:
+            parts.extend(report_legend(layout))
         for highlight in report.theme_highlights(theme.id, per_theme):
-            tables.append(Text("  • " + highlight.sentence))
-        tables.append(Text(""))
-    return Group(*tables)
+            parts.append(_bullet(highlight.sentence))
+        parts.append(Text(""))
+    parts.extend(report_footer(report, layout, width))
+    return Group(*parts)
 
 
-def trend_table(results: pl.DataFrame) -> Group:
-    """One indicator month by month, with its sparkline and SPC chart (on a narrow terminal
-    the later columns give way)."""
+def history_view(history: pl.DataFrame, width: int, *, wide: bool = False) -> Group:
+    """The store's history fitted to ``width`` columns (the time never wraps), with a
+    footer naming the columns left out."""
+    rows = list(history.iter_rows(named=True))
+    layout = history_layout(rows, width, wide=wide)
+    table = layout.table()
+    layout.add_rows(table, rows)
+    left = [c.header for c in layout.left_out]
+    return Group(table, *footer_lines(width, left, "More: --format csv (every column)"))
+
+
+def print_report(
+    report: ReportDocument,
+    output: str | None = None,
+    *,
+    months: int | None = None,
+    wide: bool = False,
+) -> None:
+    """:func:`report_tables` on standard output, fitted to the terminal (legend unless
+    --quiet), or in the text file ``output`` (160 columns); ``wide`` prints every column at
+    its full width, however wide the terminal (for a pager: ``less -RS``)."""
+    legend = not terminal.quiet()
+    print_fitted(
+        lambda width: report_tables(report, width=width, months=months, wide=wide, legend=legend),
+        output,
+        wide=wide,
+    )
+
+
+def print_fitted(view: Callable[[int], Group], output: str | None, *, wide: bool) -> None:
+    """Print ``view(width)`` on standard output at the terminal's width, or in the text file
+    ``output`` at 160 columns; with ``wide``, the console widens to its widest table."""
+    to_file = bool(output) and output != "-"
+    console = terminal.stdout_console(file=io.StringIO() if to_file else None)
+    width = 160 if to_file else console.width
+    shown = view(width)
+    if wide:
+        unlimited = console.options.update_width(UNLIMITED)
+        tables = [r for r in shown.renderables if isinstance(r, Table)]
+        console.width = max(
+            [width, *(Measurement.get(console, unlimited, t).maximum for t in tables)]
+        )
+    console.print(shown)
+    if to_file:
+        write_file_atomically(Path(str(output)), console.file.getvalue().encode("utf-8"))
+
+
+def _bullet(sentence: str) -> Table:
+    """A highlight as a bullet point whose lines wrap under its first word."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(" •", sentence)
+    return grid
+
+
+def trend_table(results: pl.DataFrame, width: int | None = None, *, wide: bool = False) -> Group:
+    """One indicator month by month, with its sparkline and SPC chart. The table is fitted
+    to ``width`` columns (default: the terminal's) as the report is (see
+    :func:`~csc_perf.render.terminal_layout.trend_layout`); ``wide`` shows every column."""
 
     if results.height == 0:
         return Group()
-    width = shutil.get_terminal_size((160, 40)).columns
-    first = results.row(0, named=True)
-    table = Table(
-        title=f"{first['name']} ({first['indicator']})", title_justify="left", header_style="bold"
-    )
-    columns = [
-        ("Month", lambda r: report_label(r["month"])),
-        ("Value", lambda r: format_value(r["value"], r["unit"], r["decimals"], r["status"])),
-        ("Target", format_target),
-        ("RAG", lambda r: rag_text(r["rag"])),
-        (
-            "vs last month",
-            lambda r: direction_text(
-                r, "direction_previous", "previous_value", format_change(r, "previous_value")
-            ),
-        ),
-    ]
-    if width >= 100:
-        columns.append(
-            (
-                "vs last year",
-                lambda r: direction_text(
-                    r, "direction_year_ago", "value_year_ago", format_change(r, "value_year_ago")
-                ),
-            )
-        )
-    if width >= 130:
-        columns.append(("SPC", spc_text))
-    several = results.get_column("authority").n_unique() > 1
-    if several:
-        columns.insert(0, ("Authority", lambda r: r["authority"]))
-    for name, _ in columns:
-        justify = "right" if name in ("Value", "Target") else "left"
-        table.add_column(name, justify=justify, no_wrap=name != "SPC", overflow="fold")
-    for row in results.iter_rows(named=True):
-        table.add_row(*[cell(row) for _, cell in columns])
+    width = width or shutil.get_terminal_size((160, 40)).columns
+    rows = list(results.iter_rows(named=True))
+    layout = trend_layout(rows, width, wide=wide)
+    first = rows[0]
+    table = layout.table(f"{first['name']} ({first['indicator']})")
+    layout.add_rows(table, rows)
     values = results.get_column("value").to_list()
     line = Text(
         f"{report_label(results.get_column('month')[0])} {sparkline(values)} "
@@ -206,7 +231,9 @@ def trend_table(results: pl.DataFrame) -> Group:
         spc_text(last) if spc_words(last) else "no limits",
         f" ({last['spc_note']})" if last.get("spc_note") else "",
     )
-    return Group(table, line, Text(""), Text(text_chart(results)), spc)
+    return Group(
+        table, *trend_footer(layout, width), line, Text(""), Text(text_chart(results)), spc
+    )
 
 
 def text_chart(results: pl.DataFrame, height: int = 12) -> str:

@@ -1,0 +1,372 @@
+"""Fitting a table to the terminal's width: which columns show, and how wide each is.
+
+A table's columns are given in order of need. The first ones are always shown; the others
+are added while they fit, each exactly as wide as its widest cell (a number is never cut,
+a header wraps at its spaces). In a group (the months) the adding stops at the first that
+does not fit, so a reader never sees a gap (Aug-24 without Sep-24). A column may have a
+shorter alternative (SPC as marks instead of words), taken when the full one does not
+fit. Columns that wrap (a name) start at their narrowest and share what is left. What was
+left out is named, for a footer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from rich.cells import cell_len
+from rich.table import Table
+from rich.text import Text
+
+from csc_perf.model.calendar import add_months, report_label
+from csc_perf.render.document import ReportDocument
+from csc_perf.render.mdc import CONCERN, IMPROVEMENT, NEITHER
+from csc_perf.render.results import (
+    DIRECTION_STYLE,
+    comparison_cell,
+    direction_text,
+    direction_word,
+    format_change,
+    format_target,
+    format_value,
+    rag_text,
+    report_cells,
+    spc_marks,
+    spc_text,
+)
+from csc_perf.render.safety import visible_controls
+
+#: As wide as a table may be with --wide (every column, whatever the terminal).
+UNLIMITED = 10_000
+#: The widest the SPC words grow: ``● common cause variation; F consistently failing``.
+SPC_MOST = 48
+
+
+def table_width(widths: Sequence[int]) -> int:
+    """The width of a boxed Rich table whose columns hold ``widths`` characters: a rule
+    between columns and at each edge, and a space either side of every cell."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column a table may show: ``header``, ``cell`` (a row's text), ``place`` (the tables
+    show columns in place order, whatever their order of need). A column that wraps has
+    ``least`` > 0, its narrowest width, and grows to its widest cell, at most ``most``."""
+
+    key: str
+    header: str
+    cell: Callable[[dict], str | Text]
+    place: float
+    justify: str = "right"
+    least: int = 0
+    most: int = 40
+    group: str | None = None
+
+    @property
+    def wraps(self) -> bool:
+        return self.least > 0
+
+    def natural(self, rows: Sequence[dict]) -> int:
+        """The width of its widest cell, and at least its longest header word."""
+        words = max((cell_len(w) for w in self.header.split()), default=0)
+        cells = (self.cell(row) for row in rows)
+        widest = max(
+            (c.cell_len if isinstance(c, Text) else cell_len(visible_controls(c)) for c in cells),
+            default=0,
+        )
+        return max(words, widest, 1)
+
+
+@dataclass
+class Fitted:
+    """The columns shown (in place order) with their widths, the columns left out (in
+    order of need) and those shown by a shorter alternative."""
+
+    columns: list[Column]
+    widths: dict[str, int]
+    left_out: list[Column] = field(default_factory=list)
+    shortened: list[Column] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return table_width(list(self.widths.values()))
+
+    def table(self, title: str | None = None) -> Table:
+        """An empty Rich table with these columns, each at its fitted width."""
+        table = Table(title=title, title_justify="left", header_style="bold")
+        for column in self.columns:
+            table.add_column(
+                column.header,
+                justify=column.justify,  # type: ignore[arg-type]
+                width=self.widths[column.key],
+                overflow="fold",
+            )
+        return table
+
+    def add_rows(self, table: Table, rows: Sequence[dict]) -> None:
+        for row in rows:
+            table.add_row(*[column.cell(row) for column in self.columns])
+
+
+def fit_columns(
+    width: int,
+    rows: Sequence[dict],
+    needed: Sequence[Column],
+    wanted: Sequence[Sequence[Column]],
+    *,
+    wide: bool = False,
+) -> Fitted:
+    """Fit columns to ``width`` characters (every column with ``wide``).
+
+    ``needed`` are always shown (if they alone are wider than ``width``, their wrapping
+    columns narrow to 8 characters, and then the table is wider). ``wanted`` are added in
+    order while they fit, each as one column or its alternatives, best first; once one of
+    a group fits in no form, the rest of its group is left out too. What is left over
+    widens the wrapping columns, in order of need, up to their widest cell (at most their
+    ``most``).
+    """
+    limit = UNLIMITED if wide else width
+    natural = {c.key: c.natural(rows) for c in [*needed, *(a for w in wanted for a in w)]}
+
+    def start(column: Column) -> int:
+        return min(column.least, natural[column.key]) if column.wraps else natural[column.key]
+
+    shown = list(needed)
+    widths = {c.key: start(c) for c in shown}
+    for column in (c for c in needed if c.wraps):  # under 80 columns: names narrower still
+        excess = table_width(list(widths.values())) - limit
+        widths[column.key] -= max(0, min(excess, widths[column.key] - 8))
+    fitted = Fitted(columns=[], widths=widths)
+    closed: set[str | None] = set()
+    for choice in wanted:
+        taken = next(
+            (c for c in choice if table_width([*widths.values(), start(c)]) <= limit), None
+        )
+        if taken is None or choice[0].group in closed - {None}:
+            fitted.left_out.append(choice[0])
+            closed.add(choice[0].group)
+            continue
+        if taken is not choice[0]:
+            fitted.shortened.append(choice[0])
+        shown.append(taken)
+        widths[taken.key] = start(taken)
+    spare = limit - table_width(list(widths.values()))
+    for column in shown:
+        if column.wraps and spare > 0:
+            grow = max(0, min(spare, min(natural[column.key], column.most) - widths[column.key]))
+            widths[column.key] += grow
+            spare -= grow
+    fitted.columns = sorted(shown, key=lambda c: c.place)
+    return fitted
+
+
+# -- the report --------------------------------------------------------------------------
+
+
+def report_layout(
+    report: ReportDocument, width: int, *, months: int | None = None, wide: bool = False
+) -> Fitted:
+    """The report's columns fitted to ``width``, in order of need: what a performance
+    manager looks at first (the month, Target, RAG, DoT and the same month last year)
+    always; then SPC (in words, else its marks), the same month two years back, the
+    comparison columns, and the months before this one, newest first. ``months`` keeps
+    the latest N months (1-13) and puts them before SPC and the rest. The indicator's name
+    wraps; every other column takes its widest cell."""
+    rows = list(report.frame.iter_rows(named=True))
+    chronological = list(report.months)
+    latest, year_ago, two_years = chronological[-1], chronological[-13], chronological[0]
+    recent = chronological[-(months or 13) :]
+    needed = [
+        Column("name", "Indicator", lambda r: r["name"], 0, "left", least=_name_floor(width)),
+        _month_column(year_ago, chronological),
+        _month_column(latest, chronological),
+        Column("target", "Target", format_target, 20),
+        Column("rag", "RAG", lambda r: rag_text(r["rag"]), 21, "center"),
+        Column("dot", "DoT", _dot_cell, 22, "left"),
+    ]
+    others: list[list[Column]] = [
+        [
+            Column("spc", "SPC", spc_text, 23, "left", least=22, most=SPC_MOST),
+            Column("spc_marks", "SPC", spc_marks, 23, "left"),
+        ],
+        [_month_column(two_years, chronological)],
+        *[
+            [Column(column, header, lambda r, c=column: comparison_cell(r, c), 30 + k)]
+            for k, (column, header) in enumerate(report.comparisons)
+        ],
+    ]
+    run = [
+        [_month_column(m, chronological, group="months")]
+        for m in reversed(recent)
+        if m not in (latest, year_ago)
+    ]
+    wanted = [*run, *others] if months else [*others, *run]
+    return fit_columns(width, rows, needed, wanted, wide=wide)
+
+
+def _name_floor(width: int) -> int:
+    """The narrowest the indicator's name may be: 18 characters at 80 columns, 20 at 100,
+    24 from 120 (a name wraps rather than squeeze a number)."""
+    return max(18, min(24, width // 5))
+
+
+def _month_column(month: date, chronological: list[date], group: str | None = None) -> Column:
+    return Column(
+        month.strftime("%Y-%m"),
+        report_label(month),
+        lambda r: report_cells(r, [month])[0],
+        1 + chronological.index(month),
+        group=group,
+    )
+
+
+def _dot_cell(row: dict) -> Text:
+    symbol, word = direction_word(row)
+    return Text(f"{symbol} {word}".strip(), style=DIRECTION_STYLE.get(row["direction"], ""))
+
+
+DOT_LEGEND = "DoT on last month: ▲ improving ▼ declining; ↑ up ↓ down where neither is better"
+
+
+def report_legend(layout: Fitted) -> list[Text]:
+    """One line on the direction arrows, and a line on the SPC marks when SPC shows as
+    marks alone (its words say what the marks mean when it shows in words)."""
+    lines = [Text(DOT_LEGEND, style="dim")]
+    if any(c.key == "spc_marks" for c in layout.columns):
+        lines += [
+            Text.assemble(
+                ("SPC: ● common cause, ▲ ▼ special cause high/low: ", "dim"),
+                ("improving", f"bold {IMPROVEMENT}"),
+                (", ", "dim"),
+                ("concern", f"bold {CONCERN}"),
+                (" or ", "dim"),
+                ("neither", f"bold {NEITHER}"),
+            ),
+            Text("     P passing, F failing the target consistently, ~ hit and miss", style="dim"),
+        ]
+    return lines
+
+
+def report_footer(report: ReportDocument, layout: Fitted, width: int) -> list[Text]:
+    """What the terminal's width left out, and how to see it; nothing when all is shown
+    (months left out by ``--months`` were asked for)."""
+    by_key = {m.strftime("%Y-%m"): m for m in report.months}
+    months = sorted(by_key[c.key] for c in layout.left_out if c.key in by_key)
+    left = [_month_runs(months)] if months else []
+    if layout.shortened:
+        left.append("SPC words")
+    if any(c.key == "spc" for c in layout.left_out):
+        left.append("SPC")
+    if comparisons := [c for c in layout.left_out if c.key in dict(report.comparisons)]:
+        left.append(f"{len(comparisons)} of {len(report.comparisons)} comparison columns")
+    return footer_lines(
+        width, left, "More: --months N (latest months first), --wide (every column), --format html"
+    )
+
+
+def footer_lines(width: int, left: list[str], more: str) -> list[Text]:
+    """The footer under a fitted table: what was ``left`` out at ``width`` columns and the
+    options that show it (``more``); nothing when nothing was left out."""
+    if not left:
+        return []
+    return [
+        Text(f"Left out to fit {width} columns: " + "; ".join(left) + ".", style="dim"),
+        Text(more, style="dim"),
+    ]
+
+
+def _month_runs(months: list[date]) -> str:
+    """Months as runs: ``Oct-22, Nov-23 to Jul-24``."""
+    runs: list[list[date]] = []
+    for m in months:
+        if runs and add_months(runs[-1][-1], 1) == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return ", ".join(
+        report_label(r[0]) if len(r) == 1 else f"{report_label(r[0])} to {report_label(r[-1])}"
+        for r in runs
+    )
+
+
+# -- a trend ------------------------------------------------------------------------------
+
+
+def trend_layout(results_rows: list[dict], width: int, *, wide: bool = False) -> Fitted:
+    """A trend's columns fitted to ``width``, in order of need: the month, value, target,
+    RAG and the change on last month always; then the change on last year and SPC (in
+    words, else its marks). With several authorities, the authority comes first."""
+    several = len({r["authority"] for r in results_rows}) > 1
+    needed = [
+        *([Column("authority", "Authority", lambda r: r["authority"], 0, "left")] * several),
+        Column("month", "Month", lambda r: report_label(r["month"]), 1, "left"),
+        Column(
+            "value",
+            "Value",
+            lambda r: format_value(r["value"], r["unit"], r["decimals"], r["status"]),
+            2,
+        ),
+        Column("target", "Target", format_target, 3),
+        Column("rag", "RAG", lambda r: rag_text(r["rag"]), 4, "left"),
+        Column("previous", "vs last month", _change_on("previous_value"), 5, "left"),
+    ]
+    wanted = [
+        [Column("year_ago", "vs last year", _change_on("value_year_ago"), 6, "left")],
+        [
+            Column("spc", "SPC", spc_text, 7, "left", least=22, most=SPC_MOST),
+            Column("spc_marks", "SPC", spc_marks, 7, "left"),
+        ],
+    ]
+    return fit_columns(width, results_rows, needed, wanted, wide=wide)
+
+
+def _change_on(comparator: str) -> Callable[[dict], Text]:
+    """A trend cell: the arrow, the change and the direction against ``comparator``."""
+    column = {"previous_value": "direction_previous", "value_year_ago": "direction_year_ago"}
+
+    def cell(row: dict) -> Text:
+        change = format_change(row, comparator)
+        return direction_text(row, column[comparator], comparator, change)
+
+    return cell
+
+
+def trend_footer(layout: Fitted, width: int) -> list[Text]:
+    """What a trend's table left out at ``width`` columns, and how to see it."""
+    left = [c.header for c in layout.left_out]
+    if layout.shortened:
+        left.append("SPC words")
+    return footer_lines(width, left, "More: --wide (every column), --format csv")
+
+
+# -- the store's history ------------------------------------------------------------------
+
+
+def history_layout(entries: list[dict], width: int, *, wide: bool = False) -> Fitted:
+    """The store's history (``Workspace.history()`` rows, the hash cut to 12 characters)
+    fitted to ``width``: the version, the time (UTC, to the minute, never wrapped), the
+    files and what was inserted and updated always; then the months, the operation, what
+    was unchanged, the rows and the hash. File names and months wrap."""
+
+    def column(key: str, place: int, justify: str = "right", least: int = 0) -> Column:
+        return Column(
+            key, key, lambda r: "" if r[key] is None else str(r[key]), place, justify, least
+        )
+
+    needed = [
+        column("version", 0),
+        Column("time", "time (UTC)", lambda r: r["time"][:16].replace("T", " "), 1, "left"),
+        column("files", 3, "left", least=14),
+        column("inserted", 7),
+        column("updated", 8),
+    ]
+    wanted = [
+        [column("months", 6, "left", least=7)],
+        [column("operation", 2, "left")],
+        [column("unchanged", 9)],
+        [column("rows", 5)],
+        [column("sha256", 4, "left")],
+    ]
+    return fit_columns(width, entries, needed, wanted, wide=wide)
