@@ -174,3 +174,26 @@ def test_a_suppressed_count_makes_a_suppressed_rate(tmp_path, definitions):
         .iter_rows()
     }
     assert got == {"901": (None, "suppressed"), "902": (None, "missing"), "903": (500.0, "present")}
+
+
+def test_the_demo_imports_the_example_benchmarks(cli, tmp_path, monkeypatch):
+    # The quick start: `csc-perf demo --keep DIR` leaves a workspace whose report has the
+    # seed's benchmark columns, from the subsets shipped in examples/extracts/dfe/.
+    for name in ("CSC_PERF_CONFIG", "CSC_PERF_STORE"):
+        monkeypatch.delenv(name, raising=False)
+    folder = tmp_path / "demo"
+    result = cli("demo", "--keep", folder)
+    assert result.exit_code == 0, result.stderr
+    assert "benchmarks version 0" in result.stderr
+    monkeypatch.chdir(folder)
+    shown = pl.read_csv(
+        io.StringIO(cli("benchmarks", "show", "referrals_rate", "--format", "csv").stdout)
+    )
+    latest = shown.filter(pl.col("year") == 2024).row(0, named=True)
+    assert round(latest["authority"], 1) == 611.5
+    assert round(cli_rag_value(cli, "s47_to_icpc"), 1) == 28.4
+
+
+def cli_rag_value(cli, indicator: str) -> float:
+    rows = json.loads(cli("rag", "--month", "2024-10", "--format", "json").stdout)
+    return next(r for r in rows if r["indicator"] == indicator)["la_value"]

@@ -226,6 +226,18 @@ def check_conflicts(rows: pl.DataFrame, key: list[str], values: list[str], name:
     )
 
 
+def area_columns() -> list[pl.Expr]:
+    """A benchmark row's ``authority, level, name, region_code, year`` from the columns
+    :func:`~csc_perf.ingest.ees_geography.resolve_geography` adds."""
+    return [
+        pl.col("_authority").alias("authority"),
+        pl.col("_level").alias("level"),
+        pl.col("_name").alias("name"),
+        pl.col("_region_code").alias("region_code"),
+        ees_year(pl.col("time_period")).alias("year"),
+    ]
+
+
 def cell_position(rows: pl.DataFrame, column: str) -> list[pl.Expr]:
     """The spreadsheet row (when :func:`read_ees` numbered them) and the cell's text."""
     row = pl.col("_row") if "_row" in rows.columns else pl.lit(None, dtype=pl.UInt32)

@@ -16,11 +16,11 @@ import polars as pl
 from csc_perf.definitions.formulas import POPULATION, to_expr
 from csc_perf.definitions.model import Definitions
 from csc_perf.ingest.ees import (
+    area_columns,
     benchmark_sources,
     cell_position,
     check_figures,
     check_readable,
-    ees_year,
     measure_values,
 )
 from csc_perf.methods.benchmarks import benchmark_estimate_year
@@ -59,11 +59,7 @@ def rates_from_counts(
             check_figures(cells, name, column)
         statuses = [measure_values(c)[1] for c in inputs]
         frame = rows.select(
-            pl.col("_authority").alias("authority"),
-            pl.col("_level").alias("level"),
-            pl.col("_name").alias("name"),
-            pl.col("_region_code").alias("region_code"),
-            ees_year(pl.col("time_period")).alias("year"),
+            *area_columns(),
             *[measure_values(c)[0].alias(c) for c in inputs],
             pl.when(pl.any_horizontal([s == "suppressed" for s in statuses]))
             .then(pl.lit("suppressed"))

@@ -9,6 +9,7 @@ import polars as pl
 from csc_perf.definitions.model import Definitions
 from csc_perf.errors import ExtractReadError
 from csc_perf.ingest.ees import (
+    area_columns,
     benchmark_rows,
     cell_position,
     check_conflicts,
@@ -62,11 +63,7 @@ def benchmarks_from_ees(
     for indicator, column, rows in benchmark_rows(frame.columns, geo, definitions):
         value, status, unreadable = measure_values(column)
         part = rows.select(
-            pl.col("_authority").alias("authority"),
-            pl.col("_level").alias("level"),
-            pl.col("_name").alias("name"),
-            pl.col("_region_code").alias("region_code"),
-            ees_year(pl.col("time_period")).alias("year"),
+            *area_columns(),
             pl.lit(indicator.id).alias("indicator"),
             value.alias("value"),
             status.alias("status"),

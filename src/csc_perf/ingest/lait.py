@@ -276,17 +276,16 @@ def _with_periods(rows: pl.DataFrame, name: str, note: Callable[[str], None]) ->
     )
     read = {label: parse_lait_period(label or "") for label in labels.get_column("period")}
     bad = labels.filter(pl.Series([read[p] is None for p in labels.get_column("period")]))
-    if bad.height:
-        first = bad.sort("_row").row(0, named=True)
-        raise ExtractReadError(
-            f"{name}, row {first['_row']}, column 'Years': {first['period']!r} (measure "
-            f"{first['measure']}) is not a period csc-perf reads without guessing"
-            + (f" (and {bad.height - 1} more label(s))" if bad.height > 1 else ""),
-            code="month-unparseable",
-            file=name,
-            row=first["_row"],
-            hint=PERIOD_HINT,
-        )
+    _refuse(
+        bad.sort("_row"),
+        name,
+        lambda r: (
+            f"column 'Years': {r['period']!r} (measure {r['measure']}) is not a period "
+            "csc-perf reads without guessing"
+        ),
+        "month-unparseable",
+        PERIOD_HINT,
+    )
     periods = pl.DataFrame(
         [(label, p.year, p.spans, p.rank) for label, p in read.items() if p is not None],
         schema={"period": pl.String, "year": pl.Int32, "_spans": pl.Int32, "_rank": pl.Int8},
@@ -340,16 +339,32 @@ def _with_areas(rows: pl.DataFrame, name: str, note: Callable[[str], None]) -> p
         .then(area.replace_strict(REGION_CODES, default=None))
         .alias("region_code"),
     )
-    bad = rows.filter(pl.col("authority").is_null())
-    if bad.height:
-        first = bad.row(0, named=True)
-        raise ExtractReadError(
-            f"{name}, row {first['_row']}: area {first['area']!r} (LA Number "
-            f"{first['la_number']!r}) is not an authority, region or England"
-            + (f" (and {bad.height - 1} more rows)" if bad.height > 1 else ""),
-            code="authority-invalid",
-            file=name,
-            row=first["_row"],
-            hint="give the row its LA Number (e.g. 852), or remove it",
-        )
+    _refuse(
+        rows.filter(pl.col("authority").is_null()),
+        name,
+        lambda r: (
+            f"area {r['area']!r} (LA Number {r['la_number']!r}) is not an authority, "
+            "region or England"
+        ),
+        "authority-invalid",
+        "give the row its LA Number (e.g. 852), or remove it",
+    )
     return rows
+
+
+def _refuse(
+    bad: pl.DataFrame, name: str, what: Callable[[dict], str], code: str, hint: str
+) -> None:
+    """Refuse the file for the first of the ``bad`` rows (``what`` says what is wrong with
+    it), counting the others."""
+    if not bad.height:
+        return
+    first = bad.row(0, named=True)
+    more = f" (and {bad.height - 1} more)" if bad.height > 1 else ""
+    raise ExtractReadError(
+        f"{name}, row {first['_row']}: {what(first)}{more}",
+        code=code,
+        file=name,
+        row=first["_row"],
+        hint=hint,
+    )
