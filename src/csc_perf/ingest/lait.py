@@ -148,7 +148,9 @@ def _read_workbook(path: Path) -> pl.DataFrame:
         f"{path}: no worksheet has LAIT's 'Short Desc' column in its first row",
         code="header-missing",
         file=str(path),
-        hint="download LAIT's long data as a workbook, or save it as CSV",
+        hint="benchmarks import reads DfE EES tidy CSV files, and LAIT's long data as "
+        "Parquet, CSV or a workbook whose first row has Short Desc, Years, LA and Regions, "
+        "Values",
     )
 
 
