@@ -84,7 +84,8 @@ def test_the_api_report_holds_the_seed_figures(api_report):
     rows = {r["indicator"]: r for r in frame.iter_rows(named=True)}
     assert any(r["2024-10"] == 94 and r["rag"] == "red" for r in rows.values())
     headers = [h for _, h in api_report.comparisons]
-    assert "England 23/24" in headers and "23/24 Stat Neighbours" in headers
+    # The neighbours' header says which average it shows (issue 17).
+    assert "England 23/24" in headers and "23/24 Stat Neighbours (mean)" in headers
     assert api_report.highlights
     assert all(h.month.isoformat() == "2024-10-01" for h in api_report.highlights)
 

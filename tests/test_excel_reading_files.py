@@ -53,7 +53,34 @@ def test_one_month_hint_suggests_no_month(cli, full_workspace, tmp_path):
 
 
 # -- 11. unsupported files ---------------------------------------------------------------
-@pytest.mark.parametrize("command", ["benchmarks", "population"])
+# Issue 17: `benchmarks import` reads LAIT's long file and LAIT workbooks (tests/test_lait.py);
+# `population import` still refuses them. A LAIT file whose measures no indicator names, or
+# a workbook without LAIT's columns, is exit 2 saying so, the store unchanged.
+def test_a_lait_file_of_unmapped_measures_imports_nothing(cli, seeded_workspace, tmp_path):
+    path = lait_parquet(tmp_path / "lait_bds_long.parquet")
+    before = store_state(seeded_workspace / "store"), reference_state(seeded_workspace / "store")
+    result = cli("benchmarks", "import", path)
+    assert result.exit_code == 2
+    assert f"warning: {path}: no measure of this LAIT file is a `benchmark" in result.stderr
+    assert "error: nothing to import" in result.stderr
+    after = store_state(seeded_workspace / "store"), reference_state(seeded_workspace / "store")
+    assert after == before
+
+
+def test_a_workbook_without_lait_columns_is_refused_by_benchmarks(cli, seeded_workspace, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "ees.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("Data").write_row(0, 0, ["time_period", "geographic_level"])
+    book.close()
+    result = cli("benchmarks", "import", path)
+    assert result.exit_code == 2
+    assert f"error: {path}: no worksheet has LAIT's 'Short Desc' column" in result.stderr
+    assert "tidy CSV" in result.stderr  # the hint names what is read
+
+
+@pytest.mark.parametrize("command", ["population"])
 def test_lait_parquet_is_refused_by_reference_imports(cli, seeded_workspace, tmp_path, command):
     path = lait_parquet(tmp_path / "lait_bds_long.parquet")
     before = store_state(seeded_workspace / "store"), reference_state(seeded_workspace / "store")
@@ -68,7 +95,7 @@ def test_lait_parquet_is_refused_by_reference_imports(cli, seeded_workspace, tmp
     assert after == before
 
 
-@pytest.mark.parametrize("command", ["benchmarks", "population"])
+@pytest.mark.parametrize("command", ["population"])
 def test_a_workbook_is_refused_by_reference_imports(cli, seeded_workspace, tmp_path, command):
     import xlsxwriter
 

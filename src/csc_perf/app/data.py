@@ -20,6 +20,7 @@ from csc_perf.errors import InvalidDataError, StoreError, UsageError
 from csc_perf.ingest.report import ValidationReport
 from csc_perf.ingest.shapes import SHAPES
 from csc_perf.ingest.validation import validate_files
+from csc_perf.methods.derived import population_frame
 from csc_perf.methods.suppression import suppress_observations
 from csc_perf.model.calendar import month_label
 from csc_perf.render.messages import replaced_lines
@@ -277,15 +278,25 @@ class StoreCommands:
         return definitions_frame(self.definitions, theme)
 
     # -- reference tables --------------------------------------------------------------
-    def import_benchmarks(self, files: Files) -> ReferenceImport:
-        """Read DfE EES files and store every authority's, region's and England's figures
-        for the indicators whose ``benchmark`` column they hold, as one commit (re-importing
-        replaces). Warnings (a file with no such column, rows skipped) are left in
+    def import_benchmarks(
+        self, files: Files, *, progress: Callable[[str, int, int], None] | None = None
+    ) -> ReferenceImport:
+        """Read DfE EES files and LAIT long files (Parquet, CSV, Excel) and store every
+        authority's, region's and England's figures for the indicators whose ``benchmark``
+        they hold, as one commit (re-importing replaces). A rate from counts (``benchmark =
+        { formula = ... }``) divides by the population estimates already imported (and those
+        in indicators.toml). ``progress(step, done, total)`` hears how a LAIT file's read
+        goes. Warnings (a file with no such column, rows skipped) are left in
         :attr:`notes`. Raises :class:`UsageError` (a file that cannot be read; no file had a
         benchmark column), :class:`InvalidDataError` (a bad cell), :class:`StoreError`."""
         self.notes = []
         self.store.check_is_store()
-        data, info = read_ees_files("benchmarks", _listed(files), self.definitions, self.note)
+        population = population_frame(
+            self.definitions, None if self.store.is_new() else self.store.reference("population")
+        )
+        data, info = read_ees_files(
+            "benchmarks", _listed(files), self.definitions, self.note, population, progress
+        )
         if data.height == 0:
             raise UsageError("nothing to import: no file had a benchmark column")
         version = self.store.replace_reference("benchmarks", data, BENCHMARK_KEY, info)

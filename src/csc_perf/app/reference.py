@@ -14,6 +14,7 @@ from csc_perf.definitions.model import Definitions
 from csc_perf.errors import CscPerfError, ExtractReadError, InvalidDataError, UsageError
 from csc_perf.ingest.ees import read_ees
 from csc_perf.ingest.ees_reference import benchmarks_from_ees, population_from_ees
+from csc_perf.ingest.lait import Progress, benchmarks_from_lait, is_lait, read_lait
 from csc_perf.ingest.neighbours import statistical_neighbours
 from csc_perf.model.calendar import financial_year_label
 
@@ -30,29 +31,42 @@ def read_ees_files(
     files: Sequence[str | Path],
     definitions: Definitions,
     note: Callable[[str], None],
+    population: pl.DataFrame | None = None,
+    progress: Progress | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The rows of the reference ``table`` (``benchmarks`` or ``population``) that ``files``
-    hold, and the commit information naming each file (path, SHA-256, rows). Warnings go to
-    ``note``: at once for a benchmarks file with no benchmark column, after every file is
-    read for rows skipped. Raises :class:`UsageError` for a file that is not an EES file
-    and :class:`InvalidDataError` for one with a bad cell."""
+    hold, and the commit information naming each file (path, SHA-256, rows). A benchmarks
+    file is an EES tidy CSV or a LAIT long file (Parquet, CSV or Excel: see
+    :mod:`csc_perf.ingest.lait`; ``progress`` hears how its read goes); rates from counts
+    divide by ``population`` (``authority, year, population``). Warnings go to ``note``: at
+    once for a benchmarks file with no benchmark column, after every file is read for rows
+    skipped. Raises :class:`UsageError` for a file that is neither and
+    :class:`InvalidDataError` for one with a bad cell."""
     if not files:
         raise UsageError("no files given")
     frames, summaries, warnings = [], [], []
     for path in map(Path, files):
+        lait = table == "benchmarks" and is_lait(path)
         try:
-            ees = read_ees(path)
-            if table == "benchmarks":
-                frame = benchmarks_from_ees(ees, definitions, str(path), warnings)
+            if lait:
+                frame = benchmarks_from_lait(
+                    read_lait(path, progress), definitions, str(path), warnings, progress
+                )
+            elif table == "benchmarks":
+                frame = benchmarks_from_ees(
+                    read_ees(path), definitions, str(path), warnings, population
+                )
             else:
-                frame = population_from_ees(ees, str(path), warnings)
+                frame = population_from_ees(read_ees(path), str(path), warnings)
         except ExtractReadError as exc:
             raise _refused(exc, path) from None
         if table == "benchmarks" and frame.height == 0:
-            note(
-                f"warning: {path}: no column of this file is a `benchmark` of any indicator "
-                "in indicators.toml"
+            what = (
+                "measure of this LAIT file is a `benchmark = { lait = ... }`"
+                if lait
+                else ("column of this file is a `benchmark`")
             )
+            note(f"warning: {path}: no {what} of any indicator in indicators.toml")
         frames.append(frame)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         summaries.append({"path": str(path), "sha256": digest, "rows": frame.height})

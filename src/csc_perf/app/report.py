@@ -204,13 +204,16 @@ def add_comparisons(
 _COMPARISON = re.compile(r"^(fy|la|sn|region|england)_(\d{4})_(\d{2})$")
 
 
-def comparison_columns(frame: pl.DataFrame, authority_name: str = "") -> list[tuple[str, str]]:
-    """(column, header) of the comparison columns in a report frame, in the seed's wording."""
+def comparison_columns(
+    frame: pl.DataFrame, authority_name: str = "", neighbour_average: str = "mean"
+) -> list[tuple[str, str]]:
+    """(column, header) of the comparison columns in a report frame, in the seed's wording;
+    the neighbours' header says which average is shown (``23/24 Stat Neighbours (mean)``)."""
     own = authority_name or "Own"
     words = {
         "fy": f"{own} {{y}} (own data)",
         "la": f"{own} {{y}}",
-        "sn": "{y} Stat Neighbours",
+        "sn": f"{{y}} Stat Neighbours ({neighbour_average})",
         "region": "Region {y}",
         "england": "England {y}",
     }
@@ -258,6 +261,12 @@ def build_report(
         frame=frame,
         results=results,
         highlights=tuple(build_highlights(results, definitions, month)),
-        comparisons=tuple(comparison_columns(frame, definitions.workspace.authority_name)),
+        comparisons=tuple(
+            comparison_columns(
+                frame,
+                definitions.workspace.authority_name,
+                definitions.benchmarks.get("average", "mean"),
+            )
+        ),
         matrix=spc_matrix(current),
     )

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from csc_perf.app.data import ImportResult
+from csc_perf.app.outcomes import ReferenceImport
 from csc_perf.app.paths import CONFIG_NAME, bundled
 from csc_perf.app.workspace import Workspace
 from csc_perf.definitions.loading import load_definitions
@@ -67,3 +68,15 @@ def import_examples(workspace: Workspace) -> Iterator[tuple[Path, ImportResult]]
     monthly = sorted((extracts / "monthly").glob("*.csv"))
     for path in [*monthly, *sorted(extracts.glob("*.xlsx"))]:
         yield path, workspace.import_report(validate_files([path], workspace.definitions))
+
+
+def import_example_benchmarks(workspace: Workspace) -> list[ReferenceImport]:
+    """Import the bundled DfE subsets (``extracts/dfe``: the ONS estimates first, then the
+    EES files and the LAIT extract) into ``workspace``, as an analyst would: so that
+    ``report --benchmarks`` shows the seed's comparison columns. Returns what each import
+    stored."""
+    folder = bundled("extracts") / "dfe"
+    population = sorted(folder.glob("ons_*.csv"))
+    others = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
+    others = [p for p in others if p not in population]
+    return [workspace.import_population(population), workspace.import_benchmarks(others)]

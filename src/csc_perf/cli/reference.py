@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -21,13 +23,22 @@ app.add_typer(benchmarks_app, name="benchmarks")
 app.add_typer(population_app, name="population")
 
 EesFiles = Annotated[list[Path], typer.Argument(help="DfE EES tidy CSV files.", show_default=False)]
+BenchmarkFiles = Annotated[
+    list[Path],
+    typer.Argument(
+        help="DfE EES tidy CSV files and LAIT long files (.parquet, .csv, .xlsx).",
+        show_default=False,
+    ),
+]
 
 
 @benchmarks_app.command("import")
 @handles_errors
-def benchmarks_import(files: EesFiles, wait: WaitOption = 30.0) -> None:
-    """Read DfE EES files and store every authority's, region's and England's figures for
-    the indicators whose `benchmark` column they hold (one commit; re-importing replaces)."""
+def benchmarks_import(files: BenchmarkFiles, wait: WaitOption = 30.0) -> None:
+    """Read DfE EES files and LAIT long files and store every authority's, region's and
+    England's figures for the indicators whose `benchmark` they name (a column, a rate from
+    counts, a LAIT measure; one commit; re-importing replaces). Rates from counts divide by
+    the population imported first (`csc-perf population import`)."""
     _import_reference("benchmarks", files, wait)
 
 
@@ -63,10 +74,43 @@ def _import_reference(table: str, files: list[Path], wait: float) -> None:
     from csc_perf.render import messages, terminal
 
     ws = open_workspace(wait)
-    method = ws.import_benchmarks if table == "benchmarks" else ws.import_population
     try:
-        done = noted(ws, method, files)
+        if table == "benchmarks":
+            with read_progress() as progress:
+                done = noted(ws, ws.import_benchmarks, files, progress=progress)
+        else:
+            done = noted(ws, ws.import_population, files)
     except InvalidDataError as exc:
         terminal.error(f"error {exc}")
         raise typer.Exit(int(exc.exit_code)) from None
     terminal.say(messages.reference_imported(done))
+
+
+@contextmanager
+def read_progress() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar for reading a long file, on stderr and only on a terminal (never in a
+    pipe, a log or with --quiet): yields the ``progress(step, done, total)`` callback, or
+    None."""
+    import sys
+
+    from csc_perf.render import terminal
+
+    if terminal.quiet() or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=terminal.stderr_console(),
+        transient=True,
+    )
+    task = bar.add_task("reading", total=1)
+
+    def progress(step: str, done: int, total: int) -> None:
+        bar.update(task, description=f"LAIT: {step}", completed=done, total=total)
+
+    with bar:
+        yield progress

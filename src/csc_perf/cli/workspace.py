@@ -79,9 +79,15 @@ def demo(
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
-    """Import the bundled example extracts (Southampton, Oct-22..Oct-24) into a throw-away
-    workspace and print the October 2024 results: RAG and direction of travel."""
-    from csc_perf.app.setup import DEMO_MONTH, demo_workspace, import_examples
+    """Import the bundled example extracts (Southampton, Oct-22..Oct-24) and DfE benchmark
+    subsets into a throw-away workspace and print the October 2024 results: RAG and
+    direction of travel."""
+    from csc_perf.app.setup import (
+        DEMO_MONTH,
+        demo_workspace,
+        import_example_benchmarks,
+        import_examples,
+    )
     from csc_perf.errors import InvalidDataError
     from csc_perf.render import messages, terminal
     from csc_perf.render import output as out
@@ -94,6 +100,8 @@ def demo(
         except InvalidDataError as exc:
             messages.print_errors(exc.report)
             raise typer.Exit(int(ExitCode.INVALID)) from None
+        for done in import_example_benchmarks(ws):
+            terminal.say(messages.reference_imported(done))
         if keep:
             terminal.say(f"workspace kept in {keep} (cd there and run csc-perf commands)")
         results = ws.results(DEMO_MONTH)

@@ -24,7 +24,13 @@ from csc_perf.definitions.model import (
     Workspace,
     normalise_name,
 )
-from csc_perf.definitions.problems import Findings, LineIndex, Problem, is_number
+from csc_perf.definitions.problems import (
+    Findings,
+    LineIndex,
+    Problem,
+    is_number,
+    is_whole_number,
+)
 from csc_perf.errors import DefinitionsError
 from csc_perf.model.authorities import HINT, normalise_authority
 
@@ -32,7 +38,7 @@ TOP_KEYS = {"workspace", "theme", "indicator", "population", "benchmarks"}
 POPULATION_KEYS = {"year_lag", "year", "estimates"}
 WORKSPACE_KEYS = {"authority", "authority_name", "store"}
 THEME_KEYS = {"id", "name", "outcome"}
-BENCHMARKS_KEYS = {"neighbours", "average"}
+BENCHMARKS_KEYS = {"neighbours", "average", "population_year_lag"}
 
 MAX_DEPTH = 8  # the deepest real value, indicator[0].benchmark[0].where.x, is 6 levels
 
@@ -269,7 +275,8 @@ def check_population(found: Findings, raw: Any) -> Population:
 
 
 def check_benchmarks(found: Findings, raw: Any) -> dict:
-    """The ``[benchmarks]`` table: which DfE neighbour model, and mean or median."""
+    """The ``[benchmarks]`` table: which DfE neighbour model, mean or median, and which
+    population estimate a benchmark rate from counts uses."""
     entry = found.single_table(raw, "benchmarks")
     if entry is None:
         return {}
@@ -282,4 +289,9 @@ def check_benchmarks(found: Findings, raw: Any) -> dict:
     if average not in ("mean", "median"):
         found.add("benchmarks.average", "must be 'mean' or 'median'", entry.line())
         average = "mean"
-    return {"neighbours": neighbours, "average": average}
+    # The estimate a rate computed from DfE counts uses; absent: the [population] rule.
+    lag = entry.raw.get("population_year_lag")
+    if lag is not None and not is_whole_number(lag, 0, 5):
+        entry.problem("population_year_lag", "must be a whole number from 0 to 5")
+        lag = None
+    return {"neighbours": neighbours, "average": average, "population_year_lag": lag}

@@ -13,8 +13,16 @@ import math
 
 from csc_perf.definitions.checks_spc import check_spc
 from csc_perf.definitions.checks_targets import check_amber, check_stretch, check_targets
-from csc_perf.definitions.formulas import FormulaError, parse_formula
+from csc_perf.definitions.formulas import (
+    POPULATION,
+    Call,
+    FormulaError,
+    parse_formula,
+    references,
+    walk,
+)
 from csc_perf.definitions.model import (
+    BENCHMARK_KINDS,
     MEASURES,
     POLARITIES,
     SEVERITIES,
@@ -155,7 +163,8 @@ def _formula(entry: Entry) -> str | None:
 
 
 def _benchmark_sources(entry: Entry) -> tuple[BenchmarkSource, ...]:
-    """The ``benchmark`` DfE columns: a name, ``{ column, where }``, or a list of them."""
+    """The ``benchmark`` sources: an EES column name, ``{ column, where }``, ``{ formula,
+    where }`` (a rate from EES counts), ``{ lait }`` (a LAIT measure), or a list of them."""
     raw = entry.raw.get("benchmark", [])
     line = entry.line("benchmark")
     path = f"{entry.path}.benchmark"
@@ -164,23 +173,70 @@ def _benchmark_sources(entry: Entry) -> tuple[BenchmarkSource, ...]:
         if isinstance(item, str) and item.strip():
             sources.append(BenchmarkSource(item.strip()))
             continue
-        if isinstance(item, dict) and isinstance(item.get("column"), str):
-            unknown = set(item) - {"column", "where"}
-            where = item.get("where", {})
-            if unknown:
-                entry.found.add(path, f"unknown key(s) {sorted(unknown)}", line)
-            elif not isinstance(where, dict) or not all(isinstance(v, str) for v in where.values()):
-                entry.found.add(f"{path}.where", "must map column names to text", line)
-            else:
-                sources.append(BenchmarkSource(item["column"], tuple(sorted(where.items()))))
+        kinds = [k for k in BENCHMARK_KINDS if isinstance(item, dict) and k in item]
+        if len(kinds) == 1 and isinstance(item[kinds[0]], str) and item[kinds[0]].strip():
+            source = _benchmark_source(entry, item, kinds[0], path, line)
+            if source is not None:
+                sources.append(source)
             continue
         entry.found.add(
             path,
-            'must be a DfE column name, or { column = "...", where = { col = "value" } }, '
-            "or a list of them",
+            'must be a DfE column name, or { column = "...", where = { col = "value" } }, or '
+            '{ formula = "referral_count / population * 10000" }, or { lait = "CPP_rate" }, or '
+            '{ lait_formula = "ISCP_Conf / Section_47 * 100" } (exactly one of column, '
+            "formula, lait, lait_formula), or a list of them",
             line,
         )
     return tuple(sources)
+
+
+def _benchmark_source(
+    entry: Entry, item: dict, kind: str, path: str, line: int | None
+) -> BenchmarkSource | None:
+    """One ``benchmark`` table of ``kind`` (``column``, ``formula`` or ``lait``), checked;
+    None (with the problem added) when it is wrong."""
+    allowed = {kind} if kind.startswith("lait") else {kind, "where"}
+    unknown = set(item) - allowed
+    where = item.get("where", {})
+    text = item[kind].strip()
+    if unknown:
+        entry.found.add(path, f"unknown key(s) {sorted(unknown)} beside {kind!r}", line)
+        return None
+    if not isinstance(where, dict) or not all(isinstance(v, str) for v in where.values()):
+        entry.found.add(f"{path}.where", "must map column names to text", line)
+        return None
+    if kind in ("formula", "lait_formula"):
+        problem = _benchmark_formula_problem(text, lait=kind == "lait_formula")
+        if problem:
+            entry.found.add(f"{path}.formula", f"{text!r}: {problem}", line)
+            return None
+    return BenchmarkSource(
+        column=text if kind == "column" else "",
+        where=tuple(sorted(where.items())),
+        formula=text if kind == "formula" else None,
+        lait=text if kind == "lait" else None,
+        lait_formula=text if kind == "lait_formula" else None,
+    )
+
+
+def _benchmark_formula_problem(text: str, *, lait: bool) -> str | None:
+    """What is wrong with a benchmark formula: it must parse, name at least one DfE column
+    (or LAIT code), call no function (a DfE figure is already a year's) and, over LAIT
+    measures, not use ``population`` (LAIT gives none)."""
+    try:
+        node = parse_formula(text)
+    except FormulaError as exc:
+        return str(exc)
+    if any(isinstance(n, Call) for n in walk(node)):
+        return (
+            "a benchmark formula uses DfE columns, population, numbers and + - * / only "
+            "(a DfE figure is already the year's)"
+        )
+    if lait and POPULATION in references(node):
+        return "LAIT holds no population: divide by a LAIT measure, or use an EES formula"
+    if not references(node) - {POPULATION}:
+        return "names no DfE column"
+    return None
 
 
 def _valid_range(entry: Entry, unit: str | None) -> tuple[float | None, float | None]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -208,6 +209,20 @@ def _depth(root: Node) -> int:
         elif isinstance(node, Call):
             stack += [(arg, depth + 1) for arg in node.args]
     return deepest
+
+
+def walk(root: Node) -> Iterator[Node]:
+    """Every node of a formula, the root first (without recursion)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, Binary):
+            stack += [node.left, node.right]
+        elif isinstance(node, Call):
+            stack += list(node.args)
 
 
 def parse_formula(text: str) -> Node:

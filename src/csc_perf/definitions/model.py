@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from csc_perf.definitions.formulas import Node, parse_formula
+from csc_perf.definitions.formulas import POPULATION, Node, parse_formula, references
 from csc_perf.model.options import SpcOptions
 
 UNITS = ("count", "percent", "rate", "average")
@@ -80,12 +80,47 @@ class AmberRule:
     value: float
 
 
+#: The kinds of :class:`BenchmarkSource`: an EES column, a rate computed from EES counts, a
+#: LAIT measure, a figure computed from LAIT measures.
+BENCHMARK_KINDS = ("column", "formula", "lait", "lait_formula")
+
+
 @dataclass(frozen=True)
 class BenchmarkSource:
-    """A DfE EES column holding an indicator's annual figures, and the row filter."""
+    """Where an indicator's annual DfE figures come from: exactly one of ``column`` (an EES
+    column holding them), ``formula`` (computed per geography and year from EES columns and
+    ``population``, e.g. ``referral_count / population * 10000``), ``lait`` (a LAIT
+    measure's ``Short Desc`` code, e.g. ``CPP_rate``) or ``lait_formula`` (computed from
+    LAIT measures, e.g. ``ISCP_Conf / Section_47 * 100``); ``where`` filters EES rows."""
 
-    column: str
+    column: str = ""
     where: tuple[tuple[str, str], ...] = ()
+    formula: str | None = None
+    lait: str | None = None
+    lait_formula: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """``column``, ``formula``, ``lait`` or ``lait_formula``."""
+        if self.lait_formula:
+            return "lait_formula"
+        return "lait" if self.lait else "formula" if self.formula else "column"
+
+    @property
+    def formula_node(self) -> Node | None:
+        """The parsed formula (None unless ``kind`` is ``formula`` or ``lait_formula``)."""
+        text = self.formula or self.lait_formula
+        return None if text is None else parse_formula(text)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The EES columns (or, for a LAIT source, the LAIT codes) the source reads."""
+        if self.lait:
+            return (self.lait,)
+        node = self.formula_node
+        if node is None:
+            return (self.column,)
+        return tuple(sorted(references(node) - {POPULATION}))
 
 
 @dataclass(frozen=True)
@@ -169,7 +204,8 @@ class Definitions:
     workspace: Workspace = field(default_factory=Workspace)
     source: str = ""
     population: Population = field(default_factory=Population)
-    # [benchmarks]: {"neighbours": "2021" or "2025", "average": "mean" or "median"}
+    # [benchmarks]: {"neighbours": "2021" or "2025", "average": "mean" or "median",
+    # "population_year_lag": None or a whole number (see benchmark_estimate_year)}
     benchmarks: dict = field(default_factory=dict)
     _lookup: dict[str, Indicator] = field(default_factory=dict, repr=False, compare=False)
 

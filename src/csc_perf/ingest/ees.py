@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from csc_perf.definitions.model import Definitions, Indicator
+from csc_perf.definitions.model import BenchmarkSource, Definitions, Indicator
 from csc_perf.errors import ExtractReadError
 from csc_perf.ingest.cells import LARGEST_FIGURE
 
@@ -55,33 +55,9 @@ def read_ees(path: str | Path) -> pl.DataFrame:
             file=name,
             hint=EES_SUPPORTED,
         )
+    text = read_ees_text(path)
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ExtractReadError(
-            f"{name}: cannot read the file ({exc.strerror})", file=name
-        ) from None
-    if data.startswith((b"PAR1", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or b"\x00" in data[:65536]:
-        raise ExtractReadError(
-            f"{name}: the file holds binary data (a Parquet file or a workbook?), not CSV text",
-            file=name,
-            hint=EES_SUPPORTED,
-        )
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise ExtractReadError(
-                f"{name}: line {line}: byte "
-                f"0x{data[exc.start]:02x} is neither UTF-8 nor Windows-1252 text",
-                file=name,
-                hint=EES_SUPPORTED,
-            ) from None
-    try:
-        frame = pl.read_csv(io.StringIO(text), infer_schema=False)
+        frame = pl.read_csv(text, infer_schema=False)
     except Exception as exc:
         raise ExtractReadError(f"{name}: not a readable CSV file ({exc})", file=name) from None
     missing = [c for c in IDENTIFIERS if c not in frame.columns]
@@ -110,6 +86,39 @@ def read_ees(path: str | Path) -> pl.DataFrame:
             hint=PERIOD_HINT,
         )
     return frame
+
+
+def read_ees_text(path: str | Path) -> io.StringIO:
+    """The text of a CSV file (UTF-8, with or without BOM, or Windows-1252); raises
+    :class:`ExtractReadError` for a file that cannot be read, holds binary data or is in
+    another encoding."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ExtractReadError(
+            f"{name}: cannot read the file ({exc.strerror})", file=name
+        ) from None
+    if data.startswith((b"PAR1", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or b"\x00" in data[:65536]:
+        raise ExtractReadError(
+            f"{name}: the file holds binary data (a Parquet file or a workbook?), not CSV text",
+            file=name,
+            hint=EES_SUPPORTED,
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ExtractReadError(
+                f"{name}: line {line}: byte "
+                f"0x{data[exc.start]:02x} is neither UTF-8 nor Windows-1252 text",
+                file=name,
+                hint=EES_SUPPORTED,
+            ) from None
+    return io.StringIO(text)
 
 
 PERIOD_HINT = (
@@ -217,6 +226,18 @@ def check_conflicts(rows: pl.DataFrame, key: list[str], values: list[str], name:
     )
 
 
+def area_columns() -> list[pl.Expr]:
+    """A benchmark row's ``authority, level, name, region_code, year`` from the columns
+    :func:`~csc_perf.ingest.ees_geography.resolve_geography` adds."""
+    return [
+        pl.col("_authority").alias("authority"),
+        pl.col("_level").alias("level"),
+        pl.col("_name").alias("name"),
+        pl.col("_region_code").alias("region_code"),
+        ees_year(pl.col("time_period")).alias("year"),
+    ]
+
+
 def cell_position(rows: pl.DataFrame, column: str) -> list[pl.Expr]:
     """The spreadsheet row (when :func:`read_ees` numbered them) and the cell's text."""
     row = pl.col("_row") if "_row" in rows.columns else pl.lit(None, dtype=pl.UInt32)
@@ -228,13 +249,23 @@ def benchmark_rows(
 ) -> Iterator[tuple[Indicator, str, pl.DataFrame]]:
     """Each indicator whose ``benchmark`` column is among ``columns`` (with every column its
     ``where`` names), with that column and the ``rows`` its ``where`` selects."""
+    for indicator, source, selected in benchmark_sources(columns, rows, definitions, "column"):
+        yield indicator, source.column, selected
+
+
+def benchmark_sources(
+    columns: Sequence[str], rows: pl.DataFrame, definitions: Definitions, kind: str
+) -> Iterator[tuple[Indicator, BenchmarkSource, pl.DataFrame]]:
+    """Each indicator's ``benchmark`` source of ``kind`` (``column`` or ``formula``) whose
+    columns, and the columns its ``where`` names, are all among ``columns``; with the
+    ``rows`` its ``where`` selects."""
     for indicator in definitions.indicators:
         for source in indicator.benchmark:
-            if source.column not in columns:
+            if source.kind != kind:
                 continue
-            if any(col not in columns for col, _ in source.where):
+            if any(col not in columns for col in (*source.columns, *dict(source.where))):
                 continue
             selected = rows
             for col, wanted in source.where:
                 selected = selected.filter(pl.col(col).str.strip_chars() == wanted)
-            yield indicator, source.column, selected
+            yield indicator, source, selected

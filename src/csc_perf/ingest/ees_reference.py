@@ -9,6 +9,7 @@ import polars as pl
 from csc_perf.definitions.model import Definitions
 from csc_perf.errors import ExtractReadError
 from csc_perf.ingest.ees import (
+    area_columns,
     benchmark_rows,
     cell_position,
     check_conflicts,
@@ -25,6 +26,7 @@ from csc_perf.ingest.ees_geography import (
     resolve_geography,
     skipped_warning,
 )
+from csc_perf.ingest.ees_rates import rates_from_counts
 
 BENCHMARK_SCHEMA = {
     "authority": "String",
@@ -43,8 +45,11 @@ def benchmarks_from_ees(
     definitions: Definitions,
     name: str = "the EES file",
     warnings: list[str] | None = None,
+    population: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Long benchmark rows for every indicator whose ``benchmark`` column is in the file:
+    """Long benchmark rows for every indicator whose ``benchmark`` column is in the file, or
+    whose ``benchmark`` formula's columns are (a rate from counts, divided by ``population``:
+    ``authority, year, population``, see :mod:`csc_perf.ingest.ees_rates`):
     ``authority, level, name, region_code, year, indicator, value, status`` (``year``: the
     year ending 31 March). Raises :class:`ExtractReadError` for a row whose level, authority
     or ``time_identifier`` cannot be read, a cell that is neither a figure nor a DfE symbol,
@@ -58,11 +63,7 @@ def benchmarks_from_ees(
     for indicator, column, rows in benchmark_rows(frame.columns, geo, definitions):
         value, status, unreadable = measure_values(column)
         part = rows.select(
-            pl.col("_authority").alias("authority"),
-            pl.col("_level").alias("level"),
-            pl.col("_name").alias("name"),
-            pl.col("_region_code").alias("region_code"),
-            ees_year(pl.col("time_period")).alias("year"),
+            *area_columns(),
             pl.lit(indicator.id).alias("indicator"),
             value.alias("value"),
             status.alias("status"),
@@ -72,6 +73,7 @@ def benchmarks_from_ees(
         check_readable(part, name, column)
         check_figures(part, name, column)
         parts.append(part.with_columns(pl.lit(column).alias("_column")))
+    parts += rates_from_counts(geo, definitions, population, name, warnings)
     schema = {k: getattr(pl, v) for k, v in BENCHMARK_SCHEMA.items()}
     if not parts:
         return pl.DataFrame(schema=schema)

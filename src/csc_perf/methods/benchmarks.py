@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from csc_perf.definitions.model import Definitions
 from csc_perf.model.calendar import financial_year_label
 from csc_perf.model.results import BENCHMARK_COLUMNS
 
@@ -26,6 +27,19 @@ def benchmark_year_expr() -> pl.Expr:
         .otherwise(pl.col("month").dt.year() - 1)
         .cast(pl.Int32)
     )
+
+
+def benchmark_estimate_year(definitions: Definitions, year: pl.Expr) -> pl.Expr:
+    """The ONS estimate year (Int32) a benchmark rate computed from DfE counts divides by,
+    for the ``year`` ending 31 March: the indicator's own [population] rule applied to that
+    financial year (a fixed ``year``, else the year's start minus ``year_lag``), unless
+    ``[benchmarks] population_year_lag`` gives the lag for benchmarks (0 is the DfE's own
+    rule: the year ending March 2024 uses mid-2023)."""
+    lag = definitions.benchmarks.get("population_year_lag")
+    rule = definitions.population
+    if lag is None and rule.year is not None:
+        return pl.lit(rule.year, dtype=pl.Int32)
+    return (year - 1 - (rule.year_lag if lag is None else lag)).cast(pl.Int32)
 
 
 def add_benchmarks(
