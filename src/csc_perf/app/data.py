@@ -232,6 +232,8 @@ class StoreCommands:
         if table != "observations":
             raise UsageError(f"--table {table!r}: use observations, benchmarks or population")
         frame = self.store.observations(_as_of(as_of))
+        if frame.height == 0 and as_of not in (None, ""):
+            self._refuse_before_first_import(as_of)
         if suppress is not None:
             if suppress < 1:
                 raise UsageError("--suppress-threshold must be at least 1")
@@ -244,6 +246,19 @@ class StoreCommands:
                 raise UsageError(f"unknown indicator id(s): {', '.join(unknown)}")
             frame = frame.filter(pl.col("indicator").is_in(list(indicators)))
         return frame
+
+    def _refuse_before_first_import(self, as_of: AsOf) -> None:
+        """Raise :class:`StoreError` when the store held no figures ``as_of`` (its empty
+        first version, or a moment before the first import) but holds some later: an empty
+        export is then a wrong date, not an answer. The store already refuses a moment
+        before its first version with the same words."""
+        first = next((e for e in self.store.history() if e["rows"] > 0), None)
+        if first is not None:
+            raise StoreError(
+                f"{self.store.path}: cannot read the store as of {as_of}: the store starts at "
+                f"{first['time']} (version {first['version']}, its first import)",
+                hint="`csc-perf history` lists the versions and their times",
+            )
 
     def _reference(self, table: str, indicators: Sequence[str] | None = None) -> pl.DataFrame:
         reference = self.store.reference(table)
