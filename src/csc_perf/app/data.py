@@ -231,8 +231,9 @@ class StoreCommands:
             return self._reference(table, indicators if table == "benchmarks" else None)
         if table != "observations":
             raise UsageError(f"--table {table!r}: use observations, benchmarks or population")
-        frame = self.store.observations(_as_of(as_of))
-        if frame.height == 0 and as_of not in (None, ""):
+        moment = _as_of(as_of)
+        frame = self.store.observations(moment)
+        if frame.height == 0 and isinstance(moment, datetime):
             self._refuse_before_first_import(as_of)
         if suppress is not None:
             if suppress < 1:
@@ -248,10 +249,11 @@ class StoreCommands:
         return frame
 
     def _refuse_before_first_import(self, as_of: AsOf) -> None:
-        """Raise :class:`StoreError` when the store held no figures ``as_of`` (its empty
-        first version, or a moment before the first import) but holds some later: an empty
+        """Raise :class:`StoreError` for a moment ``as_of`` when the store held no figures
+        yet (after it was made, before its first import) but holds some later: an empty
         export is then a wrong date, not an answer. The store already refuses a moment
-        before its first version with the same words."""
+        before its first version with the same words. (Version 0 asked for by number is
+        the empty first version ``history`` lists, and is an answer.)"""
         first = next((e for e in self.store.history() if e["rows"] > 0), None)
         if first is not None:
             raise StoreError(
