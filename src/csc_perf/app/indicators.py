@@ -1,5 +1,6 @@
 """The indicator definitions as a table (``csc-perf indicators``), checking a definitions
-file (``csc-perf indicators --check``) and adding an alias to it (``--add-alias``)."""
+file (``csc-perf indicators --check``), adding an alias to it (``--add-alias``) and its
+JSON Schema (``--schema``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import tomlkit
 
 from csc_perf.definitions.loading import load_definitions, parse_definitions
 from csc_perf.definitions.model import Definitions, Indicator
+from csc_perf.definitions.schema import shipped_schema_text
 from csc_perf.errors import DefinitionsError, UsageError
 from csc_perf.render.output import write_file_atomically
 
@@ -37,6 +39,13 @@ def check_definitions(path: str | Path) -> Definitions:
     :class:`~csc_perf.errors.DefinitionsError` listing every problem (see
     :func:`problems_frame`) and :class:`~csc_perf.errors.ConfigError` when there is no file."""
     return load_definitions(path)
+
+
+def definitions_schema_text() -> str:
+    """The JSON Schema of ``indicators.toml`` shipped with csc-perf, as JSON text (the
+    file ``indicators.schema.json`` that ``csc-perf init`` writes beside a new workspace's
+    definitions)."""
+    return shipped_schema_text()
 
 
 def problems_frame(error: DefinitionsError) -> pl.DataFrame:

@@ -28,13 +28,25 @@ def indicators(
             "(comments and layout kept), so an extract's row label matches it.",
         ),
     ] = None,
+    schema: Annotated[
+        bool,
+        typer.Option(
+            "--schema",
+            help="Print the JSON Schema of indicators.toml (for editors; -o FILE to save it).",
+        ),
+    ] = False,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
-    """List the indicator definitions, validate a definitions file with --check, or add an
-    alias with --add-alias."""
+    """List the indicator definitions, validate a definitions file with --check, add an
+    alias with --add-alias, or print the definitions' JSON Schema with --schema."""
     from csc_perf.render import output as out
 
+    if schema:
+        from csc_perf.app.indicators import definitions_schema_text
+
+        out.write_bytes(definitions_schema_text().encode("utf-8"), output)
+        return
     if check is not None:
         _check_definitions(check, fmt, output)
         return
@@ -91,8 +103,8 @@ def init(
 
     target = init_workspace(folder, force=force)
     terminal.say(
-        f"created {target}. Next: edit it, then `csc-perf validate EXTRACT` and "
-        "`csc-perf import EXTRACT`."
+        f"created {target} (and indicators.schema.json beside it, for editors). Next: edit "
+        "it, then `csc-perf validate EXTRACT` and `csc-perf import EXTRACT`."
     )
 
 
