@@ -10,11 +10,11 @@ listed below as such.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date, datetime
 
 import jsonschema
 import pytest
+import tomllib
 
 from conftest import FIXTURES, ROOT
 from csc_perf.definitions import parse_definitions
@@ -27,11 +27,6 @@ from csc_perf.definitions.schema import (
 )
 from csc_perf.errors import DefinitionsError
 from test_definitions import MINIMAL
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 COMMITTED = ROOT / "src" / "csc_perf" / "definitions" / SCHEMA_FILE
 
