@@ -163,8 +163,13 @@ def _with_alias(text: str, indicator_id: str, alias: str) -> str:
         if "aliases" in table:
             table["aliases"].append(alias)
         else:
-            # After `name`, where the shipped file keeps them (tomlkit has no public insert).
-            table.value._insert_after("name", "aliases", [alias])
+            # After `name`, where the shipped file keeps them (tomlkit has no public insert;
+            # should its private one go, the line goes at the table's end, still valid).
+            insert_after = getattr(table.value, "_insert_after", None)
+            if insert_after is None:
+                table.add("aliases", [alias])
+            else:
+                insert_after("name", "aliases", [alias])
             # The new line ends as the file's lines do (CRLF from Windows Notepad).
             table["aliases"].trivia.trail = "\r\n" if "\r\n" in text else "\n"
         return document.as_string()
