@@ -94,9 +94,11 @@ def test_init_makes_a_workspace_once(cli, tmp_path):
     target = tmp_path / "team"
     result = cli("init", target)
     assert result.exit_code == 0
+    # Issue 18: Taplo's schema directive, a blank line, then the template as shipped.
     assert (target / "indicators.toml").read_text(encoding="utf-8") == (
-        ROOT / "indicators.toml"
-    ).read_text(encoding="utf-8")
+        "#:schema ./indicators.schema.json\n\n"
+        + (ROOT / "indicators.toml").read_text(encoding="utf-8")
+    )
     again = cli("init", target)
     assert again.exit_code == 2
     assert "already exists" in again.stderr

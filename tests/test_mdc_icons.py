@@ -36,6 +36,7 @@ from test_html_report import (
     section_tables,
     squash,
 )
+from test_xlsx_report import SHEET
 
 MONTH = date(2024, 10, 1)
 CLA_VISITS = "Percentage of CLA for whom a visit has taken place within agreed timescales"
@@ -211,7 +212,7 @@ def test_xlsx_spc_cells_are_coloured_text(workbook_bytes):
     import openpyxl
 
     rich = openpyxl.load_workbook(io.BytesIO(workbook_bytes), rich_text=True)
-    cell = spc_cell(rich["visiting"], CLA_VISITS).value
+    cell = spc_cell(rich[SHEET["visiting"]], CLA_VISITS).value
     # The coloured runs are bold; the "; " between them is the cell's own font.
     blocks = [(b.text, b.font.color.rgb) for b in cell if not isinstance(b, str) and b.font.b]
     assert blocks == [
@@ -219,13 +220,13 @@ def test_xlsx_spc_cells_are_coloured_text(workbook_bytes):
         ("F consistently failing", "FFFAB428"),
     ]
     plain = openpyxl.load_workbook(io.BytesIO(workbook_bytes))
-    visits = spc_cell(plain["visiting"], CLA_VISITS)
+    visits = spc_cell(plain[SHEET["visiting"]], CLA_VISITS)
     assert visits.value == "● common cause variation; F consistently failing"
     # No target: one part, the cell's own font in the common-cause grey, bold.
-    contacts = spc_cell(plain["family_help"], CONTACTS)
+    contacts = spc_cell(plain[SHEET["family_help"]], CONTACTS)
     assert contacts.value == "● common cause variation"
     assert (contacts.font.color.rgb, contacts.font.b) == ("FF7B7D7D", True)
-    rate = spc_cell(plain["family_help"], REFERRALS_RATE)
+    rate = spc_cell(plain[SHEET["family_help"]], REFERRALS_RATE)
     assert rate.value == "no SPC" and (rate.font.color is None or rate.font.color.rgb != "FF7B7D7D")
 
 

@@ -342,7 +342,9 @@ def test_init_and_the_demo(tmp_path):
     from csc_perf.app.setup import demo_workspace, import_examples, init_workspace
 
     made = init_workspace(tmp_path / "new")
-    assert made.read_bytes() == (ROOT / "indicators.toml").read_bytes()
+    # Issue 18: Taplo's schema directive, a blank line, then the template as shipped.
+    directive = b"#:schema ./indicators.schema.json\n\n"
+    assert made.read_bytes() == directive + (ROOT / "indicators.toml").read_bytes()
     with pytest.raises(UsageError, match="already exists"):
         init_workspace(tmp_path / "new")
     with (

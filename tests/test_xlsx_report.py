@@ -18,16 +18,20 @@ from hypothesis import strategies as st
 from conftest import ROOT
 
 MONTH = date(2024, 10, 1)
-THEME_SHEETS = [
-    "family_help",
-    "family_safeguarding",
-    "localities",
-    "birth_families",
-    "permanence",
-    "workforce",
-    "visiting",
-    "supervision",
-]
+# Issue 18: each theme's sheet is named by the theme's name (the seed report's table titles),
+# cut to Excel's 31 characters at a word with "…"; the two "Right support at the right time
+# – ..." tables, cut alike, show the part that tells them apart.
+SHEET = {
+    "family_help": "Family Help",
+    "family_safeguarding": "Family Safeguarding",
+    "localities": "Strong, safe & vibrant…",  # "... localities" is 33 characters
+    "birth_families": "Children remain within or…",
+    "permanence": "Promote permanence and…",
+    "workforce": "Permanent, stable workforce",
+    "visiting": "Performance - Visiting",
+    "supervision": "Performance - Supervision",
+}
+THEME_SHEETS = list(SHEET.values())
 EH_VISITS = "Percentage of children open to Early Help with a visit in the last 4 weeks"
 
 
@@ -78,8 +82,8 @@ def cell(sheet, name: str, column: str):
 
 def test_sheets_one_per_theme_then_results_and_definitions(book):
     assert book.sheetnames == [*THEME_SHEETS, "Results", "Definitions"]
-    assert book["family_help"]["A1"].value == "Right support at the right time – Family Help"
-    assert list(header(book["visiting"], 2)) == [
+    assert book[SHEET["family_help"]]["A1"].value == "Right support at the right time – Family Help"
+    assert list(header(book[SHEET["visiting"]], 2)) == [
         "Indicator",
         *("Oct-22", "Oct-23", "Nov-23", "Dec-23", "Jan-24", "Feb-24", "Mar-24"),
         *("Apr-24", "May-24", "Jun-24", "Jul-24", "Aug-24", "Sep-24", "Oct-24"),
@@ -88,7 +92,7 @@ def test_sheets_one_per_theme_then_results_and_definitions(book):
 
 
 def test_seed_values_are_numbers_in_the_right_cells(book):
-    family_help = book["family_help"]
+    family_help = book[SHEET["family_help"]]
     contacts = "Number of contacts in the month"
     assert cell(family_help, contacts, "Oct-22").value == 1488
     assert cell(family_help, contacts, "Oct-23").value == 1923
@@ -100,7 +104,7 @@ def test_seed_values_are_numbers_in_the_right_cells(book):
     assert cell(family_help, rate, "Target").value == 581
     assert cell(family_help, rate, "RAG").value == "AMBER"
 
-    visiting = book["visiting"]
+    visiting = book[SHEET["visiting"]]
     # Percentages are stored on csc-perf's 0-100 scale: 83% is 83, shown as 83%.
     assert cell(visiting, EH_VISITS, "Oct-23").value == 71
     assert cell(visiting, EH_VISITS, "Oct-24").value == 83
@@ -111,15 +115,15 @@ def test_seed_values_are_numbers_in_the_right_cells(book):
 
     # "Number of children in our care" is in three of the seed's tables: on each sheet.
     for name in ("family_safeguarding", "birth_families", "permanence"):
-        assert cell(book[name], "Number of children in our care", "Oct-24").value == 468
+        assert cell(book[SHEET[name]], "Number of children in our care", "Oct-24").value == 468
 
 
 def test_number_formats_follow_unit_and_decimals(book):
-    contacts = cell(book["family_help"], "Number of contacts in the month", "Oct-24")
+    contacts = cell(book[SHEET["family_help"]], "Number of contacts in the month", "Oct-24")
     assert contacts.number_format == "#,##0"
-    visits = cell(book["visiting"], EH_VISITS, "Oct-24")
+    visits = cell(book[SHEET["visiting"]], EH_VISITS, "Oct-24")
     assert visits.number_format == '0"%"'
-    assert cell(book["visiting"], EH_VISITS, "Target").number_format == '0"%"'
+    assert cell(book[SHEET["visiting"]], EH_VISITS, "Target").number_format == '0"%"'
     assert visits.font.b  # the report month stands out
 
 
@@ -212,7 +216,7 @@ def test_definitions_sheet_with_source_note(book):
 
 
 def test_highlights_under_each_theme_table(book):
-    sheet = book["visiting"]
+    sheet = book[SHEET["visiting"]]
     start = row_of(sheet, "Highlights")
     assert start > row_of(sheet, EH_VISITS)
     sentences = [sheet.cell(r, 1).value for r in range(start + 1, sheet.max_row + 1)]
@@ -230,13 +234,14 @@ def test_hostile_indicator_name_is_text_not_a_formula(full_store_template):
 
     # Text as text, exactly as written (issue 12 item 10: no stored apostrophe), marked with
     # Excel's quote prefix so editing the cell keeps it text.
-    family_help = book["family_help"]
+    family_help = book[SHEET["family_help"]]
     found = cell(family_help, hostile, "Oct-24")
     assert found.value == 1928
     name_cell = family_help.cell(found.row, 1)
     assert name_cell.data_type == "s" and name_cell.quotePrefix
     assert name_cell.alignment.wrap_text and name_cell.border.left.style  # its format kept
-    workforce = book["workforce"]["A1"]
+    # The theme's sheet is named by its (hostile) name now: find it by position.
+    workforce = book.worksheets[list(SHEET).index("workforce")]["A1"]
     assert workforce.value == "@SUM(1+1)" and workforce.quotePrefix and workforce.font.b
     results = book["Results"]
     name_column = header(results, 1)["name"]
@@ -254,7 +259,7 @@ def test_hostile_indicator_name_is_text_not_a_formula(full_store_template):
 
 
 def test_sheet_names_are_valid_and_unique():
-    from csc_perf.render.xlsx import sheet_name
+    from csc_perf.render.sheet_names import sheet_name
 
     used = {"results", "definitions", "history"}
     assert sheet_name("results", used) == "results (2)"

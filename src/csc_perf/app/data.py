@@ -232,7 +232,10 @@ class StoreCommands:
             return self._reference(table, indicators if table == "benchmarks" else None)
         if table != "observations":
             raise UsageError(f"--table {table!r}: use observations, benchmarks or population")
-        frame = self.store.observations(_as_of(as_of))
+        moment = _as_of(as_of)
+        frame = self.store.observations(moment)
+        if frame.height == 0 and isinstance(moment, datetime):
+            self._refuse_before_first_import(as_of)
         if suppress is not None:
             if suppress < 1:
                 raise UsageError("--suppress-threshold must be at least 1")
@@ -245,6 +248,20 @@ class StoreCommands:
                 raise UsageError(f"unknown indicator id(s): {', '.join(unknown)}")
             frame = frame.filter(pl.col("indicator").is_in(list(indicators)))
         return frame
+
+    def _refuse_before_first_import(self, as_of: AsOf) -> None:
+        """Raise :class:`StoreError` for a moment ``as_of`` when the store held no figures
+        yet (after it was made, before its first import) but holds some later: an empty
+        export is then a wrong date, not an answer. The store already refuses a moment
+        before its first version with the same words. (Version 0 asked for by number is
+        the empty first version ``history`` lists, and is an answer.)"""
+        first = next((e for e in self.store.history() if e["rows"] > 0), None)
+        if first is not None:
+            raise StoreError(
+                f"{self.store.path}: cannot read the store as of {as_of}: the store starts at "
+                f"{first['time']} (version {first['version']}, its first import)",
+                hint="`csc-perf history` lists the versions and their times",
+            )
 
     def _reference(self, table: str, indicators: Sequence[str] | None = None) -> pl.DataFrame:
         reference = self.store.reference(table)

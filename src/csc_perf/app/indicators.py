@@ -1,15 +1,20 @@
-"""The indicator definitions as a table (``csc-perf indicators``) and checking a
-definitions file (``csc-perf indicators --check``)."""
+"""The indicator definitions as a table (``csc-perf indicators``), checking a definitions
+file (``csc-perf indicators --check``), adding an alias to it (``--add-alias``) and its
+JSON Schema (``--schema``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import tomlkit
 
-from csc_perf.definitions.loading import load_definitions
+from csc_perf.definitions.loading import load_definitions, parse_definitions
 from csc_perf.definitions.model import Definitions, Indicator
+from csc_perf.definitions.schema import shipped_schema_text
 from csc_perf.errors import DefinitionsError, UsageError
+from csc_perf.render.output import write_file_atomically
 
 #: The columns of :func:`definitions_frame`, one row per indicator.
 DEFINITIONS_SCHEMA = {
@@ -34,6 +39,13 @@ def check_definitions(path: str | Path) -> Definitions:
     :class:`~csc_perf.errors.DefinitionsError` listing every problem (see
     :func:`problems_frame`) and :class:`~csc_perf.errors.ConfigError` when there is no file."""
     return load_definitions(path)
+
+
+def definitions_schema_text() -> str:
+    """The JSON Schema of ``indicators.toml`` shipped with csc-perf, as JSON text (the
+    file ``indicators.schema.json`` that ``csc-perf init`` writes beside a new workspace's
+    definitions)."""
+    return shipped_schema_text()
 
 
 def problems_frame(error: DefinitionsError) -> pl.DataFrame:
@@ -86,3 +98,79 @@ def _target_text(indicator: Indicator) -> str | None:
         value = f"{t.low:g}-{t.high:g}" if t.value is None else f"{t.value:g}"
         parts.append(value if t.from_month is None else f"{value} from {t.from_month:%Y-%m}")
     return "; ".join(parts) or None
+
+
+@dataclass(frozen=True)
+class AliasAdded:
+    """What :func:`add_alias` did: ``added`` is False when ``alias`` already named
+    ``indicator`` (the file is left as it was)."""
+
+    path: Path
+    indicator: str
+    alias: str
+    added: bool
+
+
+def add_alias(path: str | Path, indicator_id: str, alias: str) -> AliasAdded:
+    """Add ``alias`` to the ``aliases`` of the indicator ``indicator_id`` in the definitions
+    file ``path``, so an extract's row label matches it from now on.
+
+    Only that line changes (an ``aliases`` line is added after ``name`` when there is none):
+    every comment, blank line and the layout stay byte for byte (tomlkit keeps them); the
+    file is replaced atomically and only when the result still loads. Raises
+    :class:`UsageError` for an unknown id, a blank alias or one that already names another
+    indicator; :class:`DefinitionsError` when the file has problems to fix first."""
+    path = Path(path)
+    definitions = load_definitions(path)
+    alias = alias.strip()
+    if not alias:
+        raise UsageError("--add-alias: the alias is blank")
+    try:
+        indicator = definitions[indicator_id]
+    except KeyError:
+        suggestions = definitions.suggest(indicator_id)
+        raise UsageError(
+            f"--add-alias: {path} has no indicator with id {indicator_id!r}",
+            hint=(
+                "did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+                if suggestions
+                else "`csc-perf indicators` lists the ids"
+            ),
+        ) from None
+    named = definitions.match(alias)
+    if named is not None and named.id != indicator.id:
+        raise UsageError(
+            f"--add-alias: {alias!r} already names the indicator {named.id!r} "
+            f"({named.name!r}); an alias can name only one indicator",
+            hint=f"remove it from {named.id!r} first if it belongs to {indicator.id!r}",
+        )
+    if named is not None:
+        return AliasAdded(path, indicator.id, alias, added=False)
+    raw = path.read_bytes()
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    text = _with_alias(raw[len(bom) :].decode("utf-8"), indicator.id, alias)
+    parse_definitions(text, source=str(path))  # never write a file that no longer loads
+    write_file_atomically(path, bom + text.encode("utf-8"))
+    return AliasAdded(path, indicator.id, alias, added=True)
+
+
+def _with_alias(text: str, indicator_id: str, alias: str) -> str:
+    """The TOML ``text`` with ``alias`` appended to that indicator's ``aliases``."""
+    document = tomlkit.parse(text)
+    for table in document.get("indicator", []):
+        if table.get("id") != indicator_id:
+            continue
+        if "aliases" in table:
+            table["aliases"].append(alias)
+        else:
+            # After `name`, where the shipped file keeps them (tomlkit has no public insert;
+            # should its private one go, the line goes at the table's end, still valid).
+            insert_after = getattr(table.value, "_insert_after", None)
+            if insert_after is None:
+                table.add("aliases", [alias])
+            else:
+                insert_after("name", "aliases", [alias])
+            # The new line ends as the file's lines do (CRLF from Windows Notepad).
+            table["aliases"].trivia.trail = "\r\n" if "\r\n" in text else "\n"
+        return document.as_string()
+    raise UsageError(f"--add-alias: no [[indicator]] with id = {indicator_id!r} in the file")

@@ -14,8 +14,10 @@ from csc_perf.app.outcomes import ReferenceImport
 from csc_perf.app.paths import CONFIG_NAME, bundled
 from csc_perf.app.workspace import Workspace
 from csc_perf.definitions.loading import load_definitions
+from csc_perf.definitions.schema import SCHEMA_DIRECTIVE, SCHEMA_FILE, shipped_schema_text
 from csc_perf.errors import UsageError
 from csc_perf.ingest.validation import validate_files
+from csc_perf.render.output import write_file_atomically
 from csc_perf.store.core import Store
 
 #: The month the demo reports: the example extracts' latest.
@@ -24,14 +26,21 @@ DEMO_MONTH = "2024-10"
 
 def init_workspace(folder: str | Path, *, force: bool = False) -> Path:
     """Make a workspace in ``folder`` (created if need be): a copy of the template
-    ``indicators.toml`` to edit. Returns its path. Raises :class:`UsageError` when the
-    folder already has one and ``force`` is not given."""
+    ``indicators.toml`` to edit, its first line Taplo's ``#:schema`` directive, and beside
+    it the JSON Schema that directive names (so VS Code's Even Better TOML and other
+    Taplo-based editors complete keys and flag mistakes, offline). Returns the TOML's path.
+    Raises :class:`UsageError` when the folder already has one and ``force`` is not
+    given."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / CONFIG_NAME
     if target.exists() and not force:
         raise UsageError(f"{target} already exists", hint="use --force to overwrite it")
-    shutil.copyfile(bundled("indicators.toml"), target)
+    template = bundled("indicators.toml").read_text(encoding="utf-8")
+    if template.startswith("#:schema"):  # a template that names its own schema: ours wins
+        template = template.split("\n", 1)[1].lstrip("\n")
+    write_file_atomically(folder / SCHEMA_FILE, shipped_schema_text().encode("utf-8"))
+    write_file_atomically(target, f"{SCHEMA_DIRECTIVE}\n\n{template}".encode())
     return target
 
 

@@ -19,14 +19,39 @@ def indicators(
         typer.Option("--check", help="Only validate this definitions file; exit 1 if invalid."),
     ] = None,
     theme: Annotated[str | None, typer.Option("--theme", help="Only this theme id.")] = None,
+    add_alias: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--add-alias",
+            metavar="ID TEXT",
+            help="Add TEXT to the aliases of indicator ID in the workspace's indicators.toml "
+            "(comments and layout kept), so an extract's row label matches it.",
+        ),
+    ] = None,
+    schema: Annotated[
+        bool,
+        typer.Option(
+            "--schema",
+            help="Print the JSON Schema of indicators.toml (for editors; -o FILE to save it).",
+        ),
+    ] = False,
     fmt: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
-    """List the indicator definitions, or validate a definitions file with --check."""
+    """List the indicator definitions, validate a definitions file with --check, add an
+    alias with --add-alias, or print the definitions' JSON Schema with --schema."""
     from csc_perf.render import output as out
 
+    if schema:
+        from csc_perf.app.indicators import definitions_schema_text
+
+        out.write_bytes(definitions_schema_text().encode("utf-8"), output)
+        return
     if check is not None:
         _check_definitions(check, fmt, output)
+        return
+    if add_alias is not None:
+        _add_alias(*add_alias)
         return
     out.emit(open_workspace().definitions_table(theme), fmt, output)
 
@@ -52,6 +77,20 @@ def _check_definitions(path: Path, fmt: str | None, output: str | None) -> None:
     )
 
 
+def _add_alias(indicator_id: str, alias: str) -> None:
+    """``indicators --add-alias ID TEXT`` on the workspace's definitions file."""
+    from csc_perf.app.indicators import add_alias
+    from csc_perf.app.paths import find_config
+    from csc_perf.cli.app import settings
+    from csc_perf.render import terminal
+
+    done = add_alias(find_config(settings().config), indicator_id, alias)
+    if done.added:
+        terminal.say(f"{done.path}: added {done.alias!r} to the aliases of {done.indicator!r}")
+    else:
+        terminal.say(f"{done.path}: {done.alias!r} already names {done.indicator!r}; unchanged")
+
+
 @app.command()
 @handles_errors
 def init(
@@ -64,8 +103,8 @@ def init(
 
     target = init_workspace(folder, force=force)
     terminal.say(
-        f"created {target}. Next: edit it, then `csc-perf validate EXTRACT` and "
-        "`csc-perf import EXTRACT`."
+        f"created {target} (and indicators.schema.json beside it, for editors). Next: edit "
+        "it, then `csc-perf validate EXTRACT` and `csc-perf import EXTRACT`."
     )
 
 

@@ -23,6 +23,9 @@ MEASURES = ("flow", "snapshot", "percentage", "ratio")
 POLARITIES = ("higher", "lower", "range", "none")
 AMBER_KINDS = ("absolute", "relative", "threshold")
 SEVERITIES = ("warning", "error")
+#: What an id (of an indicator or a theme) looks like: snake_case, no spaces.
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+_ID = re.compile(ID_PATTERN)
 
 _SPACES = re.compile(r"\s+")
 
@@ -230,15 +233,25 @@ class Definitions:
         return {key: indicator.id for key, indicator in self._lookup.items()}
 
     def suggest(self, text: str, n: int = 3) -> list[str]:
-        """The closest indicator names to an unknown ``text``, best first."""
+        """What an unknown ``text`` may have meant, best first, in the kind the user typed:
+        indicator ids for an id-like text (``childrens_in_care``: lowercase, underscores,
+        no spaces), names otherwise (``Number of children in care``). An id-like text with
+        no close id is compared with names and aliases too, and still answered with ids."""
+        looks_like_id = bool(_ID.match(text.strip()))
+        if looks_like_id:
+            ids = [i.id for i in self.indicators]
+            close = difflib.get_close_matches(text.strip(), ids, n=n, cutoff=0.6)
+            if close:
+                return close
         keys = list(self._lookup)
         close = difflib.get_close_matches(normalise_name(text), keys, n=n * 3, cutoff=0.6)
-        names: list[str] = []
+        shown: list[str] = []
         for key in close:
-            name = self._lookup[key].name
-            if name not in names:
-                names.append(name)
-        return names[:n]
+            indicator = self._lookup[key]
+            answer = indicator.id if looks_like_id else indicator.name
+            if answer not in shown:
+                shown.append(answer)
+        return shown[:n]
 
     def theme(self, theme_id: str) -> Theme:
         """The theme with id ``theme_id``; KeyError when there is none."""

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+from csc_perf.definitions.model import ID_PATTERN
+
+_ID = re.compile(ID_PATTERN)
 
 
 @dataclass(frozen=True)

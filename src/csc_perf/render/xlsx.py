@@ -2,8 +2,9 @@
 
 Sheets:
 
-* one per theme, named by the theme id (Excel allows 31 characters and the report's theme
-  names are longer; the full name is the sheet's title row), laid out like the report:
+* one per theme, named by the theme's name (cut to Excel's 31 characters and told apart as
+  :mod:`~csc_perf.render.sheet_names` does; the whole name is the sheet's title row), laid
+  out like the report:
   title row, header row, one row per indicator with the same month two years back and the
   last 13 months, Target, RAG, Direction of travel and SPC, then the theme's top
   highlights. The header row and the indicator column are frozen; RAG is the word in the
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,12 +42,12 @@ from csc_perf.render.document import ReportDocument
 from csc_perf.render.html import HIGHLIGHTS_PER_THEME
 from csc_perf.render.results import RAG_COLOURS, RAG_STYLE, direction_word, format_target, spc_parts
 from csc_perf.render.safety import FORMULA_STARTS
+from csc_perf.render.sheet_names import theme_sheet_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from csc_perf.definitions.model import Definitions, Indicator
 
 RESERVED_SHEETS = ("Results", "Definitions", "History")  # Excel reserves "History"
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 HEADER_ROW = 1  # row 0 is the theme's title
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -60,17 +60,6 @@ def number_format(unit: str, decimals: int) -> str:
     if unit == "percent":
         return f'0{fraction}"%"'
     return f"#,##0{fraction}"
-
-
-def sheet_name(text: str, used: set[str]) -> str:
-    """A valid, unique (ignoring case) sheet name made from ``text``; added to ``used``."""
-    base = _BAD_SHEET_CHARS.sub("_", text).strip("'").strip()[:31] or "Sheet"
-    name, n = base, 2
-    while name.casefold() in used:
-        suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(name.casefold())
-    return name
 
 
 class _Formats:
@@ -132,10 +121,11 @@ def report_xlsx(report: ReportDocument) -> bytes:
     formats = _Formats(workbook)
     used = {name.casefold() for name in RESERVED_SHEETS}
     statuses = _statuses(results)
-    for theme in report.themes:
+    names = theme_sheet_names([theme.name for theme in report.themes], used)
+    for theme, name in zip(report.themes, names, strict=True):
         rows = report.theme_rows(theme.id)
         mine = report.theme_highlights(theme.id, HIGHLIGHTS_PER_THEME)
-        sheet = workbook.add_worksheet(sheet_name(theme.id, used))
+        sheet = workbook.add_worksheet(name)
         _theme_sheet(sheet, formats, theme, rows, report.months, statuses, mine)
     _results_sheet(workbook.add_worksheet("Results"), formats, results)
     _definitions_sheet(

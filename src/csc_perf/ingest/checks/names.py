@@ -4,6 +4,8 @@ indicator columns that disagree on a row)."""
 
 from __future__ import annotations
 
+import shlex
+
 import polars as pl
 
 from csc_perf.definitions.model import Definitions, normalise_name
@@ -88,13 +90,7 @@ def indicator_unknown(cells: pl.DataFrame, definitions: Definitions) -> list[Iss
         if not text:
             detail = "the row has figures but no indicator name"
         else:
-            suggestions = definitions.suggest(text)
-            hint = (
-                "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
-                if suggestions
-                else "; add it to indicators.toml (as a new indicator or an alias)"
-            )
-            detail = f"unknown indicator {text!r}{group['_more']}{hint}"
+            detail = f"unknown indicator {text!r}{group['_more']}{_unknown_hint(text, definitions)}"
         issues.append(
             Issue.at(
                 "indicator-unknown",
@@ -108,6 +104,31 @@ def indicator_unknown(cells: pl.DataFrame, definitions: Definitions) -> list[Iss
             )
         )
     return issues
+
+
+def _unknown_hint(text: str, definitions: Definitions) -> str:
+    """What an unknown indicator text may have meant, and how to make the best guess stick:
+    the alias to add, and the command that adds it."""
+    suggestions = definitions.suggest(text)
+    if not suggestions:
+        return "; add it to indicators.toml (as a new indicator or an alias)"
+    best = definitions.match(suggestions[0])
+    guessed = " or ".join(repr(s) for s in suggestions)
+    if best is None:  # pragma: no cover - a suggestion is always an id or a name
+        return f"; did you mean {guessed}?"
+    return (
+        f"; did you mean {guessed}? If {suggestions[0]!r}, make it stick: add {text!r} to "
+        f"`aliases` of `{best.id}` in indicators.toml, or run "
+        f"csc-perf indicators --add-alias {best.id} {shell_quoted(text)}"
+    )
+
+
+def shell_quoted(text: str) -> str:
+    """``text`` as one shell word a user can paste: in single quotes, or double quotes for
+    a text with an apostrophe (children's) and nothing a shell expands."""
+    if "'" in text and not any(c in text for c in '"$`\\!'):
+        return f'"{text}"'
+    return shlex.quote(text)
 
 
 def indicator_disagreements(
