@@ -145,22 +145,32 @@ def _spc() -> dict[str, Any]:
 
 
 def _benchmark() -> dict[str, Any]:
-    source = _closed(
-        {
-            "column": _described(_TEXT, "The DfE EES column."),
-            "where": _described(
-                {"type": "object", "additionalProperties": {"type": "string"}},
-                "The values other columns must have on the row.",
-            ),
-        },
-        {"column", "where"},
-        required=["column"],
+    where = _described(
+        {"type": "object", "additionalProperties": {"type": "string"}},
+        "The values other columns must have on the row.",
     )
-    one = {"oneOf": [_TEXT, source]}
+    ees = {
+        "column": "The DfE EES column.",
+        "formula": "A rate from EES counts: column names, population, numbers, + - * / and "
+        "brackets (e.g. referral_count / population * 10000).",
+    }
+    lait = {
+        "lait": "A LAIT measure (its Short Desc).",
+        "lait_formula": "A figure computed from LAIT measures (e.g. ISCP_Conf / Section_47 * 100).",
+    }
+    sources = [
+        _closed({kind: _described(_TEXT, text), "where": where}, {kind, "where"}, required=[kind])
+        for kind, text in ees.items()
+    ] + [
+        _closed({kind: _described(_TEXT, text)}, {kind}, required=[kind])
+        for kind, text in lait.items()
+    ]
+    one = {"oneOf": [_TEXT, *sources]}
     return {
-        "description": "DfE EES column(s) holding this indicator's annual figures: a column "
-        'name, { column = "...", where = { col = "value" } }, or a list of them.',
-        "oneOf": [_TEXT, source, {"type": "array", "items": one}],
+        "description": "Where this indicator's annual DfE figures come from: an EES column "
+        'name, { column = "...", where = { col = "value" } }, { formula = "..." }, '
+        '{ lait = "..." }, { lait_formula = "..." }, or a list of them.',
+        "oneOf": [_TEXT, *sources, {"type": "array", "items": one}],
     }
 
 
@@ -272,6 +282,12 @@ def definitions_schema() -> dict[str, Any]:
             ),
             "average": _described(
                 {"enum": ["mean", "median"]}, "The neighbours' figure.", default="mean"
+            ),
+            "population_year_lag": _described(
+                {"type": "integer", "minimum": 0, "maximum": 5},
+                "Which ONS estimate a benchmark rate from counts divides by: the financial "
+                "year's start minus this (0 is the DfE's own rule); default the [population] "
+                "rule.",
             ),
         },
         BENCHMARKS_KEYS,
