@@ -304,3 +304,15 @@ def test_html_report_shows_benchmarks_where_present(cli, full_workspace, tmp_pat
     assert ">5.8%<" in text  # NFA, neighbours 2023/24, as the seed prints it
     assert cli("report", "--format", "html", "-o", target).exit_code == 0
     assert "Stat Neighbours" not in target.read_text(encoding="utf-8")
+
+
+def test_benchmark_cells_keep_a_decimal_except_counts():
+    from csc_perf.render.results import comparison_cell
+
+    # The seed prints published rates with a decimal (614.2) whatever the indicator's own
+    # decimals; a count of children is a whole number (11,260, not 11,260.0).
+    assert comparison_cell({"sn_2023_24": 611.5, "unit": "rate", "decimals": 0}, "sn_2023_24") == (
+        "611.5"
+    )
+    count = {"england_2023_24": 83530.0, "unit": "count", "decimals": 0}
+    assert comparison_cell(count, "england_2023_24") == "83,530"

@@ -195,6 +195,9 @@ def comparison_cell(row: dict, column: str) -> str:
     value = row.get(column)
     if value is None:
         return ""
-    decimals = max(row["decimals"], 1) if not column.startswith("fy_") else row["decimals"]
+    # Published benchmarks keep a decimal as the seed prints them (614.2, 54.8), except
+    # counts: 11,260 children, not 11,260.0.
+    own_decimals = column.startswith("fy_") or row["unit"] == "count"
+    decimals = row["decimals"] if own_decimals else max(row["decimals"], 1)
     text = format_value(value, row["unit"], decimals)
     return text + ("*" if row.get(f"{column}_partial") else "")
