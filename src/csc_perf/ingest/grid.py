@@ -14,6 +14,8 @@ from csc_perf.ingest.headers import AUTHORITY_HEADERS, header_key, is_report_col
 from csc_perf.ingest.raw import RawTable
 from csc_perf.model.calendar import looks_like_month
 
+SEMICOLON_HINT = "the file seems to use semicolons between cells: save it as CSV with commas"
+
 
 class Grid:
     """A table's header row and the rows below it, and the problems found in its header.
@@ -124,7 +126,7 @@ class Grid:
         """The error for a header that names no months and no indicator/month/value."""
         filled_cells = [h for h in self.header if h]
         if len(filled_cells) == 1 and filled_cells[0].count(";") >= 2:
-            hint = "the file seems to use semicolons between cells: save it as CSV with commas"
+            hint = SEMICOLON_HINT
         elif len(filled_cells) == 1:
             hint = (
                 f"row {self.header_row} looks like a title above the table: delete the rows "

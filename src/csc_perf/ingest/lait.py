@@ -8,11 +8,13 @@ a figure, ``-`` for none, or a DfE symbol), ``LA Number`` and ``Region``. An ind
 measure with ``benchmark = { lait = "CPP_rate" }``; only mapped measures are read (so a label
 or value of a measure no indicator uses never stops an import).
 
-Geography: ``LA Number`` is the authority (852 Southampton); 970 or ``England`` is England;
-the nine regions (980-990, by name) are stored under their ONS region codes, as EES files
-give them (``South East`` -> E12000008), and each authority's ``Region`` likewise (``Inner
+Geography (:mod:`csc_perf.ingest.lait_areas`): ``LA Number`` is the authority (852
+Southampton, or its ONS code), one csc-perf knows; 970 or ``England`` is England; the nine
+regions (980-990, or by name) are stored under their ONS region codes, as EES files give
+them (``South East`` -> E12000008), and each authority's ``Region`` likewise (``Inner
 London`` and ``Outer London`` are London, E12000007). LAIT's ``London (Inner)`` and
 ``London (Outer)`` rows are not a region csc-perf stores: they are skipped and counted.
+A row that belongs nowhere is refused, never dropped.
 Values: ``-``, ``x``, ``z``, ``:``, ``..`` and blank are missing, ``c``, ``u``, ``k`` and
 ``low`` suppressed: never a zero. The work is vectorised (Polars over the whole file): the
 600,000-row file is read in about a second.
@@ -35,10 +37,10 @@ from csc_perf.ingest.ees import (
     measure_values,
     read_ees_text,
 )
-from csc_perf.ingest.ees_geography import NATIONAL, comparable
 from csc_perf.ingest.ees_reference import BENCHMARK_SCHEMA
+from csc_perf.ingest.grid import SEMICOLON_HINT
+from csc_perf.ingest.lait_areas import refuse, with_areas
 from csc_perf.ingest.lait_periods import PERIOD_HINT, parse_lait_period
-from csc_perf.model.authorities import normalise_authority_column
 
 #: Progress of a long read: (what is being done, steps done, steps in all).
 Progress = Callable[[str, int, int], None]
@@ -52,23 +54,15 @@ COLUMNS = {
     "lanumber": "la_number",
     "region": "region",
 }
-REQUIRED = ("measure", "period", "value")
-#: LAIT region names (as :func:`comparable` makes them) -> ONS region codes, as EES uses.
-REGION_CODES = {
-    "north east": "E12000001",
-    "north west": "E12000002",
-    "yorkshire and the humber": "E12000003",
-    "east midlands": "E12000004",
-    "west midlands": "E12000005",
-    "east of england": "E12000006",
-    "london": "E12000007",
-    "inner london": "E12000007",
-    "outer london": "E12000007",
-    "south east": "E12000008",
-    "south west": "E12000009",
+#: The columns read, as LAIT spells them.
+SPELLINGS = {
+    "measure": "Short Desc",
+    "period": "Years",
+    "area": "LA and Regions",
+    "value": "Values",
+    "la_number": "LA Number",
+    "region": "Region",
 }
-#: Areas LAIT gives that are not a level csc-perf stores (London's halves).
-NOT_STORED_AREAS = ("london (inner)", "london (outer)")
 LAIT_SUFFIXES = (".parquet", ".xlsx", ".xlsm", ".csv", ".txt")
 STEPS = ("reading", "measures", "periods", "areas", "values", "checks")
 
@@ -111,7 +105,7 @@ def read_lait(path: str | Path, progress: Progress | None = None) -> pl.DataFram
         elif suffix in (".xlsx", ".xlsm"):
             frame, first = _read_workbook(path), 2
         else:
-            frame, first = pl.read_csv(read_ees_text(path), infer_schema=False), 2
+            frame, first = _read_csv(path), 2
     except ExtractReadError:
         raise
     except Exception as exc:
@@ -122,20 +116,37 @@ def read_lait(path: str | Path, progress: Progress | None = None) -> pl.DataFram
         ) from None
     renames = {c: COLUMNS[_canonical(c)] for c in frame.columns if _canonical(c) in COLUMNS}
     frame = frame.rename(renames)
-    missing = [k for k in REQUIRED if k not in frame.columns]
-    if missing or not {"la_number", "area"} & set(frame.columns):
+    missing = [spelt for column, spelt in SPELLINGS.items() if column not in frame.columns]
+    if missing:
         raise ExtractReadError(
             f"{name}: not a LAIT long file: no "
-            + ", ".join(repr(k) for k, v in COLUMNS.items() if v in missing or v == "area"),
+            + ", ".join(repr(c) for c in missing)
+            + (" column" if len(missing) == 1 else " columns"),
             code="header-missing",
             file=name,
-            hint="download LAIT's long data (Short Desc, Years, LA and Regions, Values, "
-            "LA Number, Region)",
+            hint="download LAIT's long data (" + ", ".join(SPELLINGS.values()) + ")",
         )
     return frame.select(
         pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, dtype=pl.String).alias(c)
         for c in ("measure", "period", "area", "value", "la_number", "region")
     ).with_row_index("_row", offset=first)
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    """A LAIT CSV download as text; refuses one whose header is split by semicolons (a
+    spreadsheet saved in a European locale), which would otherwise fail mid-file."""
+    text = read_ees_text(path)
+    header = text.readline()
+    text.seek(0)
+    if header.count(";") >= 2 and header.count(";") > header.count(","):
+        raise ExtractReadError(
+            f"{path}: row 1: the header {header.strip()[:80]!r} is split by semicolons",
+            code="header-missing",
+            file=str(path),
+            row=1,
+            hint=SEMICOLON_HINT,
+        )
+    return pl.read_csv(text, infer_schema=False)
 
 
 def _read_workbook(path: Path) -> pl.DataFrame:
@@ -194,7 +205,7 @@ def benchmarks_from_lait(
     step("periods")
     rows = _with_periods(rows, name, note)
     step("areas")
-    rows = _with_areas(rows, name, note)
+    rows = with_areas(rows, name, note)
     step("values")
     value, status, unreadable = measure_values("value")
     text = pl.col("value").fill_null("").str.strip_chars()
@@ -278,7 +289,7 @@ def _with_periods(rows: pl.DataFrame, name: str, note: Callable[[str], None]) ->
     )
     read = {label: parse_lait_period(label or "") for label in labels.get_column("period")}
     bad = labels.filter(pl.Series([read[p] is None for p in labels.get_column("period")]))
-    _refuse(
+    refuse(
         bad.sort("_row"),
         name,
         lambda r: (
@@ -301,72 +312,3 @@ def _with_periods(rows: pl.DataFrame, name: str, note: Callable[[str], None]) ->
             "each is stored under its last year"
         )
     return rows
-
-
-def _with_areas(rows: pl.DataFrame, name: str, note: Callable[[str], None]) -> pl.DataFrame:
-    """``rows`` with ``authority``, ``level``, ``name`` and ``region_code``; London's halves
-    skipped (counted in a note), any other area that is not an authority refused."""
-    area = comparable(pl.col("area").fill_null(""))
-    number = pl.col("la_number").str.strip_chars().cast(pl.Float64, strict=False)
-    rows = rows.with_columns(
-        pl.when((number == 970) | (area == "england"))
-        .then(pl.lit("national"))
-        .when(area.is_in(list(REGION_CODES)) & (number.is_null() | (number >= 980)))
-        .then(pl.lit("region"))
-        .when(area.is_in(list(NOT_STORED_AREAS)))
-        .then(pl.lit("skip"))
-        .when(number.is_not_null())
-        .then(pl.lit("la"))
-        .alias("level"),
-        number.cast(pl.Int64, strict=False).cast(pl.String).alias("_number"),
-    )
-    skipped = rows.filter(pl.col("level") == "skip")
-    if skipped.height:
-        areas = ", ".join(sorted(skipped.get_column("area").unique().to_list()))
-        note(f"{name}: {skipped.height} rows of {areas} not stored (not a region csc-perf stores)")
-    rows = rows.filter(pl.col("level") != "skip")
-    authority = normalise_authority_column(rows.get_column("_number"))
-    rows = rows.with_columns(
-        pl.when(pl.col("level") == "la")
-        .then(authority)
-        .when(pl.col("level") == "region")
-        .then(area.replace_strict(REGION_CODES, default=None))
-        .when(pl.col("level") == "national")
-        .then(pl.lit(NATIONAL))
-        .alias("authority"),
-        pl.col("area").alias("name"),
-        pl.when(pl.col("level") == "la")
-        .then(comparable(pl.col("region").fill_null("")).replace_strict(REGION_CODES, default=None))
-        .when(pl.col("level") == "region")
-        .then(area.replace_strict(REGION_CODES, default=None))
-        .alias("region_code"),
-    )
-    _refuse(
-        rows.filter(pl.col("authority").is_null()),
-        name,
-        lambda r: (
-            f"area {r['area']!r} (LA Number {r['la_number']!r}) is not an authority, "
-            "region or England"
-        ),
-        "authority-invalid",
-        "give the row its LA Number (e.g. 852), or remove it",
-    )
-    return rows
-
-
-def _refuse(
-    bad: pl.DataFrame, name: str, what: Callable[[dict], str], code: str, hint: str
-) -> None:
-    """Refuse the file for the first of the ``bad`` rows (``what`` says what is wrong with
-    it), counting the others."""
-    if not bad.height:
-        return
-    first = bad.row(0, named=True)
-    more = f" (and {bad.height - 1} more)" if bad.height > 1 else ""
-    raise ExtractReadError(
-        f"{name}, row {first['_row']}: {what(first)}{more}",
-        code=code,
-        file=name,
-        row=first["_row"],
-        hint=hint,
-    )

@@ -39,6 +39,25 @@ def ons_to_la_number() -> dict[str, str]:
     return {row["new_la_code"]: row["old_la_code"] for row in csv.DictReader(io.StringIO(text))}
 
 
+@lru_cache(maxsize=1)
+def la_number_names() -> dict[str, tuple[str, ...]]:
+    """Every DfE LA number csc-perf knows -> the names the DfE files give it (``852`` ->
+    ``("Southampton",)``; North Yorkshire's ``815`` has one name under two ONS codes).
+
+    The one list of known authorities: ``data/la_codes.csv``, every authority in the DfE
+    children's social care files 2012 to 2025, so it holds authorities since reorganised
+    (Bournemouth, Poole and Dorset 835-837 before 2019, Northamptonshire 928 before 2021,
+    Cumbria 909 before 2023) as well as today's 153 and every statistical neighbour. Joint
+    returns (``940 / 941``) are not one authority and are not listed."""
+    text = (resources.files("csc_perf") / "data" / "la_codes.csv").read_text(encoding="utf-8")
+    names: dict[str, tuple[str, ...]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        number = row["old_la_code"].strip()
+        if _LA_NUMBER.match(number) and row["la_name"] not in names.get(number, ()):
+            names[number] = (*names.get(number, ()), row["la_name"])
+    return names
+
+
 def normalise_authority(text: object) -> str | None:
     """The stored form of an authority code, or None when ``text`` is not one.
 
