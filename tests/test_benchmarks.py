@@ -167,3 +167,65 @@ def test_a_dfe_ees_file_imports_as_every_authoritys_figures(cli, workspace):
     assert len(by_authority) > 140
     assert by_authority["852"]["value"] == 8.6  # Southampton 2023/24, as DfE publishes it
     assert by_authority["852"]["authority_band"] in {"A", "B", "C", "D"}
+
+
+def count_and_rate(unit: str):
+    """Southampton's children in care (470, fewer is better) against a hand-made table:
+    neighbours 851 (300) and 850 (1,700), the South East 11,000, England 83,530 (DfE: children
+    looked after at 31 March 2024, cla_number_and_rate_per_10k_children)."""
+    from csc_perf.methods.benchmarks import add_benchmarks
+
+    rows = [
+        ("852", "la", "E12000008", 468.0),
+        ("851", "la", "E12000008", 300.0),
+        ("850", "la", "E12000008", 1700.0),
+        ("E12000008", "region", "E12000008", 11000.0),
+        ("E92000001", "national", None, 83530.0),
+    ]
+    table = pl.DataFrame(
+        [
+            (a, level, a, region, 2024, "children_in_care", v, "present")
+            for a, level, region, v in rows
+        ],
+        schema=[
+            "authority",
+            "level",
+            "name",
+            "region_code",
+            "year",
+            "indicator",
+            "value",
+            "status",
+        ],
+        orient="row",
+    ).with_columns(pl.col("year").cast(pl.Int32))
+    results = pl.DataFrame(
+        {
+            "authority": ["852"],
+            "indicator": ["children_in_care"],
+            "month": [date(2024, 10, 1)],
+            "value": [470.0],
+            "polarity": ["lower"],
+            "unit": [unit],
+        }
+    )
+    return add_benchmarks(results, table, {"852": ["851", "850"]}).row(0, named=True)
+
+
+def test_a_count_is_not_compared_with_region_or_england_totals():
+    # 470 children is not "better" than England's 83,530, nor in a quartile of authorities
+    # of every size: a count has no vs_region, vs_england or quartile.
+    out = count_and_rate("count")
+    assert (out["region_value"], out["england_value"]) == (11000, 83530)  # still shown
+    assert (out["vs_region"], out["vs_england"], out["quartile"]) == (None, None, None)
+    # The same figures as a rate are compared (the control: the rule is the unit's).
+    rate = count_and_rate("rate")
+    assert (rate["vs_region"], rate["vs_england"]) == ("better", "better")
+    # Quartiles of 300, 468, 1,700: 384 / 468 / 1,084; 470 (fewer is better) is band C.
+    assert rate["quartile"] == "C"
+
+
+def test_the_shipped_count_of_children_in_care_has_no_benchmark(definitions):
+    # The report prints no benchmark for its count of children in care (only for the rate).
+    assert not definitions["children_in_care"].benchmark
+    assert definitions["children_in_care_rate"].benchmark

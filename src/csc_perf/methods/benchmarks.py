@@ -6,7 +6,9 @@ benchmark columns out. The neighbour figure is the mean (or median) of the neigh
 values; neighbours without a value (missing or suppressed) are left out, never counted as
 zero, and ``sn_count`` says how many had one. The quartile band places the month's value
 among every authority's figure for the benchmark year: A is the best quarter by polarity,
-D the worst (as DfE's LAIT does).
+D the worst (as DfE's LAIT does). A count (``unit = "count"``) keeps its benchmark figures
+but has no ``vs_region``, ``vs_england`` or ``quartile``: an authority's count is not better
+or worse than a region's or England's total.
 """
 
 from __future__ import annotations
@@ -133,7 +135,11 @@ def add_benchmarks(
         quartiles, left_on=["indicator", "_year"], right_on=["indicator", "year"], how="left"
     )
 
-    def compare(benchmark: str) -> pl.Expr:
+    # A count is not compared with a region's or England's total, nor placed among
+    # authorities of every size: only rates, percentages and averages are.
+    count = pl.col("unit") == "count" if "unit" in frame.columns else pl.lit(False)
+
+    def compare(benchmark: str, totals: bool = False) -> pl.Expr:
         diff = pl.col("value") - pl.col(benchmark)
         sign = pl.when(pl.col("polarity") == "lower").then(-1.0).otherwise(1.0)
         return (
@@ -141,6 +147,7 @@ def add_benchmarks(
                 pl.col("value").is_null()
                 | pl.col(benchmark).is_null()
                 | ~pl.col("polarity").is_in(["higher", "lower"])
+                | (count.fill_null(False) & totals)
             )
             .then(None)
             .when(diff == 0)
@@ -179,9 +186,9 @@ def add_benchmarks(
         pl.col("_sn_count").cast(pl.Int64).alias("sn_count"),
         pl.lit(method).alias("sn_method"),
         compare("sn_value").alias("vs_sn"),
-        compare("region_value").alias("vs_region"),
-        compare("england_value").alias("vs_england"),
-        pl.when(value.is_null() | pl.col("_q1").is_null())
+        compare("region_value", totals=True).alias("vs_region"),
+        compare("england_value", totals=True).alias("vs_england"),
+        pl.when(value.is_null() | pl.col("_q1").is_null() | count.fill_null(False))
         .then(None)
         .when(pl.col("polarity") == "higher")
         .then(higher_band)
