@@ -197,3 +197,38 @@ def test_the_demo_imports_the_example_benchmarks(cli, tmp_path, monkeypatch):
 def cli_rag_value(cli, indicator: str) -> float:
     rows = json.loads(cli("rag", "--month", "2024-10", "--format", "json").stdout)
     return next(r for r in rows if r["indicator"] == indicator)["la_value"]
+
+
+def significant_digits(text: str) -> int:
+    mantissa = text.lower().split("e")[0].lstrip("-").replace(".", "")
+    return len(mantissa.strip("0"))
+
+
+def test_computed_figures_are_stored_to_ten_significant_digits(cli, rates):
+    # A rate from counts and a LAIT formula are stored to 10 significant digits (no float
+    # noise such as 14.690000000000001 in CSV); a figure the source gives is stored as given.
+    assert cli("benchmarks", "import", LAIT).exit_code == 0
+    exported = cli("export", "--table", "benchmarks", "--format", "csv").stdout
+    frame = pl.read_csv(
+        io.StringIO(exported),
+        schema_overrides={"authority": pl.String, "value": pl.String},
+    ).filter(pl.col("value").is_not_null())
+    computed = frame.filter(pl.col("indicator").is_in(["referrals_rate", "s47_to_icpc"]))
+    assert computed.height > 600
+    assert max(significant_digits(v) for v in computed.get_column("value")) <= 10
+    figure = dict(
+        computed.filter((pl.col("indicator") == "s47_to_icpc") & (pl.col("year") == 2024))
+        .select("authority", "value")
+        .iter_rows()
+    )
+    # LAIT, Southampton 2024: ISCP_Conf 74.1 / Section_47 260.9 * 100 = 28.4016864699...
+    assert figure["852"] == "28.40168647"
+    # Referrals 2024: 3,094 / 50,594 (mid-2023) * 10,000 = 611.5349645...
+    referrals = computed.filter(
+        (pl.col("indicator") == "referrals_rate")
+        & (pl.col("year") == 2024)
+        & (pl.col("authority") == "852")
+    )
+    assert referrals.get_column("value").to_list() == ["611.5349646"]
+    source = frame.filter((pl.col("indicator") == "s47_rate") & (pl.col("authority") == "852"))
+    assert sorted(source.get_column("value").to_list()) == ["260.9", "347.6"]

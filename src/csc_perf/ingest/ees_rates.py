@@ -6,7 +6,8 @@ estimate of children aged 0-17.
 10,000 for each geography and year. The population is each geography's own estimate, for
 the year :func:`~csc_perf.methods.benchmarks.benchmark_estimate_year` picks (the indicator's
 population rule, or ``[benchmarks] population_year_lag``). A suppressed input makes the rate
-suppressed, a missing input or estimate makes it missing: never a zero.
+suppressed, a missing input or estimate makes it missing: never a zero. A rate is stored to
+10 significant digits (:func:`~csc_perf.methods.benchmarks.computed_figure`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from csc_perf.ingest.ees import (
     check_readable,
     measure_values,
 )
-from csc_perf.methods.benchmarks import benchmark_estimate_year
+from csc_perf.methods.benchmarks import benchmark_estimate_year, computed_figure
 
 
 def rates_from_counts(
@@ -74,7 +75,7 @@ def rates_from_counts(
         ).join(estimates, on=["authority", "_estimate"], how="left")
         node = source.formula_node
         assert node is not None
-        rate = to_expr(node, annual=True)
+        rate = computed_figure(to_expr(node, annual=True))
         frame = frame.with_columns(pl.when(rate.is_finite()).then(rate).alias("_rate"))
         unknown = frame.filter((pl.col("_inputs") == "present") & pl.col(POPULATION).is_null())
         if warnings is not None and unknown.height:

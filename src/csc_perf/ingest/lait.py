@@ -41,6 +41,7 @@ from csc_perf.ingest.ees_reference import BENCHMARK_SCHEMA
 from csc_perf.ingest.grid import SEMICOLON_HINT
 from csc_perf.ingest.lait_areas import refuse, with_areas
 from csc_perf.ingest.lait_periods import PERIOD_HINT, parse_lait_period
+from csc_perf.methods.benchmarks import computed_figure
 
 #: Progress of a long read: (what is being done, steps done, steps in all).
 Progress = Callable[[str, int, int], None]
@@ -261,7 +262,7 @@ def _indicator_rows(
             for c in names
         ],
     )
-    computed = to_expr(node, annual=True)
+    computed = computed_figure(to_expr(node, annual=True))
     return wide.select(
         *AREA,
         pl.lit(indicator).alias("indicator"),

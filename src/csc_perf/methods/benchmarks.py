@@ -44,6 +44,17 @@ def benchmark_estimate_year(definitions: Definitions, year: pl.Expr) -> pl.Expr:
     return (year - 1 - (rule.year_lag if lag is None else lag)).cast(pl.Int32)
 
 
+#: Significant digits a computed benchmark (a formula's result) is stored to: beyond any
+#: figure's meaning, and short of float noise (14.690000000000001 is stored as 14.69).
+COMPUTED_DIGITS = 10
+
+
+def computed_figure(expr: pl.Expr) -> pl.Expr:
+    """A benchmark computed from a formula, rounded to :data:`COMPUTED_DIGITS` significant
+    digits for storing (a source's own figures are stored as the source gives them)."""
+    return expr.round_sig_figs(COMPUTED_DIGITS)
+
+
 def add_benchmarks(
     results: pl.DataFrame,
     benchmarks: pl.DataFrame | None,
