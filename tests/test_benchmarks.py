@@ -17,6 +17,9 @@ FILES = [
     DFE / "d3_cpps_subsequent_plan_2013_to_2025_2023_to_2024.csv",
     DFE / "cla_number_and_rate_per_10k_children_2023_to_2024.csv",
 ]
+#: Southampton's ten statistical neighbours, DfE's April 2021 model
+#: (New_Statistical_Neighbour_Groupings_April_2021.csv, row 852: SN1..SN10).
+SOUTHAMPTON_NEIGHBOURS = ["851", "373", "874", "879", "831", "801", "331", "861", "810", "355"]
 
 
 @pytest.fixture
@@ -60,6 +63,38 @@ def test_children_in_care_rate_from_a_file_with_a_breakdown(benchmarked):
     row = benchmarked["children_in_care_rate"]
     assert (row["la_value_previous"], row["la_value"]) == (108, 97)
     assert (row["england_value_previous"], row["england_value"]) == (70, 69)
+    # Its neighbours 100.9 / 100.3 are a year behind too (DfE: 101.0 in 2021/22, 100.2 in
+    # 2022/23, the mean of the ten); csc-perf shows 100.2 and 98.9. Its South East 57 is
+    # DfE's 2022/23, as headed.
+    assert (round(row["sn_value_previous"], 1), round(row["sn_value"], 1)) == (100.2, 98.9)
+    assert row["region_value_previous"] == 57
+    seed_23_24 = 108  # the seed's "So'ton 23/24" is DfE's 2022/23
+    assert row["la_value_previous"] == seed_23_24
+
+
+def test_re_referrals_neighbours_are_the_per_child_measure(benchmarked):
+    # Seed: So'ton 22.0 / 23.2, Stat Neighbours 21.3 / 21.0, South East 27.9, England 22.4 /
+    # 21.0. csc-perf shows DfE's per-child measure (rereferral_child_percent) in every column;
+    # the seed's 22/23 neighbours, South East and England are the per-referral one
+    # (rereferral_percent): the neighbours' mean of that is 21.3, of the per-child one 20.39.
+    row = benchmarked["re_referrals"]
+    assert (row["la_value_previous"], row["la_value"]) == (22.0, 23.2)
+    assert (round(row["sn_value_previous"], 2), round(row["sn_value"], 2)) == (20.39, 20.97)
+    assert (row["region_value_previous"], row["england_value_previous"]) == (25.4, 21.0)
+    assert row["england_value"] == 21.0
+    c1 = pl.read_csv(FILES[0], infer_schema=False).filter(
+        (pl.col("time_period") == "2023") & pl.col("old_la_code").is_in(SOUTHAMPTON_NEIGHBOURS)
+    )
+    per_referral = c1.get_column("rereferral_percent").cast(pl.Float64).mean()
+    assert c1.height == 10 and round(per_referral, 1) == 21.3  # the seed's figure
+
+
+def test_repeat_cp_plans_england_is_the_dfes(benchmarked):
+    # Seed: England 24.0 / 24.7. DfE d3: 2021/22 22.7, 2022/23 23.6, 2023/24 24.7: the seed's
+    # 24.0 is no year's figure; csc-perf shows 23.6. South East 25.1 (2022/23) as the seed.
+    row = benchmarked["repeat_cp_plans"]
+    assert (row["england_value_previous"], row["england_value"]) == (23.6, 24.7)
+    assert row["region_value_previous"] == 25.1
 
 
 def test_no_benchmarks_gives_null_columns(cli, full_workspace):
