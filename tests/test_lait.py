@@ -253,3 +253,17 @@ def test_benchmarks_show_and_report_show_the_new_columns(cli, lait):
     assert "| 81.6% | 88.1% | 81.1% | 80.6% | 83.0% |" in line
     assert "| 82.5% | 84.5% |" in line
     assert "23/24 Stat Neighbours (mean)" in report.stdout
+    # The region's columns are headed with its name, as the seed's: "South East 22/23".
+    assert "| South East 22/23 |" in report.stdout and "Region 22/23" not in report.stdout
+
+
+def test_the_region_header_without_a_region_name():
+    from csc_perf.app.reference import region_name
+    from csc_perf.app.report import comparison_columns
+
+    frame = pl.DataFrame({"indicator": ["x"], "region_2022_23": [1.0]})
+    assert comparison_columns(frame) == [("region_2022_23", "Region 22/23")]
+    assert comparison_columns(frame, region_name="South East") == [
+        ("region_2022_23", "South East 22/23")
+    ]
+    assert region_name(None, "852") == ""

@@ -131,3 +131,21 @@ def benchmarks_by_year(
             "england",
         )
     )
+
+
+def region_name(table: pl.DataFrame | None, authority: str | None) -> str:
+    """The name of ``authority``'s region as the benchmarks ``table`` gives it (its latest
+    year's region row: ``South East`` for 852), or ``""`` when the table does not say."""
+    if table is None or not authority:
+        return ""
+    own = table.filter((pl.col("level") == "la") & (pl.col("authority") == authority))
+    codes = own.drop_nulls("region_code").sort("year").get_column("region_code")
+    if codes.is_empty():
+        return ""
+    names = (
+        table.filter((pl.col("level") == "region") & (pl.col("authority") == codes[-1]))
+        .drop_nulls("name")
+        .sort("year")
+        .get_column("name")
+    )
+    return names[-1] if names.len() else ""

@@ -205,16 +205,20 @@ _COMPARISON = re.compile(r"^(fy|la|sn|region|england)_(\d{4})_(\d{2})$")
 
 
 def comparison_columns(
-    frame: pl.DataFrame, authority_name: str = "", neighbour_average: str = "mean"
+    frame: pl.DataFrame,
+    authority_name: str = "",
+    neighbour_average: str = "mean",
+    region_name: str = "",
 ) -> list[tuple[str, str]]:
     """(column, header) of the comparison columns in a report frame, in the seed's wording;
-    the neighbours' header says which average is shown (``23/24 Stat Neighbours (mean)``)."""
+    the neighbours' header says which average is shown (``23/24 Stat Neighbours (mean)``),
+    the region's names the region when known (``South East 22/23``, else ``Region 22/23``)."""
     own = authority_name or "Own"
     words = {
         "fy": f"{own} {{y}} (own data)",
         "la": f"{own} {{y}}",
         "sn": f"{{y}} Stat Neighbours ({neighbour_average})",
-        "region": "Region {y}",
+        "region": f"{region_name or 'Region'} {{y}}",
         "england": "England {y}",
     }
     out = []
@@ -236,12 +240,13 @@ def build_report(
     financial_years: pl.DataFrame | None = None,
     benchmarks: bool = False,
     revised: pl.DataFrame | None = None,
+    region_name: str = "",
 ) -> Report:
     """The :class:`Report` from a results frame (every month up to ``month``). ``themes``
     keeps only those themes; ``financial_years`` (from
     :func:`~csc_perf.methods.financial_years.financial_year_values`, one authority) and
     ``benchmarks`` add the comparison columns; ``revised`` (``indicator, revised``) marks
-    figures revised since an earlier version."""
+    figures revised since an earlier version; ``region_name`` heads the region's columns."""
     frame = report_frame(results, definitions, month)
     if themes:
         frame = frame.filter(pl.col("theme").is_in(themes))
@@ -266,6 +271,7 @@ def build_report(
                 frame,
                 definitions.workspace.authority_name,
                 definitions.benchmarks.get("average", "mean"),
+                region_name,
             )
         ),
         matrix=spc_matrix(current),

@@ -16,6 +16,7 @@ from csc_perf.app.charts import ChartCommands
 from csc_perf.app.data import StoreCommands
 from csc_perf.app.notes import Note
 from csc_perf.app.paths import find_config, store_path
+from csc_perf.app.reference import region_name
 from csc_perf.app.report import Report, build_report
 from csc_perf.app.results import (
     Choice,
@@ -201,6 +202,12 @@ class Workspace(StoreCommands, ChartCommands):
             financial_years=years,
             benchmarks=benchmarks,
             revised=revised,
+            region_name=region_name(
+                None if self.store.is_new() else self.store.reference("benchmarks"),
+                run.authority,
+            )
+            if benchmarks
+            else "",
         )
 
     def trend(
