@@ -121,7 +121,7 @@ def place(number: str | None, area: str | None, region: str | None) -> Place:
     region_code = AUTHORITY_REGIONS.get(_key(region))
     if region_code is None:
         given = f"{region!r} is not one of England's nine regions" if region else "is blank"
-        return Place(problem=f"column 'Region' (LA Number {number}): {given}")
+        return Place(problem=f"column 'Region' (LA Number {code}): {given}")
     return Place("la", code, region_code)
 
 
