@@ -300,9 +300,9 @@ def test_population_and_benchmarks(ws):
     ees = sorted(p for p in DFE.glob("*.csv") if p != ONS)
     benchmarks = ws.import_benchmarks(ees)
     assert benchmarks.version == 0 and benchmarks.frame.height > 0
-    stored = ws.export(table="benchmarks", indicators=["children_in_care"])
-    assert set(stored.get_column("indicator")) == {"children_in_care"}
-    by_year = ws.benchmarks("children_in_care")
+    stored = ws.export(table="benchmarks", indicators=["children_in_care_rate"])
+    assert set(stored.get_column("indicator")) == {"children_in_care_rate"}
+    by_year = ws.benchmarks("children_in_care_rate")
     assert by_year.columns[:3] == ["year", "financial_year", "authority"]
     assert by_year.get_column("year").is_sorted()
     with pytest.raises(UsageError, match="unknown indicator"):
