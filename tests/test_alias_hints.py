@@ -197,3 +197,82 @@ def test_a_file_with_problems_is_not_touched(tmp_path):
     assert config.read_text("utf-8") == broken
     with pytest.raises(UsageError):
         add_alias(ROOT / "indicators.toml", "nope", "x")
+
+
+# -- the file's permissions and the alias's characters (the reviewer's item 3) ---------------
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555])
+def test_a_file_without_write_permission_is_refused_and_left_alone(cli, workspace, mode):
+    # st_mode, not os.access: as root os.access says yes to a read-only file.
+    config = workspace / "indicators.toml"
+    before = config.read_bytes()
+    config.chmod(mode)
+    try:
+        result = cli("indicators", "--add-alias", "contacts", "Contacts received")
+        assert result.exit_code == 2, result.stderr
+        assert "indicators.toml" in result.stderr and "read-only" in result.stderr
+        assert config.read_bytes() == before
+        assert config.stat().st_mode & 0o777 == mode
+    finally:
+        config.chmod(0o644)
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o664])
+def test_the_replaced_file_keeps_its_mode_and_owner(cli, workspace, mode):
+    config = workspace / "indicators.toml"
+    config.chmod(mode)
+    owner = (config.stat().st_uid, config.stat().st_gid)
+    result = cli("indicators", "--add-alias", "contacts", "Contacts received")
+    assert result.exit_code == 0, result.stderr
+    assert "Contacts received" in config.read_text("utf-8")
+    assert config.stat().st_mode & 0o777 == mode
+    assert (config.stat().st_uid, config.stat().st_gid) == owner
+
+
+def test_an_error_writing_the_temporary_file_names_the_definitions_file(tmp_path, monkeypatch):
+    config = tmp_path / "indicators.toml"
+    shutil.copyfile(ROOT / "indicators.toml", config)
+    before = config.read_bytes()
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".indicators.toml.x.tmp"))
+
+    monkeypatch.setattr("csc_perf.render.output.tempfile.mkstemp", refused)
+    with pytest.raises(UsageError) as caught:
+        add_alias(config, "contacts", "Contacts received")
+    message = str(caught.value)
+    assert str(config) in message and "Permission denied" in message
+    assert ".tmp" not in message
+    assert config.read_bytes() == before
+
+
+@pytest.mark.parametrize("alias", ["Contacts\nreceived", "Contacts\treceived", "Contacts\x1b[31m"])
+def test_an_alias_with_a_control_character_is_refused(cli, workspace, alias):
+    config = workspace / "indicators.toml"
+    before = config.read_bytes()
+    result = cli("indicators", "--add-alias", "contacts", alias)
+    assert result.exit_code == 2, result.stderr
+    assert "control character" in result.stderr
+    assert config.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        (
+            'name = "Number of contacts in the month"',
+            'name = "Number of contacts\\tin the month"',
+            "name",
+        ),
+        ('"Contacts in the month"]', '"Contacts in the month", "Contacts\\nreceived"]', "aliases"),
+        ('"Contacts in the month"]', '"Contacts in the month", "Contacts\\u001b[31m"]', "aliases"),
+    ],
+)
+def test_check_refuses_control_characters_in_names_and_aliases(tmp_path, old, new, path):
+    # What --add-alias refuses, --check refuses too: a name or alias is one line of text.
+    text = (ROOT / "indicators.toml").read_text("utf-8")
+    assert old in text
+    with pytest.raises(Exception, match="control character") as caught:
+        parse_definitions(text.replace(old, new, 1))
+    assert f".{path}" in str(caught.value)
