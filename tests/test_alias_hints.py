@@ -44,6 +44,25 @@ def test_an_id_like_text_far_from_every_id_is_still_answered_with_ids(definition
     assert suggested and suggested[0] == "contacts"
 
 
+def test_part_of_an_alias_or_an_id_is_suggested(definitions):
+    # The reviewer: "cla rate" offered CP plans and unregulated placements, not the
+    # indicator whose alias is "CLA rate per 10,000"; "s47" offered nothing though three
+    # ids start with "s47_" (indicators.toml). A text whose words start words of an id,
+    # name or alias suggests that indicator's id, the ids starting with it first.
+    assert definitions.suggest("cla rate")[0] == "children_in_care_rate"
+    assert definitions.suggest("s47") == ["s47_enquiries", "s47_rate", "s47_to_icpc"]
+    assert definitions.suggest("childrens_in_care")[0] == "children_in_care"  # as before
+
+
+def test_benchmarks_show_suggests_as_trend_does(cli, seeded_workspace):
+    result = cli("benchmarks", "show", "childrens_in_care")
+    assert result.exit_code == 2
+    assert "unknown indicator 'childrens_in_care'" in result.stderr
+    assert "did you mean 'children_in_care'" in result.stderr
+    s47 = cli("trend", "s47")
+    assert "did you mean 's47_enquiries' or 's47_rate' or 's47_to_icpc'?" in s47.stderr
+
+
 def test_trend_suggests_the_id(cli, seeded_workspace):
     result = cli("trend", "childrens_in_care")
     assert result.exit_code == 2
