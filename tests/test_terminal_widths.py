@@ -377,6 +377,15 @@ def test_history_keeps_each_time_on_one_line(example, width):
     for row in table["rows"]:
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", row["time (UTC)"]), row
     assert [int(r["version"]) for r in table["rows"]] == list(range(15))
+    # A file name or a month (run) is never broken within itself: it wraps at a space.
+    whole = {
+        "files": r"[\w.-]+\.(csv|xlsx),?",
+        "months": r"\d{4}-\d{2}(\.\.\d{4}-\d{2})?,?|\(\d+\)",
+    }
+    for row in table["rows"]:
+        for key, pattern in whole.items():
+            for item in row.get(key, "").split():
+                assert re.fullmatch(pattern, item), (key, row[key], width)
 
 
 COMPARED = [

@@ -227,22 +227,29 @@ def history_layout(entries: list[dict], width: int, *, wide: bool = False) -> Fi
     """The store's history (``Workspace.history()`` rows, the hash cut to 12 characters)
     fitted to ``width``: the version, the time (UTC, to the minute, never wrapped), the
     files and what was inserted and updated always; then the months, the operation, what
-    was unchanged, the rows and the hash. File names and months wrap."""
+    was unchanged, the rows and the hash. File names and months wrap between one and the
+    next, never within one."""
 
     def column(key: str, place: int, justify: str = "right", least: int = 0) -> Column:
         return Column(
             key, key, lambda r: "" if r[key] is None else str(r[key]), place, justify, least
         )
 
+    def longest_item(key: str, most: int) -> int:
+        """The longest file name or month (run) of ``key``: a cell wraps between them (at
+        a space), never within one (up to ``most`` characters)."""
+        items = (i for r in entries for i in str(r[key] or "").split())
+        return min(most, max((len(i) for i in items), default=1))
+
     needed = [
         column("version", 0),
         Column("time", "time (UTC)", lambda r: r["time"][:16].replace("T", " "), 1, "left"),
-        column("files", 3, "left", least=14),
+        column("files", 3, "left", least=longest_item("files", 40)),
         column("inserted", 7),
         column("updated", 8),
     ]
     wanted = [
-        [column("months", 6, "left", least=7)],
+        [column("months", 6, "left", least=longest_item("months", 16))],
         [column("operation", 2, "left")],
         [column("unchanged", 9)],
         [column("rows", 5)],
