@@ -274,24 +274,3 @@ def test_an_alias_with_a_control_character_is_refused(cli, workspace, alias):
     assert result.exit_code == 2, result.stderr
     assert "control character" in result.stderr
     assert config.read_bytes() == before
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "path"),
-    [
-        (
-            'name = "Number of contacts in the month"',
-            'name = "Number of contacts\\tin the month"',
-            "name",
-        ),
-        ('"Contacts in the month"]', '"Contacts in the month", "Contacts\\nreceived"]', "aliases"),
-        ('"Contacts in the month"]', '"Contacts in the month", "Contacts\\u001b[31m"]', "aliases"),
-    ],
-)
-def test_check_refuses_control_characters_in_names_and_aliases(tmp_path, old, new, path):
-    # What --add-alias refuses, --check refuses too: a name or alias is one line of text.
-    text = (ROOT / "indicators.toml").read_text("utf-8")
-    assert old in text
-    with pytest.raises(Exception, match="control character") as caught:
-        parse_definitions(text.replace(old, new, 1))
-    assert f".{path}" in str(caught.value)

@@ -4,6 +4,7 @@ JSON Schema (``--schema``)."""
 
 from __future__ import annotations
 
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +13,15 @@ import polars as pl
 import tomlkit
 
 from csc_perf.definitions.loading import load_definitions, parse_definitions
-from csc_perf.definitions.model import CONTROL_CHARACTERS, Definitions, Indicator
+from csc_perf.definitions.model import Definitions, Indicator
 from csc_perf.definitions.schema import shipped_schema_text
 from csc_perf.errors import DefinitionsError, UsageError
 from csc_perf.render.output import write_file_atomically
+
+#: Control characters (tab, newline, ESC ...): an alias typed on the command line is one line
+#: of plain text. (``--check`` lets a file's names hold them: every view shows them inertly,
+#: and tests/test_inert_text.py loads such names to prove it.)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 #: The columns of :func:`definitions_frame`, one row per indicator.
 DEFINITIONS_SCHEMA = {

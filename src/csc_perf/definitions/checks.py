@@ -17,7 +17,6 @@ from typing import Any
 from csc_perf.definitions.checks_indicator import check_indicator
 from csc_perf.definitions.formulas import check_formula, references
 from csc_perf.definitions.model import (
-    CONTROL_CHARACTERS,
     Definitions,
     Indicator,
     Population,
@@ -186,13 +185,6 @@ def check_indicators(found: Findings, raw: Any, theme_ids: set[str]) -> list[Ind
         keys += [(f"aliases[{i}]", a) for i, a in enumerate(indicator.aliases)]
         own: set[str] = set()
         for key_path, text in keys:
-            if CONTROL_CHARACTERS.search(text):
-                found.add(
-                    f"{path}.{key_path}",
-                    f"{text!r} contains a control character (a tab, a newline, ESC ...): "
-                    "names and aliases are one line of plain text",
-                    entry.line(key_path.split("[")[0]),
-                )
             key = normalise_name(text)
             if key in own:
                 continue

@@ -28,9 +28,6 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 _ID = re.compile(ID_PATTERN)
 
 _SPACES = re.compile(r"\s+")
-#: Control characters (tab, newline, ESC ...): a name or an alias is one line of plain text,
-#: and ESC would reach a terminal as a command.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 # Letters that look the same as Latin ones (Unicode's confusables, for the scripts a name
