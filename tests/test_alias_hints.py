@@ -44,6 +44,25 @@ def test_an_id_like_text_far_from_every_id_is_still_answered_with_ids(definition
     assert suggested and suggested[0] == "contacts"
 
 
+def test_part_of_an_alias_or_an_id_is_suggested(definitions):
+    # The reviewer: "cla rate" offered CP plans and unregulated placements, not the
+    # indicator whose alias is "CLA rate per 10,000"; "s47" offered nothing though three
+    # ids start with "s47_" (indicators.toml). A text whose words start words of an id,
+    # name or alias suggests that indicator's id, the ids starting with it first.
+    assert definitions.suggest("cla rate")[0] == "children_in_care_rate"
+    assert definitions.suggest("s47") == ["s47_enquiries", "s47_rate", "s47_to_icpc"]
+    assert definitions.suggest("childrens_in_care")[0] == "children_in_care"  # as before
+
+
+def test_benchmarks_show_suggests_as_trend_does(cli, seeded_workspace):
+    result = cli("benchmarks", "show", "childrens_in_care")
+    assert result.exit_code == 2
+    assert "unknown indicator 'childrens_in_care'" in result.stderr
+    assert "did you mean 'children_in_care'" in result.stderr
+    s47 = cli("trend", "s47")
+    assert "did you mean 's47_enquiries' or 's47_rate' or 's47_to_icpc'?" in s47.stderr
+
+
 def test_trend_suggests_the_id(cli, seeded_workspace):
     result = cli("trend", "childrens_in_care")
     assert result.exit_code == 2
@@ -197,3 +216,61 @@ def test_a_file_with_problems_is_not_touched(tmp_path):
     assert config.read_text("utf-8") == broken
     with pytest.raises(UsageError):
         add_alias(ROOT / "indicators.toml", "nope", "x")
+
+
+# -- the file's permissions and the alias's characters (the reviewer's item 3) ---------------
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555])
+def test_a_file_without_write_permission_is_refused_and_left_alone(cli, workspace, mode):
+    # st_mode, not os.access: as root os.access says yes to a read-only file.
+    config = workspace / "indicators.toml"
+    before = config.read_bytes()
+    config.chmod(mode)
+    try:
+        result = cli("indicators", "--add-alias", "contacts", "Contacts received")
+        assert result.exit_code == 2, result.stderr
+        assert "indicators.toml" in result.stderr and "read-only" in result.stderr
+        assert config.read_bytes() == before
+        assert config.stat().st_mode & 0o777 == mode
+    finally:
+        config.chmod(0o644)
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o664])
+def test_the_replaced_file_keeps_its_mode_and_owner(cli, workspace, mode):
+    config = workspace / "indicators.toml"
+    config.chmod(mode)
+    owner = (config.stat().st_uid, config.stat().st_gid)
+    result = cli("indicators", "--add-alias", "contacts", "Contacts received")
+    assert result.exit_code == 0, result.stderr
+    assert "Contacts received" in config.read_text("utf-8")
+    assert config.stat().st_mode & 0o777 == mode
+    assert (config.stat().st_uid, config.stat().st_gid) == owner
+
+
+def test_an_error_writing_the_temporary_file_names_the_definitions_file(tmp_path, monkeypatch):
+    config = tmp_path / "indicators.toml"
+    shutil.copyfile(ROOT / "indicators.toml", config)
+    before = config.read_bytes()
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".indicators.toml.x.tmp"))
+
+    monkeypatch.setattr("csc_perf.render.output.tempfile.mkstemp", refused)
+    with pytest.raises(UsageError) as caught:
+        add_alias(config, "contacts", "Contacts received")
+    message = str(caught.value)
+    assert str(config) in message and "Permission denied" in message
+    assert ".tmp" not in message
+    assert config.read_bytes() == before
+
+
+@pytest.mark.parametrize("alias", ["Contacts\nreceived", "Contacts\treceived", "Contacts\x1b[31m"])
+def test_an_alias_with_a_control_character_is_refused(cli, workspace, alias):
+    config = workspace / "indicators.toml"
+    before = config.read_bytes()
+    result = cli("indicators", "--add-alias", "contacts", alias)
+    assert result.exit_code == 2, result.stderr
+    assert "control character" in result.stderr
+    assert config.read_bytes() == before

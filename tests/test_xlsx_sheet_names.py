@@ -41,6 +41,23 @@ def test_names_cut_alike_show_what_tells_them_apart():
     ) == ["Family Help", "Family Safeguarding"]
 
 
+def test_names_alike_in_their_words_keep_their_start_and_a_telling_end():
+    # No heading ("... – ") to drop: each keeps the start a manager recognises, then "…"
+    # and its last words, enough to tell it from the other (not "31" and "31 too").
+    first = "An extraordinarily long theme name that goes on past 31"
+    result = names(first, first + " too")
+    # The start takes the words that fit beside "… " and the end: 31 characters at most.
+    assert result == ["An extraordinarily… past 31", "An extraordinarily long… 31 too"]
+    assert all(len(n) <= 31 for n in result)
+    # Three alike: each end is one the others do not have.
+    three = names(first + " one", first + " two", first + " three")
+    assert three == [
+        "An extraordinarily long… 31 one",
+        "An extraordinarily long… 31 two",
+        "An extraordinarily… 31 three",
+    ]
+
+
 def test_the_same_name_twice_gets_a_number():
     assert names("Visiting", "visiting") == ["Visiting", "visiting (2)"]
 

@@ -15,6 +15,7 @@ from csc_perf.app.indicators import definitions_frame
 from csc_perf.app.notes import Note
 from csc_perf.app.outcomes import ImportResult, ReferenceImport, StoreCheck
 from csc_perf.app.reference import BENCHMARK_KEY, POPULATION_KEY, benchmarks_by_year, read_ees_files
+from csc_perf.app.results import indicator_ids
 from csc_perf.definitions.model import Definitions
 from csc_perf.errors import InvalidDataError, StoreError, UsageError
 from csc_perf.ingest.report import ValidationReport
@@ -336,12 +337,10 @@ class StoreCommands:
         figure, its region's and England's. Raises :class:`UsageError` (an unknown
         indicator or authority, no benchmarks imported)."""
         self.notes = []
-        found = self.definitions.match(indicator)
-        if found is None:
-            raise UsageError(f"unknown indicator {indicator!r}")
+        (found,) = indicator_ids(self.definitions, indicator) or [""]  # suggests as trend
         table = self._reference("benchmarks")
         code = authority_argument(authority) or self.definitions.workspace.authority
-        return benchmarks_by_year(table, self.definitions, found.id, code)
+        return benchmarks_by_year(table, self.definitions, found, code)
 
 
 def _as_of(value: AsOf) -> int | datetime | None:

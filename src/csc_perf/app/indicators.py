@@ -4,6 +4,8 @@ JSON Schema (``--schema``)."""
 
 from __future__ import annotations
 
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,11 @@ from csc_perf.definitions.model import Definitions, Indicator
 from csc_perf.definitions.schema import shipped_schema_text
 from csc_perf.errors import DefinitionsError, UsageError
 from csc_perf.render.output import write_file_atomically
+
+#: Control characters (tab, newline, ESC ...): an alias typed on the command line is one line
+#: of plain text. (``--check`` lets a file's names hold them: every view shows them inertly,
+#: and tests/test_inert_text.py loads such names to prove it.)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 #: The columns of :func:`definitions_frame`, one row per indicator.
 DEFINITIONS_SCHEMA = {
@@ -117,14 +124,26 @@ def add_alias(path: str | Path, indicator_id: str, alias: str) -> AliasAdded:
 
     Only that line changes (an ``aliases`` line is added after ``name`` when there is none):
     every comment, blank line and the layout stay byte for byte (tomlkit keeps them); the
-    file is replaced atomically and only when the result still loads. Raises
-    :class:`UsageError` for an unknown id, a blank alias or one that already names another
-    indicator; :class:`DefinitionsError` when the file has problems to fix first."""
+    file is replaced atomically, keeping its mode (and owner where allowed), and only when
+    the result still loads. Raises :class:`UsageError` for an unknown id, a blank alias, one
+    with a control character or one that already names another indicator, a file without
+    write permission (its mode, not who runs: root may write anything) or one that cannot
+    be written; :class:`DefinitionsError` when the file has problems to fix first."""
     path = Path(path)
     definitions = load_definitions(path)
     alias = alias.strip()
     if not alias:
         raise UsageError("--add-alias: the alias is blank")
+    if CONTROL_CHARACTERS.search(alias):
+        raise UsageError(
+            f"--add-alias: {alias!r} contains a control character (a tab, a newline, ESC "
+            "...); an alias is one line of plain text"
+        )
+    if not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise UsageError(
+            f"--add-alias: {path} is read-only; left as it is",
+            hint=f"make it writable first (chmod u+w {path.name}) if it should change",
+        )
     try:
         indicator = definitions[indicator_id]
     except KeyError:
@@ -150,7 +169,10 @@ def add_alias(path: str | Path, indicator_id: str, alias: str) -> AliasAdded:
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     text = _with_alias(raw[len(bom) :].decode("utf-8"), indicator.id, alias)
     parse_definitions(text, source=str(path))  # never write a file that no longer loads
-    write_file_atomically(path, bom + text.encode("utf-8"))
+    try:
+        write_file_atomically(path, bom + text.encode("utf-8"), keep_mode=True)
+    except OSError as exc:  # name the file the analyst knows, not the temporary one
+        raise UsageError(f"--add-alias: cannot write {path}: {exc.strerror or exc}") from None
     return AliasAdded(path, indicator.id, alias, added=True)
 
 

@@ -44,6 +44,11 @@ _CONFUSABLES = str.maketrans(
 )
 
 
+def _words(text: str) -> list[str]:
+    """The words of an id, name or alias, to match a part of it: ``s47_rate`` -> s47, rate."""
+    return re.findall(r"[^\W_]+", normalise_name(text))
+
+
 def normalise_name(text: str) -> str:
     """The key indicators are matched on (and ids, names and aliases must be unique on):
     Unicode NFKC (full-width letters, ligatures, no-break spaces made plain), invisible
@@ -233,25 +238,57 @@ class Definitions:
         return {key: indicator.id for key, indicator in self._lookup.items()}
 
     def suggest(self, text: str, n: int = 3) -> list[str]:
-        """What an unknown ``text`` may have meant, best first, in the kind the user typed:
-        indicator ids for an id-like text (``childrens_in_care``: lowercase, underscores,
-        no spaces), names otherwise (``Number of children in care``). An id-like text with
-        no close id is compared with names and aliases too, and still answered with ids."""
-        looks_like_id = bool(_ID.match(text.strip()))
+        """What an unknown ``text`` may have meant, best first, at most ``n``.
+
+        In the kind the user typed: indicator ids for an id-like text (``childrens_in_care``:
+        lowercase, underscores, no spaces), names for a text close to a name or alias
+        (``Number of children in care``). Otherwise a part of an id, name or alias (each
+        word the start of one of its words: ``s47``, ``cla rate`` of "CLA rate per 10,000")
+        suggests the indicator's id, the short thing to type: ids starting with it first,
+        then texts starting with it, then the rest, in file order; then ids of the names
+        and aliases it is loosely like."""
+        text = text.strip()
+        looks_like_id = bool(_ID.match(text))
+        answers: dict[str, str] = {}  # indicator id -> what to suggest for it
+
+        def offer(indicators: list[Indicator], as_id: bool) -> None:
+            for indicator in indicators:
+                answers.setdefault(indicator.id, indicator.id if as_id else indicator.name)
+
+        ids = [i.id for i in self.indicators]
         if looks_like_id:
-            ids = [i.id for i in self.indicators]
-            close = difflib.get_close_matches(text.strip(), ids, n=n, cutoff=0.6)
-            if close:
-                return close
+            close = difflib.get_close_matches(text, ids, n=n, cutoff=0.6)
+            offer([self[i] for i in close], as_id=True)
         keys = list(self._lookup)
-        close = difflib.get_close_matches(normalise_name(text), keys, n=n * 3, cutoff=0.6)
-        shown: list[str] = []
-        for key in close:
-            indicator = self._lookup[key]
-            answer = indicator.id if looks_like_id else indicator.name
-            if answer not in shown:
-                shown.append(answer)
-        return shown[:n]
+        query = normalise_name(text)
+        # A text close to a name is a name: answered with names; any other, with ids.
+        named = [] if looks_like_id else difflib.get_close_matches(query, keys, n * 3, 0.8)
+        offer([self._lookup[k] for k in named], as_id=False)
+        offer(self._word_starts(text), as_id=not named)
+        close = difflib.get_close_matches(query, keys, n=n * 3, cutoff=0.6)
+        offer([self._lookup[k] for k in close], as_id=not named)
+        return list(answers.values())[:n]
+
+    def _word_starts(self, text: str) -> list[Indicator]:
+        """The indicators with an id, name or alias of which each word of ``text`` starts
+        a word, best first (see :meth:`suggest`)."""
+        query = _words(text)
+        if not query:
+            return []
+        ranked = []
+        for order, indicator in enumerate(self.indicators):
+            best = None
+            for kind, candidate in enumerate([indicator.id, indicator.name, *indicator.aliases]):
+                words = _words(candidate)
+                if all(any(w.startswith(q) for w in words) for q in query):
+                    starts = words[: len(query)] == query or " ".join(words).startswith(
+                        " ".join(query)
+                    )
+                    key = (not starts, kind > 0, len(words) - len(query))
+                    best = key if best is None else min(best, key)
+            if best is not None:
+                ranked.append((best, order, indicator))
+        return [indicator for *_, indicator in sorted(ranked, key=lambda r: r[:2])]
 
     def theme(self, theme_id: str) -> Theme:
         """The theme with id ``theme_id``; KeyError when there is none."""

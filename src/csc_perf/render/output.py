@@ -117,11 +117,12 @@ def write_bytes(data: bytes, output: str | None, *, binary: bool = False) -> Non
     write_file_atomically(Path(output), data)
 
 
-def write_file_atomically(path: Path, data: bytes) -> None:
+def write_file_atomically(path: Path, data: bytes, *, keep_mode: bool = False) -> None:
     """Write to a temporary file in the same folder, then rename over ``path``.
 
     A symlink is followed (its target is replaced); a FIFO, device or other special file is
-    written straight through, never replaced. The file gets the usual permissions (umask).
+    written straight through, never replaced. The file gets the usual permissions (umask),
+    or with ``keep_mode`` those of the file it replaces (and its owner, where allowed).
     """
     import stat
 
@@ -140,7 +141,11 @@ def write_file_atomically(path: Path, data: bytes) -> None:
     try:
         umask = os.umask(0)
         os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
+        old = path.stat() if keep_mode and path.exists() else None
+        os.fchmod(fd, 0o666 & ~umask if old is None else stat.S_IMODE(old.st_mode))
+        if old is not None:
+            with contextlib.suppress(OSError):  # only root may give a file away
+                os.fchown(fd, old.st_uid, old.st_gid)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

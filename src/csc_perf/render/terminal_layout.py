@@ -6,32 +6,26 @@ a header wraps at its spaces). In a group (the months) the adding stops at the f
 does not fit, so a reader never sees a gap (Aug-24 without Sep-24). A column may have a
 shorter alternative (SPC as marks instead of words), taken when the full one does not
 fit. Columns that wrap (a name) start at their narrowest and share what is left. What was
-left out is named, for a footer.
+left out is named, for a footer. The report's columns are in
+:mod:`~csc_perf.render.report_layout`; a trend's and the history's are here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
-from csc_perf.model.calendar import add_months, report_label
-from csc_perf.render.document import ReportDocument
-from csc_perf.render.mdc import CONCERN, IMPROVEMENT, NEITHER
+from csc_perf.model.calendar import report_label
 from csc_perf.render.results import (
-    DIRECTION_STYLE,
-    comparison_cell,
     direction_text,
-    direction_word,
     format_change,
     format_target,
     format_value,
     rag_text,
-    report_cells,
     spc_marks,
     spc_text,
 )
@@ -97,11 +91,14 @@ class Fitted:
         """An empty Rich table with these columns, each at its fitted width."""
         table = Table(title=title, title_justify="left", header_style="bold")
         for column in self.columns:
+            # Only a name folds; a figure or a one-word header is never split over lines
+            # (cut with "…" only if the terminal is narrower than the columns needed).
             table.add_column(
                 column.header,
                 justify=column.justify,  # type: ignore[arg-type]
                 width=self.widths[column.key],
-                overflow="fold",
+                overflow="fold" if column.wraps else "ellipsis",
+                no_wrap=not column.wraps and " " not in column.header,
             )
         return table
 
@@ -162,110 +159,6 @@ def fit_columns(
     return fitted
 
 
-# -- the report --------------------------------------------------------------------------
-
-
-def report_layout(
-    report: ReportDocument, width: int, *, months: int | None = None, wide: bool = False
-) -> Fitted:
-    """The report's columns fitted to ``width``, in order of need: what a performance
-    manager looks at first (the month, Target, RAG, DoT and the same month last year)
-    always; then SPC (in words, else its marks), the same month two years back, the
-    comparison columns, and the months before this one, newest first. ``months`` keeps
-    the latest N months (1-13) and puts them before SPC and the rest. The indicator's name
-    wraps; every other column takes its widest cell."""
-    rows = list(report.frame.iter_rows(named=True))
-    chronological = list(report.months)
-    latest, year_ago, two_years = chronological[-1], chronological[-13], chronological[0]
-    recent = chronological[-(months or 13) :]
-    needed = [
-        Column("name", "Indicator", lambda r: r["name"], 0, "left", least=_name_floor(width)),
-        _month_column(year_ago, chronological),
-        _month_column(latest, chronological),
-        Column("target", "Target", format_target, 20),
-        Column("rag", "RAG", lambda r: rag_text(r["rag"]), 21, "center"),
-        Column("dot", "DoT", _dot_cell, 22, "left"),
-    ]
-    others: list[list[Column]] = [
-        [
-            Column("spc", "SPC", spc_text, 23, "left", least=22, most=SPC_MOST),
-            Column("spc_marks", "SPC", spc_marks, 23, "left"),
-        ],
-        [_month_column(two_years, chronological)],
-        *[
-            [Column(column, header, lambda r, c=column: comparison_cell(r, c), 30 + k)]
-            for k, (column, header) in enumerate(report.comparisons)
-        ],
-    ]
-    run = [
-        [_month_column(m, chronological, group="months")]
-        for m in reversed(recent)
-        if m not in (latest, year_ago)
-    ]
-    wanted = [*run, *others] if months else [*others, *run]
-    return fit_columns(width, rows, needed, wanted, wide=wide)
-
-
-def _name_floor(width: int) -> int:
-    """The narrowest the indicator's name may be: 18 characters at 80 columns, 20 at 100,
-    24 from 120 (a name wraps rather than squeeze a number)."""
-    return max(18, min(24, width // 5))
-
-
-def _month_column(month: date, chronological: list[date], group: str | None = None) -> Column:
-    return Column(
-        month.strftime("%Y-%m"),
-        report_label(month),
-        lambda r: report_cells(r, [month])[0],
-        1 + chronological.index(month),
-        group=group,
-    )
-
-
-def _dot_cell(row: dict) -> Text:
-    symbol, word = direction_word(row)
-    return Text(f"{symbol} {word}".strip(), style=DIRECTION_STYLE.get(row["direction"], ""))
-
-
-DOT_LEGEND = "DoT on last month: ▲ improving ▼ declining; ↑ up ↓ down where neither is better"
-
-
-def report_legend(layout: Fitted) -> list[Text]:
-    """One line on the direction arrows, and a line on the SPC marks when SPC shows as
-    marks alone (its words say what the marks mean when it shows in words)."""
-    lines = [Text(DOT_LEGEND, style="dim")]
-    if any(c.key == "spc_marks" for c in layout.columns):
-        lines += [
-            Text.assemble(
-                ("SPC: ● common cause, ▲ ▼ special cause high/low: ", "dim"),
-                ("improving", f"bold {IMPROVEMENT}"),
-                (", ", "dim"),
-                ("concern", f"bold {CONCERN}"),
-                (" or ", "dim"),
-                ("neither", f"bold {NEITHER}"),
-            ),
-            Text("     P passing, F failing the target consistently, ~ hit and miss", style="dim"),
-        ]
-    return lines
-
-
-def report_footer(report: ReportDocument, layout: Fitted, width: int) -> list[Text]:
-    """What the terminal's width left out, and how to see it; nothing when all is shown
-    (months left out by ``--months`` were asked for)."""
-    by_key = {m.strftime("%Y-%m"): m for m in report.months}
-    months = sorted(by_key[c.key] for c in layout.left_out if c.key in by_key)
-    left = [_month_runs(months)] if months else []
-    if layout.shortened:
-        left.append("SPC words")
-    if any(c.key == "spc" for c in layout.left_out):
-        left.append("SPC")
-    if comparisons := [c for c in layout.left_out if c.key in dict(report.comparisons)]:
-        left.append(f"{len(comparisons)} of {len(report.comparisons)} comparison columns")
-    return footer_lines(
-        width, left, "More: --months N (latest months first), --wide (every column), --format html"
-    )
-
-
 def footer_lines(width: int, left: list[str], more: str) -> list[Text]:
     """The footer under a fitted table: what was ``left`` out at ``width`` columns and the
     options that show it (``more``); nothing when nothing was left out."""
@@ -275,20 +168,6 @@ def footer_lines(width: int, left: list[str], more: str) -> list[Text]:
         Text(f"Left out to fit {width} columns: " + "; ".join(left) + ".", style="dim"),
         Text(more, style="dim"),
     ]
-
-
-def _month_runs(months: list[date]) -> str:
-    """Months as runs: ``Oct-22, Nov-23 to Jul-24``."""
-    runs: list[list[date]] = []
-    for m in months:
-        if runs and add_months(runs[-1][-1], 1) == m:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-    return ", ".join(
-        report_label(r[0]) if len(r) == 1 else f"{report_label(r[0])} to {report_label(r[-1])}"
-        for r in runs
-    )
 
 
 # -- a trend ------------------------------------------------------------------------------
@@ -348,22 +227,29 @@ def history_layout(entries: list[dict], width: int, *, wide: bool = False) -> Fi
     """The store's history (``Workspace.history()`` rows, the hash cut to 12 characters)
     fitted to ``width``: the version, the time (UTC, to the minute, never wrapped), the
     files and what was inserted and updated always; then the months, the operation, what
-    was unchanged, the rows and the hash. File names and months wrap."""
+    was unchanged, the rows and the hash. File names and months wrap between one and the
+    next, never within one."""
 
     def column(key: str, place: int, justify: str = "right", least: int = 0) -> Column:
         return Column(
             key, key, lambda r: "" if r[key] is None else str(r[key]), place, justify, least
         )
 
+    def longest_item(key: str, most: int) -> int:
+        """The longest file name or month (run) of ``key``: a cell wraps between them (at
+        a space), never within one (up to ``most`` characters)."""
+        items = (i for r in entries for i in str(r[key] or "").split())
+        return min(most, max((len(i) for i in items), default=1))
+
     needed = [
         column("version", 0),
         Column("time", "time (UTC)", lambda r: r["time"][:16].replace("T", " "), 1, "left"),
-        column("files", 3, "left", least=14),
+        column("files", 3, "left", least=longest_item("files", 40)),
         column("inserted", 7),
         column("updated", 8),
     ]
     wanted = [
-        [column("months", 6, "left", least=7)],
+        [column("months", 6, "left", least=longest_item("months", 16))],
         [column("operation", 2, "left")],
         [column("unchanged", 9)],
         [column("rows", 5)],

@@ -28,7 +28,9 @@ from csc_perf.render.mdc import (
     variation_title,
 )
 from csc_perf.render.output import write_file_atomically
+from csc_perf.render.report_layout import report_footer, report_layout, report_legend
 from csc_perf.render.results import (
+    comparison_cell,
     direction_text,
     format_change,
     format_target,
@@ -42,9 +44,6 @@ from csc_perf.render.terminal_layout import (
     UNLIMITED,
     footer_lines,
     history_layout,
-    report_footer,
-    report_layout,
-    report_legend,
     trend_footer,
     trend_layout,
 )
@@ -131,23 +130,34 @@ def report_tables(
     the comparison columns, with the theme's first ``per_theme`` highlights.
 
     Fitted to ``width`` columns (default: the terminal's) in order of need (see
-    :func:`report_layout`); ``wide`` shows every column whatever the width, ``months``
-    keeps the latest N months. ``legend`` adds the arrows' (and SPC marks') meaning under
-    the first table; a footer says what was left out and how to see it.
+    :func:`~csc_perf.render.report_layout.report_layout`; comparison columns that do not fit
+    beside the months follow in tables of their own); ``wide`` shows every column whatever
+    the width, ``months`` keeps the latest N months. ``legend`` adds the arrows' (and SPC
+    marks') meaning under the first table; a footer says what was left out and how to see
+    it.
     """
     width = width or shutil.get_terminal_size((160, 40)).columns
     layout = report_layout(report, width, months=months, wide=wide)
     parts: list = []
     for number, theme in enumerate(report.themes):
-        table = layout.table(theme.name)
-        layout.add_rows(table, report.theme_rows(theme.id))
+        rows = report.theme_rows(theme.id)
+        table = layout.main.table(theme.name)
+        layout.main.add_rows(table, rows)
         parts.append(table)
         if number == 0 and legend:
-            parts.extend(report_legend(layout))
+            parts.extend(report_legend(layout.main))
+        # Under the theme's table, each with the indicators that have a figure in it.
+        titles = iter(("benchmarks (* a partial financial year)",))
+        for compared in layout.comparisons:
+            keys = [c.key for c in compared.columns[1:]]
+            if shown := [r for r in rows if any(comparison_cell(r, k) for k in keys)]:
+                table = compared.table(f"{theme.name}: {next(titles, 'continued')}")
+                compared.add_rows(table, shown)
+                parts.append(table)
         for highlight in report.theme_highlights(theme.id, per_theme):
             parts.append(_bullet(highlight.sentence))
         parts.append(Text(""))
-    parts.extend(report_footer(report, layout, width))
+    parts.extend(report_footer(report, layout.main, width))
     return Group(*parts)
 
 
