@@ -257,7 +257,7 @@ def test_an_error_writing_the_temporary_file_names_the_definitions_file(tmp_path
     def refused(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / ".indicators.toml.x.tmp"))
 
-    monkeypatch.setattr("csc_perf.render.output.tempfile.mkstemp", refused)
+    monkeypatch.setattr("csc_perf.render.files.tempfile.mkstemp", refused)
     with pytest.raises(UsageError) as caught:
         add_alias(config, "contacts", "Contacts received")
     message = str(caught.value)

@@ -123,7 +123,7 @@ class Chart:
 
 
 def _write(path: Path, data: bytes) -> None:
-    from csc_perf.render.output import write_file_atomically
+    from csc_perf.render.files import write_file_atomically
 
     write_file_atomically(path, data)
 

@@ -16,7 +16,7 @@ from csc_perf.definitions.loading import load_definitions, parse_definitions
 from csc_perf.definitions.model import Definitions, Indicator
 from csc_perf.definitions.schema import shipped_schema_text
 from csc_perf.errors import DefinitionsError, UsageError
-from csc_perf.render.output import write_file_atomically
+from csc_perf.render.files import write_file_atomically
 
 #: Control characters (tab, newline, ESC ...): an alias typed on the command line is one line
 #: of plain text. (``--check`` lets a file's names hold them: every view shows them inertly,

@@ -93,7 +93,7 @@ class Report:
     def to_xlsx(self, path: str | Path | None = None) -> bytes:
         """The report as the bytes of an .xlsx workbook; written to ``path`` if given."""
         from csc_perf.render import xlsx
-        from csc_perf.render.output import write_file_atomically
+        from csc_perf.render.files import write_file_atomically
 
         data = xlsx.report_xlsx(self)
         if path is not None:

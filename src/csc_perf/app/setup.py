@@ -17,7 +17,7 @@ from csc_perf.definitions.loading import load_definitions
 from csc_perf.definitions.schema import SCHEMA_DIRECTIVE, SCHEMA_FILE, shipped_schema_text
 from csc_perf.errors import UsageError
 from csc_perf.ingest.validation import validate_files
-from csc_perf.render.output import write_file_atomically
+from csc_perf.render.files import write_file_atomically
 from csc_perf.store.core import Store
 
 #: The month the demo reports: the example extracts' latest.

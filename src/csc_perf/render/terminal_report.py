@@ -19,6 +19,7 @@ from csc_perf.definitions.model import Definitions
 from csc_perf.model.calendar import report_label
 from csc_perf.render import terminal
 from csc_perf.render.document import ReportDocument
+from csc_perf.render.files import write_file_atomically
 from csc_perf.render.mdc import (
     ASSURANCE_MARKS,
     VARIATION_MARKS,
@@ -27,7 +28,6 @@ from csc_perf.render.mdc import (
     variation_colour,
     variation_title,
 )
-from csc_perf.render.output import write_file_atomically
 from csc_perf.render.report_layout import report_footer, report_layout, report_legend
 from csc_perf.render.results import (
     comparison_cell,
