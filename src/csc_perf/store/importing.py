@@ -35,6 +35,8 @@ class ImportPlan:
     @property
     def changes(self) -> pl.DataFrame:
         """The rows the commit writes: those inserted and those updated (new values only)."""
+        if self.updated.height == 0:
+            return self.inserted  # no copy of a large first import
         return pl.concat(
             [self.inserted, self.updated.drop("old_value", "old_status", "old_source_file")]
         )
@@ -89,7 +91,12 @@ class Imports(ObservationReads, StoreWrites):
             ),
             as_of,
         )
-        joined = new.join(old, on=list(KEY), how="left", nulls_equal=True)
+        if old.height == 0:
+            # Nothing stored for these authorities and indicators (a first import): every
+            # row is new, and the join is done on no rows, only for the columns it gives.
+            inserted, updated = new, _compared(new.clear(), old)
+            return ImportPlan(inserted, _as_updated(updated), 0, base_version)
+        joined = _compared(new, old)
         is_new = pl.col("_old_status").is_null()
         differs = pl.col("value").ne_missing(pl.col("_old_value")) | (
             pl.col("status") != pl.col("_old_status")
@@ -97,13 +104,7 @@ class Imports(ObservationReads, StoreWrites):
         # A missing cell never erases a figure the store already holds.
         keeps_old = (pl.col("status") == MISSING) & ~is_new
         inserted = joined.filter(is_new).drop("_old_value", "_old_status", "_old_source_file")
-        updated = joined.filter(~is_new & differs & ~keeps_old).rename(
-            {
-                "_old_value": "old_value",
-                "_old_status": "old_status",
-                "_old_source_file": "old_source_file",
-            }
-        )
+        updated = _as_updated(joined.filter(~is_new & differs & ~keeps_old))
         unchanged = new.height - inserted.height - updated.height
         return ImportPlan(inserted, updated, unchanged, base_version)
 
@@ -149,7 +150,9 @@ class Imports(ObservationReads, StoreWrites):
                 "updated": plan.updated.height,
                 "unchanged": plan.unchanged,
             }
-            source = plan.changes.select(as_stored_types()).to_arrow()
+            # The Polars frame itself goes to the Delta writer (the Arrow C stream): no
+            # pyarrow copy of millions of rows, and no pyarrow import.
+            source = plan.changes.select(as_stored_types())
             crash_point("before-commit")
             table = self._table()
             properties = commit_record(info)
@@ -178,3 +181,19 @@ class Imports(ObservationReads, StoreWrites):
                 months,
                 plan,
             )
+
+
+def _compared(new: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
+    """Each new row beside the stored row with its key (``_old_*`` null when none)."""
+    return new.join(old, on=list(KEY), how="left", nulls_equal=True)
+
+
+def _as_updated(rows: pl.DataFrame) -> pl.DataFrame:
+    """Compared rows named as :attr:`ImportPlan.updated` has them."""
+    return rows.rename(
+        {
+            "_old_value": "old_value",
+            "_old_status": "old_status",
+            "_old_source_file": "old_source_file",
+        }
+    )
