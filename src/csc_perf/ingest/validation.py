@@ -124,7 +124,9 @@ def validate_files(
                     pl.lit(cells.authority_column, dtype=pl.String).alias("authority_column")
                 )
             )
-        if not source.tables:
+        read_any = bool(source.tables)
+        source.tables = []  # the raw text is in the cells now: not held twice
+        if not read_any:
             issues.append(
                 Issue.at(
                     "file-empty",
@@ -138,8 +140,11 @@ def validate_files(
         )
     if not parts:
         return ValidationReport(issues, empty_observations(), summaries)
+    # Handed over, not kept: check_cells drops each column once it is read.
+    combined = [pl.concat(parts)]
+    parts.clear()
     observations, found = check_cells(
-        pl.concat(parts),
+        combined.pop(),
         definitions,
         authority=default_authority,
         today=today or date.today(),
@@ -197,15 +202,14 @@ def check_cells(
     issues: list[Found] = []
     if "authority_column" not in cells.columns:
         cells = cells.with_columns(pl.lit(None, dtype=pl.String).alias("authority_column"))
+    cells = _stripped(cells, ("indicator_text", "cell", "authority_text"))
     # Rows with neither an indicator nor a value are blank lines, not data.
-    cells = cells.with_columns(
-        pl.col("indicator_text").str.strip_chars(),
-        pl.col("cell").str.strip_chars(),
-        pl.col("authority_text").str.strip_chars(),
-    ).filter(
+    data = cells.select(
         pl.col("indicator_text").fill_null("").str.len_chars().gt(0)
         | pl.col("cell").fill_null("").str.len_chars().gt(0)
-    )
+    ).to_series()
+    cells = cells if data.all() else cells.filter(data)
+    del data
     cells = read_authorities(cells, authority)
     issues.extend(authority_invalid(cells))
     cells = cells.drop("_authority_given", "authority_column", strict=False)
@@ -217,18 +221,24 @@ def check_cells(
     cells = parse_cells(cells, "cell")
     issues.extend(value_unparseable(cells))
 
-    good = cells.filter(
+    readable = (
         pl.col("indicator").is_not_null()
         & pl.col("authority_text").is_not_null()
         & pl.col("month").is_not_null()
         & (pl.col("status") != INVALID)
         & ~pl.col("month_text").is_in(list(month_problems))
     )
+    keep = cells.select(readable).to_series()
+    # The texts already read are not needed further: millions of rows are copied without them.
+    cells = cells.drop("indicator_text", "month_text", "month_column")
+    # Nearly always every row is readable: then no copy at all.
+    good = cells if keep.all() else cells.filter(keep)
+    del cells, keep
     if has_repeats(good):
         issues.extend(duplicate_conflict(good, definitions))
         good = first_figures(good)
 
-    issues.extend(_figure_issues(good.filter(pl.col("status") == PRESENT), definitions))
+    issues.extend(_figure_issues(good, definitions))
     issues.extend(required_missing(good, definitions, authority, history))
 
     observations = good.select(
@@ -244,41 +254,54 @@ def check_cells(
     return observations, issues
 
 
-def _figure_issues(present: pl.DataFrame, definitions: Definitions) -> list[Found]:
-    """The checks on figures (see :mod:`csc_perf.ingest.checks.values`), in their order,
-    each a block of issues (a frame: no Python object per figure).
+def _stripped(cells: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """``cells`` with spaces around the texts of ``columns`` removed; a column with none
+    (nearly always) is left as it is rather than copied (millions of texts)."""
+    padded = cells.select(
+        pl.col(name).str.contains(r"^\s|\s$").any().alias(name) for name in columns
+    ).row(0, named=True)
+    changed = [pl.col(name).str.strip_chars() for name, found in padded.items() if found]
+    return cells.with_columns(changed) if changed else cells
+
+
+def _figure_issues(good: pl.DataFrame, definitions: Definitions) -> list[Found]:
+    """The checks on the figures of ``good`` (the ``present`` ones; see
+    :mod:`csc_perf.ingest.checks.values`), in their order, each a block of issues (a
+    frame: no Python object per figure).
 
     Each check is given only the rows it could find something in, with the indicators'
-    bounds joined to those rows alone: on millions of figures the join is most of the
-    cost, and nearly every figure is a plain number inside its range."""
+    bounds joined to those rows alone: on millions of figures a copy of every figure and
+    the join are most of the cost, and nearly every figure is a plain number in range."""
+    present = pl.col("status") == PRESENT
     found: list[Found] = []
-    with_sign = present.filter(pl.col("cell").str.contains("%", literal=True))
+    with_sign = good.filter(present & pl.col("cell").str.contains("%", literal=True))
     found.append(percent_sign_rows(with_bounds(with_sign, definitions), definitions))
-    too_large = too_large_rows(present, definitions)
+    too_large = too_large_rows(good.filter(present), definitions)
     found.append(too_large)
     if too_large.height:
-        present = present.filter(pl.col("value").abs() <= LARGEST_FIGURE)
-    negative = present.filter(pl.col("value") < 0)
+        present = present & (pl.col("value").abs() <= LARGEST_FIGURE)
+    negative = good.filter(present & (pl.col("value") < 0))
     found.append(count_negative_rows(with_bounds(negative, definitions), definitions))
-    found.append(out_of_range_rows(_maybe_outside(present, definitions), definitions))
+    found.append(out_of_range_rows(_maybe_outside(good, present, definitions), definitions))
     percents = [i.id for i in definitions.indicators if i.unit == "percent"]
-    in_percent = present.filter(pl.col("indicator").is_in(percents))
+    needed = ("file", "sheet", "row", "column", "indicator", "value", "status")
+    in_percent = good.select(needed).filter(present & pl.col("indicator").is_in(percents))
     found.extend(percent_as_fraction(with_bounds(in_percent, definitions), definitions))
     return found
 
 
-def _maybe_outside(present: pl.DataFrame, definitions: Definitions) -> pl.DataFrame:
-    """The figures (with bounds) that may be outside their indicator's valid range: those of
-    an indicator with a range, below the highest lower bound or above the lowest upper one
-    (a figure inside both is inside every range)."""
+def _maybe_outside(good: pl.DataFrame, present: pl.Expr, definitions: Definitions) -> pl.DataFrame:
+    """The figures of ``good`` (where ``present``, with bounds) that may be outside their
+    indicator's valid range: those of an indicator with a range, below the highest lower
+    bound or above the lowest upper one (a figure inside both is inside every range)."""
     bounded = [i for i in definitions.indicators if (i.valid_min, i.valid_max) != (None, None)]
     if not bounded:
-        return with_bounds(present.clear(), definitions)
+        return with_bounds(good.clear(), definitions)
     lows = [i.valid_min for i in bounded if i.valid_min is not None]
     highs = [i.valid_max for i in bounded if i.valid_max is not None]
     below = pl.col("value") < max(lows) if lows else pl.lit(False)
     above = pl.col("value") > min(highs) if highs else pl.lit(False)
-    candidates = present.filter(
-        (below | above) & pl.col("indicator").is_in([i.id for i in bounded])
+    candidates = good.filter(
+        present & (below | above) & pl.col("indicator").is_in([i.id for i in bounded])
     )
     return with_bounds(candidates, definitions)
