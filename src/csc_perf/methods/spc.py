@@ -135,7 +135,11 @@ def xmr_frame(
     params = params.with_columns(
         expr.alias(name) for name, expr in _DEFAULTS.items() if name not in params.columns
     )
-    rows = _segmented(_marked(observations.join(params, on="indicator", how="inner"), params))
+    rows = _marked(observations.join(params, on="indicator", how="inner"), params)
+    # Rows already one series after another in month order (as a store holds an extract)
+    # need no sort of millions of rows; the answer is sorted instead (the same order).
+    grouped = _in_series_order(rows)
+    rows = _segmented(rows if grouped else rows.sort(*SERIES, "mi"))
     used = rows.filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
     used = with_rules(_with_limits(used))
     phase_notes = (
@@ -176,6 +180,7 @@ def xmr_frame(
             .alias("spc_note")
         )
         .select(OUTPUT)
+        .pipe(lambda out: out.sort(*SERIES, "mi") if grouped else out)
     )
 
 
@@ -220,15 +225,34 @@ def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(pl.col("_excluded").fill_null(False), pl.col("_phase").fill_null(0))
 
 
+def _in_series_order(rows: pl.DataFrame) -> bool:
+    """Whether each series' rows are together and in month order (series in any order):
+    checked in one pass over the rows, and once over the first row of each series."""
+    new_series = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
+    checked = rows.select(
+        new_series.fill_null(True).alias("_new"),
+        (pl.col("mi") > pl.col("mi").shift(1)).alias("_later"),
+    )
+    if not checked.select((pl.col("_new") | pl.col("_later")).all()).item():
+        return False  # a month out of order (or twice) within a run of one series
+    firsts = rows.select(*SERIES).filter(checked.get_column("_new"))
+    return firsts.n_unique() == firsts.height  # no series in two runs
+
+
 def _segmented(rows: pl.DataFrame) -> pl.DataFrame:
-    """``rows`` sorted by series and month, with ``_seg``: a number that changes after a gap
-    (a month with no row, or a null value), so two used points are neighbours when they share
-    it. An excluded month is not a gap: its neighbours' moving range spans it (MDC ghosting)."""
+    """``rows`` (each series' rows together, in month order) with ``_seg``: a number that
+    changes after a gap (a month with no row, or a null value), so two used points are
+    neighbours when they share it. An excluded month is not a gap: its neighbours' moving
+    range spans it (MDC ghosting)."""
     new_series = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
     jump = pl.col("mi") - pl.col("mi").shift(1) > 1
     hole = pl.col("value").is_null() & ~pl.col("_excluded")
-    return rows.sort(*SERIES, "mi").with_columns(
-        (new_series.fill_null(True) | jump.fill_null(False) | hole).cum_sum().alias("_seg")
+    return rows.with_columns(
+        # A running count only grows: marked sorted, windows over it group by slices.
+        (new_series.fill_null(True) | jump.fill_null(False) | hole)
+        .cum_sum()
+        .set_sorted()
+        .alias("_seg")
     )
 
 
@@ -240,7 +264,9 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
     # follow its months, so a phase is a run of rows: numbered without another sort.
     new_phase = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in (*SERIES, "_phase"))
     used = (
-        used.with_columns(new_phase.fill_null(True).cum_sum().cast(pl.Int64).alias("_sid"))
+        used.with_columns(
+            new_phase.fill_null(True).cum_sum().cast(pl.Int64).set_sorted().alias("_sid")
+        )
         .with_columns(
             pl.len().over("_sid").cast(pl.Int64).alias("_len"),
             pl.int_range(pl.len()).over("_sid").alias("_pos"),
