@@ -250,8 +250,14 @@ def with_derived(
     if not any(i.formula for i in definitions.indicators):
         return obs
     computed = derive(obs, definitions, population_frame(definitions, population))
-    given = obs.filter(pl.col("status") != "missing")
-    fills = computed.join(given, on=["authority", "indicator", "month"], how="anti").select(
+    key = ["authority", "indicator", "month"]
+    # Only the rows of derived indicators can meet a computed figure: the anti-joins look
+    # at those (few) rather than hashing millions of stored rows.
+    derived_ids = [i.id for i in definitions.indicators if i.formula]
+    of_derived = obs.select(*key, "status").with_row_index("_row")
+    of_derived = of_derived.filter(pl.col("indicator").is_in(derived_ids))
+    given = of_derived.filter(pl.col("status") != "missing")
+    fills = computed.join(given, on=key, how="anti").select(
         "authority",
         "indicator",
         "month",
@@ -259,5 +265,8 @@ def with_derived(
         pl.lit("present").alias("status"),
         pl.lit(True).alias("derived"),
     )
-    kept = obs.join(fills, on=["authority", "indicator", "month"], how="anti")
-    return pl.concat([kept, fills])
+    replaced = of_derived.join(fills, on=key, how="semi").get_column("_row")
+    if replaced.len() == 0:
+        return pl.concat([obs, fills])
+    dropped = pl.repeat(False, obs.height, eager=True).scatter(replaced, True)
+    return pl.concat([obs.filter(~dropped), fills])
