@@ -143,14 +143,18 @@ def compute_results(
         .with_columns(_month_index())
     )
 
+    # Each join reads only the months it can match (a month asked for, or the one a
+    # comparison looks back to), not the whole window of every series.
+    asked = grid.get_column("mi").unique().to_list()
+
     def shifted(by: int, name: str) -> pl.DataFrame:
-        return obs.select(
+        return obs.filter((pl.col("mi") + by).is_in(asked)).select(
             "authority", "indicator", (pl.col("mi") + by).alias("mi"), pl.col("value").alias(name)
         )
 
     key = ["authority", "indicator", "mi"]
     frame = (
-        grid.join(obs.drop("month"), on=key, how="left")
+        grid.join(obs.filter(pl.col("mi").is_in(asked)).drop("month"), on=key, how="left")
         .join(shifted(1, "previous_value"), on=key, how="left")
         .join(shifted(12, "value_year_ago"), on=key, how="left")
         .join(shifted(2, "_v2"), on=key, how="left")
