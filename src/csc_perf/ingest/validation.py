@@ -49,6 +49,7 @@ from csc_perf.ingest.shapes import TableCells, table_cells
 from csc_perf.ingest.tables import read_tables
 from csc_perf.model.authorities import HINT as AUTHORITY_HINT
 from csc_perf.model.authorities import normalise_authority
+from csc_perf.model.progress import advance
 from csc_perf.model.schemas import FileSummary, empty_observations
 
 # What callers import from here (Issue and ValidationReport live in ingest/report.py).
@@ -143,6 +144,8 @@ def validate_files(
     # Handed over, not kept: check_cells drops each column once it is read.
     combined = [pl.concat(parts)]
     parts.clear()
+    total = combined[0].height
+    advance("rows validated", 0, total)
     observations, found = check_cells(
         combined.pop(),
         definitions,
@@ -150,6 +153,7 @@ def validate_files(
         today=today or date.today(),
         history=history,
     )
+    advance("rows validated", total, total)
     if all(summary.shape == "ees" for summary in summaries):
         # Annual DfE figures are not monthly extracts: no month lacks a required indicator.
         found = [i for i in found if not (isinstance(i, Issue) and i.code == "required-missing")]

@@ -50,6 +50,7 @@ import polars as pl
 
 from csc_perf.methods.spc_rules import REL_TOLERANCE, RULES, with_rules
 from csc_perf.model.options import SpcOptions
+from csc_perf.model.progress import advance
 
 LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
@@ -138,7 +139,9 @@ def xmr_frame(
     rows = _marked(observations.join(params, on="indicator", how="inner"), params)
     # Rows already one series after another in month order (as a store holds an extract)
     # need no sort of millions of rows; the answer is sorted instead (the same order).
-    grouped = _in_series_order(rows)
+    series = _series_in_order(rows)
+    grouped = series is not None
+    advance("series computed", 0, series)
     rows = _segmented(rows if grouped else rows.sort(*SERIES, "mi"))
     used = rows.filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
     used = with_rules(_with_limits(used))
@@ -155,6 +158,7 @@ def xmr_frame(
         .agg(pl.col("_note").drop_nulls(), pl.lit(True).alias("_has_points"))
         .with_columns(pl.when(pl.col("_note").list.len() > 0).then(pl.col("_note").list.join("; ")))
     )
+    advance("series computed", phase_notes.height, phase_notes.height)
     if wanted is not None:
         rows = rows.join(wanted, on=[*SERIES, "mi"], how="semi")
         used = used.join(rows.select("_row"), on="_row", how="semi")
@@ -225,18 +229,19 @@ def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(pl.col("_excluded").fill_null(False), pl.col("_phase").fill_null(0))
 
 
-def _in_series_order(rows: pl.DataFrame) -> bool:
-    """Whether each series' rows are together and in month order (series in any order):
-    checked in one pass over the rows, and once over the first row of each series."""
+def _series_in_order(rows: pl.DataFrame) -> int | None:
+    """How many series there are when each series' rows are together and in month order
+    (series in any order), else None: checked in one pass over the rows, and once over the
+    first row of each series."""
     new_series = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
     checked = rows.select(
         new_series.fill_null(True).alias("_new"),
         (pl.col("mi") > pl.col("mi").shift(1)).alias("_later"),
     )
     if not checked.select((pl.col("_new") | pl.col("_later")).all()).item():
-        return False  # a month out of order (or twice) within a run of one series
+        return None  # a month out of order (or twice) within a run of one series
     firsts = rows.select(*SERIES).filter(checked.get_column("_new"))
-    return firsts.n_unique() == firsts.height  # no series in two runs
+    return firsts.height if firsts.n_unique() == firsts.height else None  # none in two runs
 
 
 def _segmented(rows: pl.DataFrame) -> pl.DataFrame:

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from csc_perf.model.progress import reporting
 from csc_perf.render.safety import visible_controls
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,6 +111,42 @@ def warn(message: str) -> None:
 
 def error(message: str) -> None:
     stderr_console().print(message, style="red", markup=False, soft_wrap=True)
+
+
+@contextmanager
+def progress_bar() -> Iterator[None]:
+    """Show the progress the library reports inside the block (rows read, validated and
+    written; series computed) as a Rich progress bar on stderr, only when stderr is a
+    terminal and ``--quiet`` is off; it is cleared when the block ends. Rich is loaded at
+    the first report, so a command that reports nothing pays nothing."""
+    if quiet() or not sys.stderr.isatty():
+        yield
+        return
+    shown: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        if "bar" not in shown:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            shown["bar"] = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=stderr_console(),
+                transient=True,
+            )
+            shown["bar"].start()
+        bar = shown["bar"]
+        if stage not in shown:
+            shown[stage] = bar.add_task(stage, total=total)
+        bar.update(shown[stage], completed=done, total=total if total is not None else done)
+
+    try:
+        with reporting(report):
+            yield
+    finally:
+        if "bar" in shown:
+            shown["bar"].stop()
 
 
 def frame_table(frame: pl.DataFrame, title: str | None = None) -> Table:

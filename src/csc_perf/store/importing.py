@@ -16,6 +16,7 @@ import polars as pl
 from deltalake import write_deltalake
 
 from csc_perf.model.calendar import month_label
+from csc_perf.model.progress import advance
 from csc_perf.model.schemas import MISSING, FileSummary, empty_observations
 from csc_perf.store.delta_table import commit_record, keep_logs
 from csc_perf.store.layout import KEY, as_stored_types
@@ -154,6 +155,7 @@ class Imports(ObservationReads, StoreWrites):
             # pyarrow copy of millions of rows, and no pyarrow import.
             source = plan.changes.select(as_stored_types())
             crash_point("before-commit")
+            advance("rows written", 0, source.height)
             table = self._table()
             properties = commit_record(info)
             with self._writing(base):
@@ -170,6 +172,7 @@ class Imports(ObservationReads, StoreWrites):
                 else:
                     upsert(table, source, KEY, properties)
             version = self._latest_in_log()
+            advance("rows written", source.height, source.height)
             crash_point("after-commit")
             self._record_version(version)
             return ImportResult(
