@@ -28,45 +28,30 @@ def summary(m: dict[str, Timed], mistyped: int) -> list[tuple[str, str, str, str
     r5 = _ratio(m["imp"], m["plain"])
     r6 = _ratio(m["warned"], m["imp"])
     mem_imp, mem_rag = m["imp"].peak, m["rag"].peak
+    mem = f"{mem_imp / GB:.2f} GB / {mem_rag / GB:.2f} GB"
     return [
-        ("1. `csc-perf --help` / `import typer, rich`", f"{r1:.2f}x", "<= 1.5x", _yes(r1 <= 1.5)),
-        (
-            "2. `csc-perf rag` (example) / `import polars, typer, rich`",
-            f"{r2:.2f}x",
-            "<= 1.5x",
-            _yes(r2 <= 1.5),
-        ),
-        (
+        _line("1. `csc-perf --help` / `import typer, rich`", r1, 1.5),
+        _line("2. `csc-perf rag` (example) / `import polars, typer, rich`", r2, 1.5),
+        _line(
             "3. `csc-perf rag --authority all --no-spc` (national) / Polars baseline",
-            f"{r3:.2f}x (DuckDB baseline: {r3d:.2f}x)",
-            "<= 1.0x",
-            _yes(r3 <= 1.0),
+            r3,
+            1.0,
+            f" (DuckDB baseline: {r3d:.2f}x)",
         ),
-        (
-            "4. `csc-perf rag --authority all` with SPC (national) / Polars baseline",
-            f"{r4:.2f}x",
-            "<= 2.5x",
-            _yes(r4 <= 2.5),
-        ),
-        (
-            "5. `csc-perf import` (national CSV) / polars read_csv + write_parquet",
-            f"{r5:.2f}x",
-            "<= 1.5x",
-            _yes(r5 <= 1.5),
-        ),
-        (
-            f"6. import with {mistyped:,} out-of-range warnings / the clean import",
-            f"{r6:.2f}x",
-            "<= 2.0x (warnings cost no more than the work)",
-            _yes(r6 <= 2.0),
-        ),
+        _line("4. `csc-perf rag --authority all` with SPC (national) / Polars baseline", r4, 2.5),
+        _line("5. `csc-perf import` (national CSV) / polars read_csv + write_parquet", r5, 1.5),
+        _line(f"6. import with {mistyped:,} out-of-range warnings / the clean import", r6, 2.0),
         (
             "7. peak memory of 5 (import) / of 3 (rag)",
-            f"{mem_imp / GB:.2f} GB / {mem_rag / GB:.2f} GB",
+            mem,
             "< 1.5 GB / < 1 GB",
             _yes(mem_imp < 1.5 * GB and mem_rag < GB),
         ),
     ]
+
+
+def _line(name: str, ratio: float, limit: float, extra: str = "") -> tuple[str, str, str, str]:
+    return (name, f"{ratio:.2f}x{extra}", f"<= {limit}x", _yes(ratio <= limit))
 
 
 def scaling_lines(scaled: list[dict]) -> list[str]:

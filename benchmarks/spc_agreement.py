@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))  # the oracle lives beside the te
 from csc_perf import Workspace  # noqa: E402
 from csc_perf.methods.spc import month_index, spc_params, xmr_frame  # noqa: E402
 from spc_oracle import xmr  # noqa: E402
+from test_spc_engine import expected_row  # noqa: E402
 
 NUMBERS = ("spc_mean", "spc_lower", "spc_upper")
 
@@ -71,17 +72,7 @@ def agreement(workspace: Path, sample: int, seed: int) -> dict[str, int]:
             if row is None:
                 counts["missing"] += 1
                 continue
-            limited = point.mean is not None
-            want = {
-                "spc_mean": point.mean,
-                "spc_lower": point.lower,
-                "spc_upper": point.upper,
-                "spc_rule": ";".join(point.rules) if limited else None,
-                "spc_variation": point.variation,
-                "spc_note": None
-                if limited
-                else ("excluded from SPC" if point.excluded else (chart.note or None)),
-            }
+            want = expected_row(point, chart.note)
             for key, expected in want.items():
                 if not _same(row[key], expected, key in NUMBERS):
                     counts[key] += 1
