@@ -11,12 +11,14 @@ Writes, into a scratch folder (default ``benchmarks/.data/``):
 * ``local.csv``: ``Authority,Indicator,Month,Value`` for authority 852, 300 indicators,
   120 months (2015-01 to 2024-12): 36,000 rows;
 * ``national.csv``: the same for N authorities (default 153, real DfE LA codes from the
-  statistical neighbours file): 5.5 million rows.
+  statistical neighbours file): 5.5 million rows;
+* ``national-mistyped.csv`` (with ``--mistyped N``): ``national.csv`` with the first N
+  percentage cells above 1 multiplied by 100 (a mistyped scale: out-of-range warnings).
 
 About 2% of cells are blank (missing) and 1% ``c`` (suppressed). Each series is a level
 (by indicator and authority) with a trend, a yearly season and noise. Same seed, same files.
 
-    python benchmarks/generate.py [--out DIR] [--authorities N] [--seed S]
+    python benchmarks/generate.py [--out DIR] [--authorities N] [--seed S] [--mistyped N]
 """
 
 from __future__ import annotations
