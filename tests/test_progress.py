@@ -40,6 +40,11 @@ def test_the_spc_engine_reports_its_series():
     assert seen == [("series computed", 0, 2), ("series computed", 2, 2)]
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 def test_no_bar_when_stderr_is_not_a_terminal(monkeypatch):
     stderr = io.StringIO()
     monkeypatch.setattr("sys.stderr", stderr)
@@ -49,16 +54,26 @@ def test_no_bar_when_stderr_is_not_a_terminal(monkeypatch):
 
 
 def test_no_bar_with_quiet(monkeypatch):
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
     stderr = Terminal()
     monkeypatch.setattr("sys.stderr", stderr)
     terminal.configure(quiet=True)
     try:
         with terminal.progress_bar():
-            advance("rows read", 5, 10)
+            advance("rows read", 500_000, 1_000_000)
     finally:
         terminal.configure(quiet=False)
     assert stderr.getvalue() == ""
+
+
+def test_a_bar_only_for_long_work_and_cleared_when_done(monkeypatch):
+    stderr = Terminal()
+    monkeypatch.setattr("sys.stderr", stderr)
+    with terminal.progress_bar():
+        advance("series computed", 0, 66)  # one authority's series: no bar
+        advance("series computed", 66, 66)
+        assert stderr.getvalue() == ""
+        advance("rows read", 0, 5_508_000)  # a national extract: a bar
+        advance("rows read", 5_508_000, 5_508_000)  # done: cleared at once
+        drawn = stderr.getvalue()
+    assert "rows read" in drawn
+    assert drawn.endswith("\x1b[2K")  # the bar's line erased
