@@ -260,11 +260,14 @@ def check_cells(
 
 def _stripped(cells: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     """``cells`` with spaces around the texts of ``columns`` removed; a column with none
-    (nearly always) is left as it is rather than copied (millions of texts)."""
-    padded = cells.select(
-        pl.col(name).str.contains(r"^\s|\s$").any().alias(name) for name in columns
-    ).row(0, named=True)
-    changed = [pl.col(name).str.strip_chars() for name, found in padded.items() if found]
+    (nearly always: the stripped texts are as long) keeps its own texts rather than a
+    second copy of millions of them."""
+    changed = []
+    for name in columns:
+        text = cells.get_column(name)
+        stripped = text.str.strip_chars()
+        if stripped.str.len_bytes().sum() != text.str.len_bytes().sum():
+            changed.append(stripped)
     return cells.with_columns(changed) if changed else cells
 
 
@@ -280,7 +283,9 @@ def _figure_issues(good: pl.DataFrame, definitions: Definitions) -> list[Found]:
     found: list[Found] = []
     with_sign = good.filter(present & pl.col("cell").str.contains("%", literal=True))
     found.append(percent_sign_rows(with_bounds(with_sign, definitions), definitions))
-    too_large = too_large_rows(good.filter(present), definitions)
+    too_large = too_large_rows(
+        good.filter(present & (pl.col("value").abs() > LARGEST_FIGURE)), definitions
+    )
     found.append(too_large)
     if too_large.height:
         present = present & (pl.col("value").abs() <= LARGEST_FIGURE)
