@@ -136,7 +136,9 @@ def xmr_frame(
     params = params.with_columns(
         expr.alias(name) for name, expr in _DEFAULTS.items() if name not in params.columns
     )
-    rows = _marked(observations.join(params, on="indicator", how="inner"), params)
+    # The months lists are read once per indicator (_marked), never per row: not joined.
+    per_row = params.drop("recalculate_from", "exclude")
+    rows = _marked(observations.join(per_row, on="indicator", how="inner"), params)
     # Rows already one series after another in month order (as a store holds an extract)
     # need no sort of millions of rows; the answer is sorted instead (the same order).
     series = _series_in_order(rows)
@@ -160,8 +162,10 @@ def xmr_frame(
     )
     advance("series computed", phase_notes.height, phase_notes.height)
     if wanted is not None:
-        rows = rows.join(wanted, on=[*SERIES, "mi"], how="semi")
-        used = used.join(rows.select("_row"), on="_row", how="semi")
+        # Only the months asked for can match: a cheap filter first, the joins on few rows.
+        months = pl.col("mi").is_in(wanted.get_column("mi").unique().to_list())
+        rows = rows.filter(months).join(wanted, on=[*SERIES, "mi"], how="semi")
+        used = used.filter(months).join(rows.select("_row"), on="_row", how="semi")
     # The words (rules, variation) only for the rows asked for.
     points = used.select(
         "_row",
@@ -219,7 +223,11 @@ def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("_start")
     )
-    rows = rows.with_row_index("_row").join(excluded, on=["indicator", "mi"], how="left")
+    rows = rows.with_row_index("_row")
+    if excluded.height:  # (a join of every row only when some month is excluded)
+        rows = rows.join(excluded, on=["indicator", "mi"], how="left")
+    else:
+        rows = rows.with_columns(pl.lit(None, dtype=pl.Boolean).alias("_excluded"))
     if starts.height:  # (sorting every row for the as-of join only when there are phases)
         rows = rows.sort("mi").join_asof(
             starts, left_on="mi", right_on="_start", by="indicator", check_sortedness=False
