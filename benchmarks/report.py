@@ -159,5 +159,8 @@ def write_results(
         *[f"- {line}" for line in checks],
         "",
         *scaling_lines(scaled),
+        "For a goal still missed, benchmarks/profiles.md shows where the remaining time goes "
+        "(the profiles) and what of it is a floor.",
+        "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
