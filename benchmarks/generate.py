@@ -11,12 +11,14 @@ Writes, into a scratch folder (default ``benchmarks/.data/``):
 * ``local.csv``: ``Authority,Indicator,Month,Value`` for authority 852, 300 indicators,
   120 months (2015-01 to 2024-12): 36,000 rows;
 * ``national.csv``: the same for N authorities (default 153, real DfE LA codes from the
-  statistical neighbours file): 5.5 million rows.
+  statistical neighbours file): 5.5 million rows;
+* ``national-mistyped.csv`` (with ``--mistyped N``): ``national.csv`` with the first N
+  percentage cells above 1 multiplied by 100 (a mistyped scale: out-of-range warnings).
 
 About 2% of cells are blank (missing) and 1% ``c`` (suppressed). Each series is a level
 (by indicator and authority) with a trend, a yearly season and noise. Same seed, same files.
 
-    python benchmarks/generate.py [--out DIR] [--authorities N] [--seed S]
+    python benchmarks/generate.py [--out DIR] [--authorities N] [--seed S] [--mistyped N]
 """
 
 from __future__ import annotations
@@ -252,7 +254,26 @@ def write_extract(path: Path, values: np.ndarray, codes: list[str], indicators: 
     return frame.height
 
 
-def generate(out: Path, n_authorities: int = 153, seed: int = 20241031) -> dict:
+def write_mistyped(source: Path, path: Path, indicators: list[dict], count: int) -> int:
+    """``source`` with ``count`` percentage figures written on the wrong scale (x100: 8700
+    for 87%), each outside the valid range [0, 100]: the first ``count`` percentage cells
+    above 1 in file order. Returns how many were changed (fewer if the file has fewer)."""
+    percents = [i["id"] for i in indicators if i["unit"] == "percent"]
+    frame = pl.read_csv(source, infer_schema=False)
+    value = pl.col("Value").cast(pl.Float64, strict=False)
+    candidate = pl.col("Indicator").is_in(percents) & (value > 1)
+    chosen = candidate & (candidate.cast(pl.Int64).cum_sum() <= count)
+    frame = frame.with_columns(
+        pl.when(chosen)
+        .then((value * 100).round(2).cast(pl.String))
+        .otherwise("Value")
+        .alias("Value")
+    )
+    frame.write_csv(path)
+    return min(count, frame.select(candidate.sum()).item())
+
+
+def generate(out: Path, n_authorities: int = 153, seed: int = 20241031, mistyped: int = 0) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     indicators, derived = make_definitions(rng)
@@ -270,7 +291,13 @@ def generate(out: Path, n_authorities: int = 153, seed: int = 20241031) -> dict:
     n_local = write_extract(out / "local.csv", local, codes[:1], indicators)
     national = series(np.random.default_rng(seed + 2), indicators, n_authorities, local=False)
     n_national = write_extract(out / "national.csv", national, codes, indicators)
+    info = {}
+    if mistyped:
+        info["mistyped"] = write_mistyped(
+            out / "national.csv", out / "national-mistyped.csv", indicators, mistyped
+        )
     return {
+        **info,
         "indicators": len(indicators),
         "derived": len(derived),
         "authorities": n_authorities,
@@ -284,8 +311,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / ".data")
     parser.add_argument("--authorities", type=int, default=153)
     parser.add_argument("--seed", type=int, default=20241031)
+    parser.add_argument(
+        "--mistyped",
+        type=int,
+        default=0,
+        help="also write national-mistyped.csv: national.csv with this many percentages "
+        "x100 (out of range; 500000 for the warnings benchmark)",
+    )
     args = parser.parse_args()
-    print(json.dumps(generate(args.out, args.authorities, args.seed)))
+    print(json.dumps(generate(args.out, args.authorities, args.seed, args.mistyped)))
 
 
 if __name__ == "__main__":

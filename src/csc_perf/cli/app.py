@@ -223,7 +223,8 @@ def handles_errors(fn: F) -> F:
         from csc_perf.render import terminal
 
         try:
-            return fn(*args, **kwargs)
+            with terminal.progress_bar():
+                return fn(*args, **kwargs)
         except typer.Exit:
             raise
         except CscPerfError as exc:

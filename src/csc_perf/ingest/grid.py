@@ -27,7 +27,7 @@ class Grid:
     def __init__(self, table: RawTable, ignore_columns: Sequence[str]) -> None:
         frame = table.frame
         # The header is the first row with anything in it.
-        non_empty = frame.select(pl.any_horizontal(pl.all().str.strip_chars().str.len_chars() > 0))
+        non_empty = frame.select(pl.any_horizontal(pl.all().str.strip_chars().str.len_bytes() > 0))
         filled = non_empty.to_series().fill_null(False)
         where = f"{table.file}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
         if not filled.any():

@@ -19,6 +19,7 @@ import polars as pl
 from csc_perf.errors import ExtractReadError
 from csc_perf.ingest.excel import read_excel
 from csc_perf.ingest.raw import RawTable, SourceFile, first_line
+from csc_perf.model.progress import advance
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -146,6 +147,7 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
         raise ExtractReadError(f"{name}: the file is empty", code="file-empty", file=name) from None
     except pl.exceptions.ComputeError:
         raise _ragged_row_error(name, raw.decode("utf-8"), delimiter, skipped) from None
+    advance("rows read", frame.height, frame.height)
     return RawTable(name, None, frame, first_row=1 + skipped)
 
 

@@ -31,24 +31,25 @@ from csc_perf.ingest.checks.names import (
 from csc_perf.ingest.checks.registry import CHECKS
 from csc_perf.ingest.checks.required import required_missing
 from csc_perf.ingest.checks.values import (
-    count_negative,
+    count_negative_rows,
     duplicate_conflict,
     first_figures,
     has_repeats,
+    out_of_range_rows,
     percent_as_fraction,
-    percent_sign_unexpected,
-    value_out_of_range,
-    value_too_large,
+    percent_sign_rows,
+    too_large_rows,
     value_unparseable,
     with_bounds,
 )
 from csc_perf.ingest.ees_extract import ees_cells
 from csc_perf.ingest.raw import RawTable
-from csc_perf.ingest.report import ERROR, Issue, ValidationReport
+from csc_perf.ingest.report import ERROR, Found, Issue, ValidationReport
 from csc_perf.ingest.shapes import TableCells, table_cells
 from csc_perf.ingest.tables import read_tables
 from csc_perf.model.authorities import HINT as AUTHORITY_HINT
 from csc_perf.model.authorities import normalise_authority
+from csc_perf.model.progress import advance
 from csc_perf.model.schemas import FileSummary, empty_observations
 
 # What callers import from here (Issue and ValidationReport live in ingest/report.py).
@@ -85,7 +86,7 @@ def validate_files(
             raise UsageError(
                 f"authority {authority!r} is not an authority code", hint=AUTHORITY_HINT
             )
-    issues: list[Issue] = []
+    issues: list[Found] = []
     summaries: list[FileSummary] = []
     parts: list[pl.DataFrame] = []
     for path in paths:
@@ -124,7 +125,9 @@ def validate_files(
                     pl.lit(cells.authority_column, dtype=pl.String).alias("authority_column")
                 )
             )
-        if not source.tables:
+        read_any = bool(source.tables)
+        source.tables = []  # the raw text is in the cells now: not held twice
+        if not read_any:
             issues.append(
                 Issue.at(
                     "file-empty",
@@ -138,16 +141,22 @@ def validate_files(
         )
     if not parts:
         return ValidationReport(issues, empty_observations(), summaries)
+    # Handed over, not kept: check_cells drops each column once it is read.
+    combined = [pl.concat(parts)]
+    parts.clear()
+    total = combined[0].height
+    advance("rows validated", 0, total)
     observations, found = check_cells(
-        pl.concat(parts),
+        combined.pop(),
         definitions,
         authority=default_authority,
         today=today or date.today(),
         history=history,
     )
+    advance("rows validated", total, total)
     if all(summary.shape == "ees" for summary in summaries):
         # Annual DfE figures are not monthly extracts: no month lacks a required indicator.
-        found = [i for i in found if i.code != "required-missing"]
+        found = [i for i in found if not (isinstance(i, Issue) and i.code == "required-missing")]
     issues.extend(found)
     issues.extend(derived_mismatch(observations, definitions, history, population))
     return ValidationReport(issues, observations, summaries)
@@ -185,26 +194,26 @@ def check_cells(
     authority: str,
     today: date,
     history: pl.DataFrame | None = None,
-) -> tuple[pl.DataFrame, list[Issue]]:
+) -> tuple[pl.DataFrame, list[Found]]:
     """Parse and check long-form cells (see :func:`csc_perf.ingest.shapes.table_cells`).
 
     ``authority`` (in stored form) is given to rows without one. ``history`` (the store's
     observations, optional) holds figures that count as present for ``required-missing``.
     Returns the observations (one per authority, indicator and month; only rows whose
-    authority, indicator, month and cell could be read) and the issues found.
+    authority, indicator, month and cell could be read) and the issues found (an
+    :class:`Issue`, or a block of them as a frame: see :class:`ValidationReport`).
     """
-    issues: list[Issue] = []
+    issues: list[Found] = []
     if "authority_column" not in cells.columns:
         cells = cells.with_columns(pl.lit(None, dtype=pl.String).alias("authority_column"))
+    cells = _stripped(cells, ("indicator_text", "cell", "authority_text"))
     # Rows with neither an indicator nor a value are blank lines, not data.
-    cells = cells.with_columns(
-        pl.col("indicator_text").str.strip_chars(),
-        pl.col("cell").str.strip_chars(),
-        pl.col("authority_text").str.strip_chars(),
-    ).filter(
+    data = cells.select(
         pl.col("indicator_text").fill_null("").str.len_chars().gt(0)
         | pl.col("cell").fill_null("").str.len_chars().gt(0)
-    )
+    ).to_series()
+    cells = cells if data.all() else cells.filter(data)
+    del data
     cells = read_authorities(cells, authority)
     issues.extend(authority_invalid(cells))
     cells = cells.drop("_authority_given", "authority_column", strict=False)
@@ -216,26 +225,24 @@ def check_cells(
     cells = parse_cells(cells, "cell")
     issues.extend(value_unparseable(cells))
 
-    good = cells.filter(
+    readable = (
         pl.col("indicator").is_not_null()
         & pl.col("authority_text").is_not_null()
         & pl.col("month").is_not_null()
         & (pl.col("status") != INVALID)
         & ~pl.col("month_text").is_in(list(month_problems))
     )
+    keep = cells.select(readable).to_series()
+    # The texts already read are not needed further: millions of rows are copied without them.
+    cells = cells.drop("indicator_text", "month_text", "month_column")
+    # Nearly always every row is readable: then no copy at all.
+    good = cells if keep.all() else cells.filter(keep)
+    del cells, keep
     if has_repeats(good):
         issues.extend(duplicate_conflict(good, definitions))
         good = first_figures(good)
 
-    checked = with_bounds(good.filter(pl.col("status") == PRESENT), definitions)
-    issues.extend(percent_sign_unexpected(checked, definitions))
-    too_large = value_too_large(checked, definitions)
-    issues.extend(too_large)
-    if too_large:
-        checked = checked.filter(pl.col("value").abs() <= LARGEST_FIGURE)
-    issues.extend(count_negative(checked, definitions))
-    issues.extend(value_out_of_range(checked, definitions))
-    issues.extend(percent_as_fraction(checked, definitions))
+    issues.extend(_figure_issues(good, definitions))
     issues.extend(required_missing(good, definitions, authority, history))
 
     observations = good.select(
@@ -249,3 +256,61 @@ def check_cells(
         pl.col("row").alias("source_row"),
     )
     return observations, issues
+
+
+def _stripped(cells: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """``cells`` with spaces around the texts of ``columns`` removed; a column with none
+    (nearly always: the stripped texts are as long) keeps its own texts rather than a
+    second copy of millions of them."""
+    changed = []
+    for name in columns:
+        text = cells.get_column(name)
+        stripped = text.str.strip_chars()
+        if stripped.str.len_bytes().sum() != text.str.len_bytes().sum():
+            changed.append(stripped)
+    return cells.with_columns(changed) if changed else cells
+
+
+def _figure_issues(good: pl.DataFrame, definitions: Definitions) -> list[Found]:
+    """The checks on the figures of ``good`` (the ``present`` ones; see
+    :mod:`csc_perf.ingest.checks.values`), in their order, each a block of issues (a
+    frame: no Python object per figure).
+
+    Each check is given only the rows it could find something in, with the indicators'
+    bounds joined to those rows alone: on millions of figures a copy of every figure and
+    the join are most of the cost, and nearly every figure is a plain number in range."""
+    present = pl.col("status") == PRESENT
+    found: list[Found] = []
+    with_sign = good.filter(present & pl.col("cell").str.contains("%", literal=True))
+    found.append(percent_sign_rows(with_bounds(with_sign, definitions), definitions))
+    too_large = too_large_rows(
+        good.filter(present & (pl.col("value").abs() > LARGEST_FIGURE)), definitions
+    )
+    found.append(too_large)
+    if too_large.height:
+        present = present & (pl.col("value").abs() <= LARGEST_FIGURE)
+    negative = good.filter(present & (pl.col("value") < 0))
+    found.append(count_negative_rows(with_bounds(negative, definitions), definitions))
+    found.append(out_of_range_rows(_maybe_outside(good, present, definitions), definitions))
+    percents = [i.id for i in definitions.indicators if i.unit == "percent"]
+    needed = ("file", "sheet", "row", "column", "indicator", "value", "status")
+    in_percent = good.select(needed).filter(present & pl.col("indicator").is_in(percents))
+    found.extend(percent_as_fraction(with_bounds(in_percent, definitions), definitions))
+    return found
+
+
+def _maybe_outside(good: pl.DataFrame, present: pl.Expr, definitions: Definitions) -> pl.DataFrame:
+    """The figures of ``good`` (where ``present``, with bounds) that may be outside their
+    indicator's valid range: those of an indicator with a range, below the highest lower
+    bound or above the lowest upper one (a figure inside both is inside every range)."""
+    bounded = [i for i in definitions.indicators if (i.valid_min, i.valid_max) != (None, None)]
+    if not bounded:
+        return with_bounds(good.clear(), definitions)
+    lows = [i.valid_min for i in bounded if i.valid_min is not None]
+    highs = [i.valid_max for i in bounded if i.valid_max is not None]
+    below = pl.col("value") < max(lows) if lows else pl.lit(False)
+    above = pl.col("value") > min(highs) if highs else pl.lit(False)
+    candidates = good.filter(
+        present & (below | above) & pl.col("indicator").is_in([i.id for i in bounded])
+    )
+    return with_bounds(candidates, definitions)

@@ -143,14 +143,18 @@ def compute_results(
         .with_columns(_month_index())
     )
 
+    # Each join reads only the months it can match (a month asked for, or the one a
+    # comparison looks back to), not the whole window of every series.
+    asked = grid.get_column("mi").unique().to_list()
+
     def shifted(by: int, name: str) -> pl.DataFrame:
-        return obs.select(
+        return obs.filter((pl.col("mi") + by).is_in(asked)).select(
             "authority", "indicator", (pl.col("mi") + by).alias("mi"), pl.col("value").alias(name)
         )
 
     key = ["authority", "indicator", "mi"]
     frame = (
-        grid.join(obs.drop("month"), on=key, how="left")
+        grid.join(obs.filter(pl.col("mi").is_in(asked)).drop("month"), on=key, how="left")
         .join(shifted(1, "previous_value"), on=key, how="left")
         .join(shifted(12, "value_year_ago"), on=key, how="left")
         .join(shifted(2, "_v2"), on=key, how="left")
@@ -250,8 +254,14 @@ def with_derived(
     if not any(i.formula for i in definitions.indicators):
         return obs
     computed = derive(obs, definitions, population_frame(definitions, population))
-    given = obs.filter(pl.col("status") != "missing")
-    fills = computed.join(given, on=["authority", "indicator", "month"], how="anti").select(
+    key = ["authority", "indicator", "month"]
+    # Only the rows of derived indicators can meet a computed figure: the anti-joins look
+    # at those (few) rather than hashing millions of stored rows.
+    derived_ids = [i.id for i in definitions.indicators if i.formula]
+    of_derived = obs.select(*key, "status").with_row_index("_row")
+    of_derived = of_derived.filter(pl.col("indicator").is_in(derived_ids))
+    given = of_derived.filter(pl.col("status") != "missing")
+    fills = computed.join(given, on=key, how="anti").select(
         "authority",
         "indicator",
         "month",
@@ -259,5 +269,8 @@ def with_derived(
         pl.lit("present").alias("status"),
         pl.lit(True).alias("derived"),
     )
-    kept = obs.join(fills, on=["authority", "indicator", "month"], how="anti")
-    return pl.concat([kept, fills])
+    replaced = of_derived.join(fills, on=key, how="semi").get_column("_row")
+    if replaced.len() == 0:
+        return pl.concat([obs, fills])
+    dropped = pl.repeat(False, obs.height, eager=True).scatter(replaced, True)
+    return pl.concat([obs.filter(~dropped), fills])

@@ -50,6 +50,7 @@ import polars as pl
 
 from csc_perf.methods.spc_rules import REL_TOLERANCE, RULES, with_rules
 from csc_perf.model.options import SpcOptions
+from csc_perf.model.progress import advance
 
 LIMIT_FACTOR = 2.66
 SCREEN_FACTOR = 3.267
@@ -135,7 +136,15 @@ def xmr_frame(
     params = params.with_columns(
         expr.alias(name) for name, expr in _DEFAULTS.items() if name not in params.columns
     )
-    rows = _segmented(_marked(observations.join(params, on="indicator", how="inner"), params))
+    # The months lists are read once per indicator (_marked), never per row: not joined.
+    per_row = params.drop("recalculate_from", "exclude")
+    rows = _marked(observations.join(per_row, on="indicator", how="inner"), params)
+    # Rows already one series after another in month order (as a store holds an extract)
+    # need no sort of millions of rows; the answer is sorted instead (the same order).
+    series = _series_in_order(rows)
+    grouped = series is not None
+    advance("series computed", 0, series)
+    rows = _segmented(rows if grouped else rows.sort(*SERIES, "mi"))
     used = rows.filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
     used = with_rules(_with_limits(used))
     phase_notes = (
@@ -151,9 +160,12 @@ def xmr_frame(
         .agg(pl.col("_note").drop_nulls(), pl.lit(True).alias("_has_points"))
         .with_columns(pl.when(pl.col("_note").list.len() > 0).then(pl.col("_note").list.join("; ")))
     )
+    advance("series computed", phase_notes.height, phase_notes.height)
     if wanted is not None:
-        rows = rows.join(wanted, on=[*SERIES, "mi"], how="semi")
-        used = used.join(rows.select("_row"), on="_row", how="semi")
+        # Only the months asked for can match: a cheap filter first, the joins on few rows.
+        months = pl.col("mi").is_in(wanted.get_column("mi").unique().to_list())
+        rows = rows.filter(months).join(wanted, on=[*SERIES, "mi"], how="semi")
+        used = used.filter(months).join(rows.select("_row"), on="_row", how="semi")
     # The words (rules, variation) only for the rows asked for.
     points = used.select(
         "_row",
@@ -176,6 +188,7 @@ def xmr_frame(
             .alias("spc_note")
         )
         .select(OUTPUT)
+        .pipe(lambda out: out.sort(*SERIES, "mi") if grouped else out)
     )
 
 
@@ -210,7 +223,11 @@ def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("_start")
     )
-    rows = rows.with_row_index("_row").join(excluded, on=["indicator", "mi"], how="left")
+    rows = rows.with_row_index("_row")
+    if excluded.height:  # (a join of every row only when some month is excluded)
+        rows = rows.join(excluded, on=["indicator", "mi"], how="left")
+    else:
+        rows = rows.with_columns(pl.lit(None, dtype=pl.Boolean).alias("_excluded"))
     if starts.height:  # (sorting every row for the as-of join only when there are phases)
         rows = rows.sort("mi").join_asof(
             starts, left_on="mi", right_on="_start", by="indicator", check_sortedness=False
@@ -220,15 +237,35 @@ def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(pl.col("_excluded").fill_null(False), pl.col("_phase").fill_null(0))
 
 
+def _series_in_order(rows: pl.DataFrame) -> int | None:
+    """How many series there are when each series' rows are together and in month order
+    (series in any order), else None: checked in one pass over the rows, and once over the
+    first row of each series."""
+    new_series = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
+    checked = rows.select(
+        new_series.fill_null(True).alias("_new"),
+        (pl.col("mi") > pl.col("mi").shift(1)).alias("_later"),
+    )
+    if not checked.select((pl.col("_new") | pl.col("_later")).all()).item():
+        return None  # a month out of order (or twice) within a run of one series
+    firsts = rows.select(*SERIES).filter(checked.get_column("_new"))
+    return firsts.height if firsts.n_unique() == firsts.height else None  # none in two runs
+
+
 def _segmented(rows: pl.DataFrame) -> pl.DataFrame:
-    """``rows`` sorted by series and month, with ``_seg``: a number that changes after a gap
-    (a month with no row, or a null value), so two used points are neighbours when they share
-    it. An excluded month is not a gap: its neighbours' moving range spans it (MDC ghosting)."""
+    """``rows`` (each series' rows together, in month order) with ``_seg``: a number that
+    changes after a gap (a month with no row, or a null value), so two used points are
+    neighbours when they share it. An excluded month is not a gap: its neighbours' moving
+    range spans it (MDC ghosting)."""
     new_series = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
     jump = pl.col("mi") - pl.col("mi").shift(1) > 1
     hole = pl.col("value").is_null() & ~pl.col("_excluded")
-    return rows.sort(*SERIES, "mi").with_columns(
-        (new_series.fill_null(True) | jump.fill_null(False) | hole).cum_sum().alias("_seg")
+    return rows.with_columns(
+        # A running count only grows: marked sorted, windows over it group by slices.
+        (new_series.fill_null(True) | jump.fill_null(False) | hole)
+        .cum_sum()
+        .set_sorted()
+        .alias("_seg")
     )
 
 
@@ -240,7 +277,9 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
     # follow its months, so a phase is a run of rows: numbered without another sort.
     new_phase = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in (*SERIES, "_phase"))
     used = (
-        used.with_columns(new_phase.fill_null(True).cum_sum().cast(pl.Int64).alias("_sid"))
+        used.with_columns(
+            new_phase.fill_null(True).cum_sum().cast(pl.Int64).set_sorted().alias("_sid")
+        )
         .with_columns(
             pl.len().over("_sid").cast(pl.Int64).alias("_len"),
             pl.int_range(pl.len()).over("_sid").alias("_pos"),

@@ -57,7 +57,11 @@ def with_rules(used: pl.DataFrame) -> pl.DataFrame:
     sid, seg = pl.col("_sid"), pl.col("_seg")
     # A piece: the points of one phase between two gaps (shift and two-of-three windows).
     used = used.with_columns(
-        ((sid != sid.shift(1)) | (seg != seg.shift(1))).fill_null(True).cum_sum().alias("_piece")
+        ((sid != sid.shift(1)) | (seg != seg.shift(1)))
+        .fill_null(True)
+        .cum_sum()
+        .set_sorted()  # a running count only grows: windows over it group by slices
+        .alias("_piece")
     )
     piece = pl.col("_piece")
 
@@ -103,6 +107,7 @@ def with_rules(used: pl.DataFrame) -> pl.DataFrame:
         ((piece != piece.shift(1)).fill_null(True) | (side != side.shift(1)).fill_null(True))
         .cast(pl.Int64)
         .cum_sum()
+        .set_sorted()
         .alias("_run"),
         (
             (seg != seg.shift(1)).fill_null(True)
@@ -111,6 +116,7 @@ def with_rules(used: pl.DataFrame) -> pl.DataFrame:
         )
         .cast(pl.Int64)
         .cum_sum()
+        .set_sorted()
         .alias("_steps"),
     )
     used = used.with_columns(

@@ -27,19 +27,26 @@ REPLACED_SHOWN = 20
 def print_issues(report: ValidationReport, *, limit: int = 50) -> None:
     """Issues as lines on stderr: ``error value-unparseable: file, row 3, column ...``.
 
-    ``required-missing`` is left to :func:`print_required_summary` (one line per file and
-    month); with ``--quiet`` only errors are printed."""
+    Warnings about one indicator are one line per code and indicator: the first, and how
+    many more (half a million figures on the wrong scale are one line, not half a
+    million). ``required-missing`` is left to :func:`print_required_summary` (one line per
+    file and month); with ``--quiet`` only errors are printed."""
     shown = [
-        i
-        for i in report.issues
-        if i.code != "required-missing" and (i.severity == "error" or not terminal.quiet())
+        (issue, count)
+        for issue, count in report.grouped()
+        if issue.code != "required-missing" and (issue.severity == "error" or not terminal.quiet())
     ]
-    for issue in shown[:limit]:
+    for issue, count in shown[:limit]:
         line = f"{issue.severity} {issue.code}: {issue.message}"
         if issue.severity == "error":
             terminal.error(line)
-        else:
-            terminal.warn(line)
+            continue
+        if count > 1:
+            line += (
+                f" (and {count - 1:,} more for indicator {issue.indicator}: "
+                "`csc-perf validate --format csv` lists them all)"
+            )
+        terminal.warn(line)
     if len(shown) > limit:
         terminal.error(
             f"... and {len(shown) - limit} more; `csc-perf validate --format csv` lists all"
@@ -51,8 +58,8 @@ def print_required_summary(report: ValidationReport, months: set[str] | None = N
     extract or the store), instead of one per indicator; only for ``months`` when given (the
     months an import changed: an unchanged re-import says nothing again)."""
     groups: dict[tuple[str, str], list] = {}
-    for issue in report.issues:
-        if issue.code != "required-missing" or issue.month is None:
+    for issue in report.with_code("required-missing"):
+        if issue.month is None:
             continue
         if months is not None and issue.month not in months:
             continue

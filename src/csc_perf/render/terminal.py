@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from csc_perf.model.progress import reporting
 from csc_perf.render.safety import visible_controls
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,6 +111,55 @@ def warn(message: str) -> None:
 
 def error(message: str) -> None:
     stderr_console().print(message, style="red", markup=False, soft_wrap=True)
+
+
+#: The least work worth a bar, by the stage's unit: a small extract or one authority's
+#: series finish before a bar could say anything (and a bar would only add cursor codes).
+LONG_WORK = {"rows": 100_000, "series": 1_000}
+
+
+@contextmanager
+def progress_bar() -> Iterator[None]:
+    """Show the progress the library reports inside the block (rows read, validated and
+    written; series computed) as a Rich progress bar on stderr, only when stderr is a
+    terminal, ``--quiet`` is off and the stage is long work (:data:`LONG_WORK`). The bar is
+    cleared as soon as every stage shown is complete, before anything is printed. Rich is
+    loaded at the first report, so a command that reports nothing pays nothing."""
+    if quiet() or not sys.stderr.isatty():
+        yield
+        return
+    shown: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        unit = stage.split()[0]
+        if stage not in shown and (total or done) < LONG_WORK.get(unit, 0):
+            return
+        if "bar" not in shown:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            shown.clear()
+            shown["bar"] = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=stderr_console(),
+                transient=True,
+            )
+            shown["bar"].start()
+        bar = shown["bar"]
+        if stage not in shown:
+            shown[stage] = bar.add_task(stage, total=total)
+        bar.update(shown[stage], completed=done, total=total if total is not None else done)
+        if all(task.finished for task in bar.tasks):
+            bar.stop()  # cleared before the command prints its answer
+            del shown["bar"]
+
+    try:
+        with reporting(report):
+            yield
+    finally:
+        if "bar" in shown:
+            shown["bar"].stop()
 
 
 def frame_table(frame: pl.DataFrame, title: str | None = None) -> Table:

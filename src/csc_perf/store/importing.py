@@ -16,6 +16,7 @@ import polars as pl
 from deltalake import write_deltalake
 
 from csc_perf.model.calendar import month_label
+from csc_perf.model.progress import advance
 from csc_perf.model.schemas import MISSING, FileSummary, empty_observations
 from csc_perf.store.delta_table import commit_record, keep_logs
 from csc_perf.store.layout import KEY, as_stored_types
@@ -35,6 +36,8 @@ class ImportPlan:
     @property
     def changes(self) -> pl.DataFrame:
         """The rows the commit writes: those inserted and those updated (new values only)."""
+        if self.updated.height == 0:
+            return self.inserted  # no copy of a large first import
         return pl.concat(
             [self.inserted, self.updated.drop("old_value", "old_status", "old_source_file")]
         )
@@ -89,7 +92,12 @@ class Imports(ObservationReads, StoreWrites):
             ),
             as_of,
         )
-        joined = new.join(old, on=list(KEY), how="left", nulls_equal=True)
+        if old.height == 0:
+            # Nothing stored for these authorities and indicators (a first import): every
+            # row is new, and the join is done on no rows, only for the columns it gives.
+            inserted, updated = new, _compared(new.clear(), old)
+            return ImportPlan(inserted, _as_updated(updated), 0, base_version)
+        joined = _compared(new, old)
         is_new = pl.col("_old_status").is_null()
         differs = pl.col("value").ne_missing(pl.col("_old_value")) | (
             pl.col("status") != pl.col("_old_status")
@@ -97,13 +105,7 @@ class Imports(ObservationReads, StoreWrites):
         # A missing cell never erases a figure the store already holds.
         keeps_old = (pl.col("status") == MISSING) & ~is_new
         inserted = joined.filter(is_new).drop("_old_value", "_old_status", "_old_source_file")
-        updated = joined.filter(~is_new & differs & ~keeps_old).rename(
-            {
-                "_old_value": "old_value",
-                "_old_status": "old_status",
-                "_old_source_file": "old_source_file",
-            }
-        )
+        updated = _as_updated(joined.filter(~is_new & differs & ~keeps_old))
         unchanged = new.height - inserted.height - updated.height
         return ImportPlan(inserted, updated, unchanged, base_version)
 
@@ -149,8 +151,11 @@ class Imports(ObservationReads, StoreWrites):
                 "updated": plan.updated.height,
                 "unchanged": plan.unchanged,
             }
-            source = plan.changes.select(as_stored_types()).to_arrow()
+            # The Polars frame itself goes to the Delta writer (the Arrow C stream): no
+            # pyarrow copy of millions of rows, and no pyarrow import.
+            source = plan.changes.select(as_stored_types())
             crash_point("before-commit")
+            advance("rows written", 0, source.height)
             table = self._table()
             properties = commit_record(info)
             with self._writing(base):
@@ -167,6 +172,7 @@ class Imports(ObservationReads, StoreWrites):
                 else:
                     upsert(table, source, KEY, properties)
             version = self._latest_in_log()
+            advance("rows written", source.height, source.height)
             crash_point("after-commit")
             self._record_version(version)
             return ImportResult(
@@ -178,3 +184,19 @@ class Imports(ObservationReads, StoreWrites):
                 months,
                 plan,
             )
+
+
+def _compared(new: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
+    """Each new row beside the stored row with its key (``_old_*`` null when none)."""
+    return new.join(old, on=list(KEY), how="left", nulls_equal=True)
+
+
+def _as_updated(rows: pl.DataFrame) -> pl.DataFrame:
+    """Compared rows named as :attr:`ImportPlan.updated` has them."""
+    return rows.rename(
+        {
+            "_old_value": "old_value",
+            "_old_status": "old_status",
+            "_old_source_file": "old_source_file",
+        }
+    )

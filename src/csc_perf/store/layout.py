@@ -34,9 +34,9 @@ HISTORY_PROPERTIES = {
 }
 OBSERVATION_COLUMNS = tuple(OBSERVATION_SCHEMA)
 
-# How each Polars type of the observations is stored: the Arrow type the table is created
-# with (a pyarrow factory's name) and the word `store check` looks for in the table's
-# schema (which also accepts "utf8" for a string and "float64" for a double).
+# How each Polars type of the observations is stored: the Arrow type it becomes (a pyarrow
+# factory's name) and the word `store check` looks for in the table's schema (which also
+# accepts "utf8" for a string and "float64" for a double).
 _STORED_AS = {
     "String": ("string", "string"),
     "Date": ("date32", "date32"),
@@ -50,15 +50,10 @@ def stored_column_kinds() -> dict[str, str]:
     return {name: _STORED_AS[kind][1] for name, kind in OBSERVATION_SCHEMA.items()}
 
 
-def stored_arrow_schema():
-    """The observations table's Arrow schema (a ``pyarrow.Schema``), as it is created.
-
-    pyarrow is imported here, not at the top: reading a store never needs it."""
-    import pyarrow as pa
-
-    return pa.schema(
-        [(name, getattr(pa, _STORED_AS[kind][0])()) for name, kind in OBSERVATION_SCHEMA.items()]
-    )
+def stored_schema() -> pl.Schema:
+    """The observations table's schema as it is created: a Polars schema, which the Delta
+    library reads through the Arrow C interface (no pyarrow needed to make a store)."""
+    return pl.Schema({name: getattr(pl, kind) for name, kind in OBSERVATION_SCHEMA.items()})
 
 
 def as_stored_types() -> list[pl.Expr]:

@@ -21,7 +21,7 @@ from deltalake import DeltaTable
 from csc_perf.errors import StoreError
 from csc_perf.store.delta_log import inspect_log
 from csc_perf.store.delta_table import commit_record, keep_logs
-from csc_perf.store.layout import FORMAT, HISTORY_PROPERTIES, MARKER, TABLE, stored_arrow_schema
+from csc_perf.store.layout import FORMAT, HISTORY_PROPERTIES, MARKER, TABLE, stored_schema
 from csc_perf.store.library_errors import (
     first_line,
     is_disk_full,
@@ -114,7 +114,7 @@ class StoreWrites(StoreFolder):
         with self._writing(-1):
             DeltaTable.create(
                 self.table_location,
-                stored_arrow_schema(),
+                stored_schema(),
                 name="observations",
                 configuration=HISTORY_PROPERTIES,
                 commit_properties=commit_record({"operation": "create", "version": 0}),

@@ -11,8 +11,9 @@ import polars as pl
 
 from csc_perf.definitions.model import Definitions
 from csc_perf.ingest.cells import INVALID, LARGEST_FIGURE, MISSING, NOT_FINITE
+from csc_perf.ingest.checks.figure_issues import figure_issue_rows
 from csc_perf.ingest.checks.places import cell_issue, where
-from csc_perf.ingest.report import ERROR, WARNING, Issue, clip
+from csc_perf.ingest.report import ERROR, WARNING, Issue, clip, issue_list
 from csc_perf.model.calendar import month_label
 
 #: The key of one figure: a second cell with the same key is the same figure again.
@@ -53,8 +54,30 @@ def _overflows(text: str) -> bool:
 
 
 def has_repeats(good: pl.DataFrame) -> bool:
-    """Whether any figure (:data:`FIGURE_KEY`) is given twice."""
-    return good.select(pl.struct(FIGURE_KEY).is_duplicated().any()).item()
+    """Whether any figure (:data:`FIGURE_KEY`) is given twice (a null in a key counts as a
+    value, as it does for ``is_duplicated``)."""
+    if good.height < 2:
+        return False
+    # One integer per key, no two keys alike: the authority's and the indicator's
+    # dictionary codes and the month's day number, 21 bits each (hashing one integer is
+    # several times faster than hashing two strings and a date). Null is code 0.
+    fits = 1 << 21
+    day = pl.col("month").to_physical().cast(pl.Int64)
+    codes = good.select(
+        _code(pl.col("authority_text")).alias("a"),
+        _code(pl.col("indicator")).alias("i"),
+        (day - day.min()).add(1).fill_null(0).alias("m"),
+    )
+    if any(value is not None and value >= fits for value in codes.max().row(0)):
+        # Two million distinct names or days: the key itself (exact, slower).
+        return good.select(pl.struct(FIGURE_KEY).is_duplicated().any()).item()
+    packed = (pl.col("a") * fits + pl.col("i")) * fits + pl.col("m")
+    return codes.select(packed.n_unique()).item() < good.height
+
+
+def _code(column: pl.Expr) -> pl.Expr:
+    """A text column's dictionary codes, from 1 (0 for null)."""
+    return column.cast(pl.Categorical).to_physical().cast(pl.Int64).add(1).fill_null(0)
 
 
 def duplicate_conflict(good: pl.DataFrame, definitions: Definitions) -> list[Issue]:
@@ -131,50 +154,44 @@ def with_bounds(present: pl.DataFrame, definitions: Definitions) -> pl.DataFrame
     return present.join(bounds, on="indicator", how="left")
 
 
-def _figure_issue(
-    code: str, severity: str, row: dict, definitions: Definitions, what: str
-) -> Issue:
-    name = definitions[row["indicator"]].name
-    return cell_issue(
-        code, severity, row, f"{name!r} for {month_label(row['month'])}: {row['cell']!r} {what}"
-    )
-
-
 def percent_sign_unexpected(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
     """``percent-sign-unexpected``: a figure written with % for an indicator that is not a
     percentage. A % sign says the source meant a percentage: for a count, a rate or an
     average the figure would be stored as some other number than the source shows."""
+    return issue_list(percent_sign_rows(checked, definitions))
+
+
+def percent_sign_rows(checked: pl.DataFrame, definitions: Definitions) -> pl.DataFrame:
+    """:func:`percent_sign_unexpected`'s issues as a block (a frame of issues)."""
     rows = checked.filter(
         (pl.col("_unit") != "percent") & pl.col("cell").str.contains("%", literal=True)
     )
-    return [
-        _figure_issue(
-            "percent-sign-unexpected",
-            ERROR,
-            row,
-            definitions,
-            f"has a % sign but the indicator is a {row['_unit']}, not a percentage: "
-            "write the figure without % (or make the indicator's unit percent in "
-            "indicators.toml)",
-        )
-        for row in rows.iter_rows(named=True)
-    ]
+    what = pl.concat_str(
+        pl.lit("has a % sign but the indicator is a "),
+        pl.col("_unit").fill_null(repr(None)),
+        pl.lit(
+            ", not a percentage: write the figure without % (or make the indicator's unit "
+            "percent in indicators.toml)"
+        ),
+    )
+    return figure_issue_rows("percent-sign-unexpected", ERROR, rows, definitions, what)
 
 
 def value_too_large(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
     """``value-too-large``: a figure beyond :data:`~csc_perf.ingest.cells.LARGEST_FIGURE`."""
-    rows = checked.filter(pl.col("value").abs() > LARGEST_FIGURE)
-    return [
-        _figure_issue(
-            "value-too-large",
-            ERROR,
-            row,
-            definitions,
-            f"is beyond {LARGEST_FIGURE:,.0f}, larger than any children's social care "
-            "figure: correct the cell (a typo, a pasted number or an overflow?)",
-        )
-        for row in rows.iter_rows(named=True)
-    ]
+    return issue_list(too_large_rows(checked, definitions))
+
+
+def too_large_rows(checked: pl.DataFrame, definitions: Definitions) -> pl.DataFrame:
+    """:func:`value_too_large`'s issues as a block (a frame of issues)."""
+    return figure_issue_rows(
+        "value-too-large",
+        ERROR,
+        checked.filter(pl.col("value").abs() > LARGEST_FIGURE),
+        definitions,
+        f"is beyond {LARGEST_FIGURE:,.0f}, larger than any children's social care "
+        "figure: correct the cell (a typo, a pasted number or an overflow?)",
+    )
 
 
 _NEGATIVE_COUNT = (pl.col("_unit") == "count") & (pl.col("value") < 0)
@@ -182,17 +199,28 @@ _NEGATIVE_COUNT = (pl.col("_unit") == "count") & (pl.col("value") < 0)
 
 def count_negative(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
     """``count-negative``: a negative figure for a count."""
-    return [
-        _figure_issue(
-            "count-negative", ERROR, row, definitions, "is negative, and a count cannot be"
-        )
-        for row in checked.filter(_NEGATIVE_COUNT).iter_rows(named=True)
-    ]
+    return issue_list(count_negative_rows(checked, definitions))
+
+
+def count_negative_rows(checked: pl.DataFrame, definitions: Definitions) -> pl.DataFrame:
+    """:func:`count_negative`'s issues as a block (a frame of issues)."""
+    return figure_issue_rows(
+        "count-negative",
+        ERROR,
+        checked.filter(_NEGATIVE_COUNT),
+        definitions,
+        "is negative, and a count cannot be",
+    )
 
 
 def value_out_of_range(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
     """``value-out-of-range``: a figure outside its indicator's valid range (a negative
     count excepted: that is ``count-negative``), with the indicator's own severity."""
+    return issue_list(out_of_range_rows(checked, definitions))
+
+
+def out_of_range_rows(checked: pl.DataFrame, definitions: Definitions) -> pl.DataFrame:
+    """:func:`value_out_of_range`'s issues as a block (a frame of issues)."""
     outside = checked.filter(
         ~_NEGATIVE_COUNT
         & (
@@ -200,20 +228,17 @@ def value_out_of_range(checked: pl.DataFrame, definitions: Definitions) -> list[
             | (pl.col("value") > pl.col("_max")).fill_null(False)
         )
     )
-    issues = []
-    for row in outside.iter_rows(named=True):
-        low = "-inf" if row["_min"] is None else f"{row['_min']:g}"
-        high = "inf" if row["_max"] is None else f"{row['_max']:g}"
-        issues.append(
-            _figure_issue(
-                "value-out-of-range",
-                row["_severity"],
-                row,
-                definitions,
-                f"is outside the valid range [{low}, {high}]",
-            )
-        )
-    return issues
+    # Each indicator's range written once, in Python (``:g``, as every message has it).
+    ranges = {
+        indicator: "is outside the valid range ["
+        + ("-inf" if low is None else f"{low:g}")
+        + ", "
+        + ("inf" if high is None else f"{high:g}")
+        + "]"
+        for indicator, low, high in outside.select("indicator", "_min", "_max").unique().iter_rows()
+    }
+    what = pl.col("indicator").replace_strict(ranges, default=None, return_dtype=pl.String)
+    return figure_issue_rows("value-out-of-range", pl.col("_severity"), outside, definitions, what)
 
 
 def percent_as_fraction(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
