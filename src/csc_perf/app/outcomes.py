@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -75,10 +76,11 @@ class ReferenceImport:
 
 @dataclass(frozen=True)
 class StoreCheck:
-    """The outcome of :meth:`StoreCommands.check`: the store's ``path``, the ``problems``
-    found, and its latest ``version`` when it is sound."""
+    """The outcome of :meth:`StoreCommands.check`: the store's ``path`` (a folder, or an
+    object-storage location whose text is its URI), the ``problems`` found, and its latest
+    ``version`` when it is sound."""
 
-    path: Path
+    path: Path | Any
     problems: tuple[str, ...]
     version: int | None = None
 

@@ -41,14 +41,25 @@ def find_config(explicit: str | Path | None = None, start: Path | None = None) -
 
 def store_path(
     explicit: str | Path | None, config: Path | None, store_setting: str = "store"
-) -> Path:
+) -> Path | str:
+    """Where the store is: ``explicit`` (``--store``), else ``$CSC_PERF_STORE``, else the
+    ``[workspace] store`` setting beside ``config``. A URI (``s3://...``) is returned as
+    text, for the store to parse; a path as a :class:`~pathlib.Path`."""
     chosen = explicit or os.environ.get(STORE_ENV)
     if chosen:
-        return Path(chosen)
+        return chosen if _is_uri(str(chosen)) else Path(chosen)
     if config is None:
         raise ConfigError("no store given", hint="pass --store PATH or set CSC_PERF_STORE")
+    if _is_uri(store_setting or ""):
+        return store_setting
     setting = Path(store_setting or "store")
     return setting if setting.is_absolute() else config.parent / setting
+
+
+def _is_uri(text: str) -> bool:
+    """True for ``scheme://...`` (two letters at least: ``C:/x`` is a Windows path)."""
+    head, sep, _ = text.partition("://")
+    return bool(sep) and len(head) > 1 and head.replace("+", "").replace(".", "").isalnum()
 
 
 def bundled(name: str) -> Path:

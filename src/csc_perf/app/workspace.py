@@ -105,7 +105,8 @@ class Workspace(StoreCommands, ChartCommands):
         found = find_config(config if config is not None else path)
         definitions = load_definitions(found)
         location = store_path(store, found, definitions.workspace.store)
-        return cls(definitions, Store(location, wait=wait), found)
+        options = dict(definitions.workspace.storage_options)
+        return cls(definitions, Store(location, wait=wait, storage_options=options), found)
 
     def note(self, text: str, level: str = "warning") -> None:
         """Leave a note for the reader of this call's result."""

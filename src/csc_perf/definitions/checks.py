@@ -25,6 +25,7 @@ from csc_perf.definitions.model import (
     normalise_name,
 )
 from csc_perf.definitions.problems import (
+    Entry,
     Findings,
     LineIndex,
     Problem,
@@ -36,7 +37,7 @@ from csc_perf.model.authorities import HINT, normalise_authority
 
 TOP_KEYS = {"workspace", "theme", "indicator", "population", "benchmarks"}
 POPULATION_KEYS = {"year_lag", "year", "estimates"}
-WORKSPACE_KEYS = {"authority", "authority_name", "store"}
+WORKSPACE_KEYS = {"authority", "authority_name", "store", "storage_options"}
 THEME_KEYS = {"id", "name", "outcome"}
 BENCHMARKS_KEYS = {"neighbours", "average", "population_year_lag"}
 
@@ -147,7 +148,28 @@ def check_workspace(found: Findings, raw: Any) -> Workspace:
                 continue
             value = code
         values[key] = value
-    return Workspace(**values)
+    return Workspace(**values, storage_options=_storage_options(entry))
+
+
+def _storage_options(entry: Entry) -> tuple[tuple[str, str], ...]:
+    """``[workspace.storage_options]``: option name -> text (true/false and numbers are
+    taken as the text the object-store libraries expect)."""
+    raw = entry.raw.get("storage_options", {})
+    if not isinstance(raw, dict):
+        entry.problem("storage_options", "must be a table of option = value")
+        return ()
+    options = []
+    for name, value in raw.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, (int, float)):
+            value = str(value)
+        if not isinstance(value, str):
+            # The value is never shown: it may be a secret.
+            entry.problem("storage_options", f"{name!r} must be text, a number or true/false")
+            continue
+        options.append((str(name), value))
+    return tuple(options)
 
 
 def check_themes(found: Findings, raw: Any) -> list[Theme]:

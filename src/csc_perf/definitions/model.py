@@ -189,6 +189,9 @@ class Workspace:
     authority: str = ""
     authority_name: str = ""
     store: str = "store"
+    #: ``[workspace.storage_options]``: options for a store on object storage (endpoint,
+    #: region...), as (name, value) pairs. Values may be secrets: never shown.
+    storage_options: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -237,7 +237,18 @@ def definitions_schema() -> dict[str, Any]:
             ),
             "authority_name": _described({"type": "string"}, "The authority's name."),
             "store": _described(
-                {"type": "string"}, "Where the store is, beside this file.", default="store"
+                {"type": "string"},
+                "Where the store is: a folder (beside this file) or an s3://, az://, abfss:// "
+                "or gs:// URI.",
+                default="store",
+            ),
+            "storage_options": _described(
+                {
+                    "type": "object",
+                    "additionalProperties": {"type": ["string", "number", "boolean"]},
+                },
+                "Options for a store on object storage (endpoint, region...); credentials "
+                "are better left to the environment (AWS_*, AZURE_STORAGE_*, GOOGLE_*).",
             ),
         },
         WORKSPACE_KEYS,

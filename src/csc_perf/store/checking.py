@@ -38,12 +38,12 @@ class Checks(ObservationReads, ReferenceTables):
                 raise StoreError(f"no store at {self.path}", hint="check --store / CSC_PERF_STORE")
             info = self._marker()
         except StoreError as exc:
-            if exc.message.startswith("no store at"):
+            if exc.message.startswith("no store at") or "cannot reach the store" in exc.message:
                 raise
             return [exc.message]
-        log = self.table_path / "_delta_log"
-        if not log.is_dir():
-            return [f"the store has no {TABLE} table ({log} is missing)"]
+        log = self._log()
+        if not log.exists():
+            return [f"the store has no {TABLE} table ({log.where} is missing)"]
         state = inspect_log(log, recorded=info.get("version"), deep=True)
         if state.problems:
             return state.problems  # the checks below would read past the damage
@@ -77,22 +77,29 @@ class Checks(ObservationReads, ReferenceTables):
             ):
                 problems.append(f"column {name!r} is {actual[name]}, expected {kind}")
         current = data_files(table, self.table_path)
-        problems += data_file_problems(current)
-        earlier = added_files(self.table_path / "_delta_log")
-        for path in sorted(set(earlier) - {str(Path(f)) for f in current}):
-            problems += data_file_problems([path], f"version {earlier[path]} (for --as-of)")
+        ends = None
+        if self.remote is not None:
+            objects = self._objects  # opened by the log's listing above
+            assert objects is not None
+            ends = lambda uri: objects.ends(objects.relative(uri))  # noqa: E731
+        problems += data_file_problems(current, ends=ends)
+        earlier = added_files(self._log())
+        held = set(current) if self.remote is not None else {str(Path(f)) for f in current}
+        for path in sorted(set(earlier) - held):
+            which = f"version {earlier[path]} (for --as-of)"
+            problems += data_file_problems([path], which, ends=ends)
         return problems
 
     def _reference_problems(self) -> list[str]:
         """Each reference table's log checked whole against the marker, then read."""
         problems: list[str] = []
         for name in REFERENCE_TABLES:
-            reference_log = self.path / name / "_delta_log"
+            reference_log = self._log(name)
             recorded = self._recorded_reference(name)
-            if not reference_log.is_dir():
+            if not reference_log.exists():
                 if recorded is not None:
                     problems.append(
-                        f"the {name} table: its log {reference_log} is gone (the marker "
+                        f"the {name} table: its log {reference_log.where} is gone (the marker "
                         f"recorded version {recorded})"
                     )
                 continue

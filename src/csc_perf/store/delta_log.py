@@ -7,13 +7,13 @@ damaged log is named instead of crashing it.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 from csc_perf.store.delta_table import METADATA_KEY
+from csc_perf.store.log_files import LogFiles, as_log
 
 # A commit file's name: its version, 20 digits.
 COMMIT_FILE = re.compile(r"(\d{20})\.json")
@@ -34,7 +34,7 @@ class LogState:
 
 
 def inspect_log(
-    log: Path, *, recorded: int | None = None, deep: bool = False, parse: bool = True
+    log: Path | LogFiles, *, recorded: int | None = None, deep: bool = False, parse: bool = True
 ) -> LogState:
     """Check a Delta table's ``_delta_log``: versions numbered without a gap, no empty,
     unparsable or incomplete commit file (fewer actions than its own metrics count, a
@@ -46,19 +46,19 @@ def inspect_log(
     before a checkpoint as a problem; otherwise only the commits the latest checkpoint does
     not cover are parsed (what every command does on open: a listing and a few small files).
     """
-    commits: dict[int, os.DirEntry] = {}
+    log = as_log(log)
+    commits: dict[int, str] = {}
     checkpoints: set[int] = set()
-    with os.scandir(log) as entries:
-        for entry in entries:
-            found = COMMIT_FILE.fullmatch(entry.name)
-            if found:
-                commits[int(found.group(1))] = entry
-                continue
-            found = _CHECKPOINT.fullmatch(entry.name)
-            if found:
-                checkpoints.add(int(found.group(1)))
+    for name, _size, _stamp in log.listing():
+        found = COMMIT_FILE.fullmatch(name)
+        if found:
+            commits[int(found.group(1))] = name
+            continue
+        found = _CHECKPOINT.fullmatch(name)
+        if found:
+            checkpoints.add(int(found.group(1)))
     if not commits and not checkpoints:
-        return LogState(None, 0, [f"{log} holds no commit"])
+        return LogState(None, 0, [f"{log.where} holds no commit"])
     latest = max(commits.keys() | checkpoints)
     first = min(commits) if commits else latest
     if not parse:
@@ -74,19 +74,19 @@ def inspect_log(
     if first > 0:
         if base is None or first > base + 1:
             problems.append(
-                f"versions 0 to {first - 1} are missing from {log} and no checkpoint covers "
+                f"versions 0 to {first - 1} are missing from {log.where} and no checkpoint covers "
                 "them: the table cannot be read"
             )
         elif deep:
             problems.append(
-                f"versions 0 to {first - 1} were removed from {log} by Delta's log clean-up "
+                f"versions 0 to {first - 1} were removed from {log.where} by Delta's log clean-up "
                 "(before this store kept its history): --as-of cannot read them"
             )
     gaps = [v for v in range(first, latest + 1) if v not in commits]
     if gaps:
         shown = f"{gaps[:10]}" + (" ..." if len(gaps) > 10 else "")
         problems.append(
-            f"the history has a gap: version(s) {shown} missing from {log} (commit file "
+            f"the history has a gap: version(s) {shown} missing from {log.where} (commit file "
             "deleted), so the versions after it cannot be trusted"
         )
     start = 0 if deep or base is None else base + 1
@@ -94,38 +94,36 @@ def inspect_log(
         # Parsing every action of every commit is for `store check`; on open, the latest
         # commit is parsed whole and the others' lines checked for shape (a cut line does not
         # end with '}') and counted against their own metrics: a fraction of the cost.
-        problem = _commit_problem(commits[version], version, whole=deep or version == latest)
+        problem = _commit_problem(log, commits[version], version, whole=deep or version == latest)
         if problem:
             problems.append(problem)
     return LogState(latest, first, problems)
 
 
-def commit_infos(log: Path) -> list[tuple[int, dict]]:
+def commit_infos(log: Path | LogFiles) -> list[tuple[int, dict]]:
     """(version, commitInfo) of every commit file in a log, oldest first."""
+    log = as_log(log)
     found = []
-    for version, path in _commit_paths(log):
+    for version, name in _commit_names(log):
         info: dict = {}
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith('{"commitInfo"'):
-                    try:
-                        info = json.loads(line).get("commitInfo") or {}
-                    except ValueError:
-                        info = {}
-                    break
+        for line in log.read_text(name).splitlines():
+            if line.startswith('{"commitInfo"'):
+                try:
+                    info = json.loads(line).get("commitInfo") or {}
+                except ValueError:
+                    info = {}
+                break
         found.append((version, info))
     return found
 
 
-def _commit_problem(entry: os.DirEntry, version: int, *, whole: bool = True) -> str | None:
+def _commit_problem(log: LogFiles, name: str, version: int, *, whole: bool = True) -> str | None:
     """What is wrong with one commit file, or None. ``whole``: parse every line as JSON;
     otherwise check each line's shape (a cut line does not end with ``}``) and read the
     counts from the commit's metrics with a pattern: enough to see a truncated file, at a
     fraction of the cost."""
-    name = entry.name
     try:
-        with open(entry.path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = log.read_text(name)
     except (OSError, UnicodeDecodeError) as exc:
         return f"version {version}: the commit file {name} cannot be read ({exc})"
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -177,28 +175,29 @@ def _commit_problem(entry: os.DirEntry, version: int, *, whole: bool = True) -> 
     return None
 
 
-def added_files(log: Path) -> dict[str, int]:
-    """Every data file any commit of a table added (local path -> the version that added
-    it), from the ``add`` actions of its log. The store never deletes one, so each must
-    still be there for ``--as-of`` to read the versions that hold it."""
-    folder = log.parent
+def added_files(log: Path | LogFiles) -> dict[str, int]:
+    """Every data file any commit of a table added (its location: a local path or a URI ->
+    the version that added it), from the ``add`` actions of its log. The store never
+    deletes one, so each must still be there for ``--as-of`` to read the versions that hold
+    it."""
+    log = as_log(log)
     found: dict[str, int] = {}
-    for version, path in _commit_paths(log):
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                if not line.startswith('{"add"'):
-                    continue
-                try:
-                    relative = json.loads(line)["add"]["path"]
-                except (ValueError, KeyError, TypeError):
-                    continue  # a damaged commit is reported by inspect_log
-                found.setdefault(str(folder / unquote(relative)), version)
+    for version, name in _commit_names(log):
+        for line in log.read_text(name).splitlines():
+            if not line.startswith('{"add"'):
+                continue
+            try:
+                relative = json.loads(line)["add"]["path"]
+            except (ValueError, KeyError, TypeError):
+                continue  # a damaged commit is reported by inspect_log
+            found.setdefault(log.data_file(unquote(relative)), version)
     return found
 
 
-def _commit_paths(log: Path) -> list[tuple[int, str]]:
-    """(version, path) of every commit file in a log, oldest first."""
-    with os.scandir(log) as entries:
-        return sorted(
-            (int(m.group(1)), e.path) for e in entries if (m := COMMIT_FILE.fullmatch(e.name))
-        )
+def _commit_names(log: LogFiles) -> list[tuple[int, str]]:
+    """(version, file name) of every commit file in a log, oldest first."""
+    return sorted(
+        (int(m.group(1)), name)
+        for name, _size, _stamp in log.listing()
+        if (m := COMMIT_FILE.fullmatch(name))
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote, unquote, urlparse
@@ -61,12 +61,15 @@ def table_location(path: PurePath) -> str:
     return "file://" + quote(absolute.as_posix(), safe="/")
 
 
-def check_location(path: PurePath) -> None:
+def check_location(path: PurePath | object) -> None:
     """Refuse, before anything is written, a folder the Delta library cannot open again.
 
     delta-rs decodes a table's location twice, so a folder named like ``%20`` or ``50%41``
     (a ``%`` followed by two hex digits) would be written once and then never read back.
+    A location on object storage (anything but a path) is left to the Delta library.
     """
+    if not isinstance(path, PurePath):
+        return
     absolute = os.path.abspath(path)
     found = _PERCENT_ESCAPE.search(absolute) or _UNUSABLE.search(absolute)
     if found is None and os.sep == "/" and not isinstance(path, PureWindowsPath):
@@ -85,8 +88,11 @@ def check_location(path: PurePath) -> None:
         )
 
 
-def data_files(table, folder: Path) -> list[str]:
-    """Local paths of a table version's data files (delta-rs lists them percent-encoded)."""
+def data_files(table, folder: PurePath | object) -> list[str]:
+    """Where a table version's data files are: local paths for a table in a local folder
+    (delta-rs lists them percent-encoded), URIs for one on object storage."""
+    if not isinstance(folder, PurePath):
+        return list(table.file_uris())
     return [str(_local_path(uri, folder)) for uri in table.file_uris()]
 
 
@@ -101,10 +107,11 @@ def _local_path(uri: str, folder: Path) -> Path:
 
 
 # -- the table's files and features -------------------------------------------------------
-def refuse_unsupported(table, where: Path) -> None:
+def refuse_unsupported(table, where: object, partitions: Sequence[str] = ()) -> None:
     """Refuse a table that needs a Delta feature the plain Parquet scan would get wrong:
-    deletion vectors (it would return deleted rows), column mapping, partitions, or a
-    newer reader protocol (written by another engine)."""
+    deletion vectors (it would return deleted rows), column mapping, partitions other than
+    ``partitions`` (which the reader handles), or a newer reader protocol (written by
+    another engine)."""
     protocol = table.protocol()
     features = set(protocol.reader_features or [])
     unsupported = sorted(features - SUPPORTED_READER_FEATURES)
@@ -115,7 +122,7 @@ def refuse_unsupported(table, where: Path) -> None:
         reason = f"it needs Delta reader version {protocol.min_reader_version}"
     else:
         metadata = table.metadata()
-        if metadata.partition_columns:
+        if metadata.partition_columns and list(metadata.partition_columns) != list(partitions):
             reason = "it is partitioned by " + ", ".join(metadata.partition_columns)
         elif metadata.configuration.get("delta.columnMapping.mode", "none") != "none":
             reason = "it uses column mapping"
@@ -128,29 +135,44 @@ def refuse_unsupported(table, where: Path) -> None:
         )
 
 
-def data_file_problems(files: Sequence[str], which: str = "the current version") -> list[str]:
+def data_file_problems(
+    files: Sequence[str],
+    which: str = "the current version",
+    ends: Callable[[str], tuple[int, bytes, bytes] | None] | None = None,
+) -> list[str]:
     """Data files that are missing, empty or not whole Parquet files (checked by their
-    magic bytes, so a damaged file is named instead of crashing the reader)."""
+    magic bytes, so a damaged file is named instead of crashing the reader). ``ends`` reads
+    a file's size and first and last 4 bytes (None: missing); local files by default."""
     problems = []
-    for name in files:
-        path = Path(name)
+    for path in files:
         try:
-            size = path.stat().st_size
-            with open(path, "rb") as handle:
-                head = handle.read(4)
-                handle.seek(max(size - 4, 0))
-                tail = handle.read(4)
-        except FileNotFoundError:
-            problems.append(f"a data file of {which} is missing: {path}")
-            continue
+            found = (ends or _local_ends)(path)
         except OSError as exc:
             problems.append(f"a data file of {which} cannot be read: {path} ({exc})")
             continue
+        if found is None:
+            problems.append(f"a data file of {which} is missing: {path}")
+            continue
+        size, head, tail = found
         if size == 0:
             problems.append(f"a data file of {which} is empty (0 bytes): {path}")
         elif size < 12 or head != b"PAR1" or tail != b"PAR1":
             problems.append(f"a data file of {which} is not a whole Parquet file: {path}")
     return problems
+
+
+def _local_ends(name: str) -> tuple[int, bytes, bytes] | None:
+    """(size, first 4 bytes, last 4 bytes) of a local file, or None when it is missing."""
+    path = Path(name)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            handle.seek(max(size - 4, 0))
+            tail = handle.read(4)
+    except FileNotFoundError:
+        return None
+    return size, head, tail
 
 
 # -- how csc-perf commits -------------------------------------------------------------------

@@ -26,7 +26,7 @@ class History(ObservationReads):
         entries = []
         # Read from the log itself (the check on open has just seen it whole): delta-rs's
         # own history() lists nothing when the path has a '#'.
-        for version, commit in commit_infos(self.table_path / "_delta_log"):
+        for version, commit in commit_infos(self._log()):
             raw = commit.get(METADATA_KEY)
             info = json.loads(raw) if isinstance(raw, str) else {}
             stamp = datetime.fromtimestamp(commit.get("timestamp", 0) / 1000, tz=timezone.utc)

@@ -2,6 +2,12 @@
 as one atomic Delta commit carrying its own record (files, SHA-256, rows, months, what
 changed), under the write lock.
 
+On object storage there is no lock: the import is planned on one version of the table and
+merged into the authorities' partitions it read, and Delta's conflict check refuses the
+commit when another writer changed those partitions meanwhile; the import is then planned
+again on the new version (see :meth:`~csc_perf.store.writing.StoreWrites._optimistically`).
+Imports of different authorities never conflict.
+
 Policy: a value or a suppression mark replaces what the store holds for the same authority,
 indicator and month (the old one stays reachable with ``--as-of``); a *missing* cell never
 erases a known figure, it is only recorded where the store has nothing yet.
@@ -19,7 +25,7 @@ from csc_perf.model.calendar import month_label
 from csc_perf.model.progress import advance
 from csc_perf.model.schemas import MISSING, FileSummary, empty_observations
 from csc_perf.store.delta_table import commit_record, keep_logs
-from csc_perf.store.layout import KEY, as_stored_types
+from csc_perf.store.layout import KEY, PARTITION, as_stored_types
 from csc_perf.store.reading import ObservationReads
 from csc_perf.store.writing import StoreWrites, crash_point, upsert
 
@@ -68,15 +74,25 @@ class Imports(ObservationReads, StoreWrites):
     """Planning and committing an import of observations."""
 
     def plan(
-        self, observations: pl.DataFrame, *, as_of: int | None = None, unique: bool = False
+        self,
+        observations: pl.DataFrame,
+        *,
+        as_of: int | None = None,
+        unique: bool = False,
+        table=None,
     ) -> ImportPlan:
         """Compare ``observations`` with the store: what would be inserted and updated.
-        ``unique`` says the observations have one row per key already (validated ones do)."""
+        ``unique`` says the observations have one row per key already (validated ones do);
+        ``table`` is the open table version to compare with (default: the latest)."""
         new = observations
         if not unique and new.select(pl.struct(KEY).is_duplicated().any()).item():
             new = new.unique(subset=list(KEY), keep="last", maintain_order=True)
-        base_version = self.version()
-        current = empty_observations().lazy() if base_version is None else self.scan(as_of)
+        if table is not None:
+            base_version = table.version()
+            current = self._scan_table(table)
+        else:
+            base_version = self.version()
+            current = empty_observations().lazy() if base_version is None else self.scan(as_of)
         if new.height:
             authorities = new.get_column("authority").unique().to_list()
             indicators = new.get_column("indicator").unique().to_list()
@@ -121,10 +137,19 @@ class Imports(ObservationReads, StoreWrites):
 
         Takes the write lock (waiting up to ``self.wait`` seconds, then raising
         :class:`StoreBusyError`), re-plans against the latest version under the lock, and
-        merges. Raises :class:`StoreError` when the folder is not a store, the store is
-        damaged, or the disk is full (nothing is changed then).
+        merges. On object storage, no lock: planned and merged optimistically, planned again
+        when another writer's commit conflicts, :class:`StoreBusyError` after the bound.
+        Raises :class:`StoreError` when the folder is not a store, the store is damaged, or
+        the disk is full (nothing is changed then).
         """
         self.check_is_store()
+        if self.remote is not None:
+            self._create_if_new()
+            self.check_is_store()
+            return self._optimistically(
+                lambda number: self._import_once(observations, files, operation, unique, number),
+                "import",
+            )
         self.path.mkdir(parents=True, exist_ok=True)
         with self.lock():
             crash_point("locked")
@@ -132,58 +157,89 @@ class Imports(ObservationReads, StoreWrites):
             self.check_is_store()  # again under the lock: another writer may have been first
             self._sync_marker()
             self._keep_history()
-            plan = self.plan(observations, unique=unique)
-            months = sorted(
-                {month_label(m) for m in observations.get_column("month").unique().to_list()}
-            )
-            if not plan.has_changes:
-                return ImportResult(False, plan.base_version, 0, 0, plan.unchanged, months, plan)
-            base = plan.base_version if plan.base_version is not None else 0
-            info = {
-                "operation": operation,
-                "version": base + 1,
-                "files": [
-                    {"path": f.path, "sha256": f.sha256, "rows": f.rows, "shape": f.shape}
-                    for f in files
-                ],
-                "months": months,
-                "inserted": plan.inserted.height,
-                "updated": plan.updated.height,
-                "unchanged": plan.unchanged,
-            }
-            # The Polars frame itself goes to the Delta writer (the Arrow C stream): no
-            # pyarrow copy of millions of rows, and no pyarrow import.
-            source = plan.changes.select(as_stored_types())
-            crash_point("before-commit")
-            advance("rows written", 0, source.height)
-            table = self._table()
-            properties = commit_record(info)
-            with self._writing(base):
-                if plan.updated.height == 0:
-                    # Only new keys (planned under the lock against the latest version): an
-                    # append commits the same rows as a MERGE would, far faster.
-                    write_deltalake(
-                        table,
-                        source,
-                        mode="append",
-                        commit_properties=properties,
-                        post_commithook_properties=keep_logs(),
-                    )
-                else:
-                    upsert(table, source, KEY, properties)
-            version = self._latest_in_log()
-            advance("rows written", source.height, source.height)
-            crash_point("after-commit")
-            self._record_version(version)
-            return ImportResult(
-                True,
-                version,
-                plan.inserted.height,
-                plan.updated.height,
-                plan.unchanged,
-                months,
-                plan,
-            )
+            return self._import_once(observations, files, operation, unique)
+
+    def _import_once(
+        self,
+        observations: pl.DataFrame,
+        files: Sequence[FileSummary],
+        operation: str,
+        unique: bool,
+        attempt: int = 1,
+    ) -> ImportResult:
+        """Plan the import on the latest version and commit it (under the lock, or
+        optimistically on object storage)."""
+        table = self._table()
+        plan = self.plan(observations, unique=unique, table=table)
+        months = sorted(
+            {month_label(m) for m in observations.get_column("month").unique().to_list()}
+        )
+        if not plan.has_changes:
+            return ImportResult(False, plan.base_version, 0, 0, plan.unchanged, months, plan)
+        base = plan.base_version if plan.base_version is not None else 0
+        info = {
+            "operation": operation,
+            # On object storage another writer's commit may take the next version first.
+            # (The attempt: how many times it was planned, other writers' commits conflicting.)
+            **(
+                {"version": base + 1}
+                if self.remote is None
+                else {"read_version": base, "attempt": attempt}
+            ),
+            "files": [
+                {"path": f.path, "sha256": f.sha256, "rows": f.rows, "shape": f.shape}
+                for f in files
+            ],
+            "months": months,
+            "inserted": plan.inserted.height,
+            "updated": plan.updated.height,
+            "unchanged": plan.unchanged,
+        }
+        # The Polars frame itself goes to the Delta writer (the Arrow C stream): no
+        # pyarrow copy of millions of rows, and no pyarrow import.
+        source = plan.changes.select(as_stored_types())
+        crash_point("before-commit")
+        advance("rows written", 0, source.height)
+        properties = commit_record(info)
+        with self._writing(base):
+            if self.remote is not None:
+                # Always a MERGE, limited to the authorities' partitions: a blind append
+                # would not conflict with another writer's rows for the same keys.
+                upsert(table, source, KEY, properties, within=_partitions_of(source))
+            elif plan.updated.height == 0:
+                # Only new keys (planned under the lock against the latest version): an
+                # append commits the same rows as a MERGE would, far faster.
+                # Only new keys (planned under the lock against the latest version): an
+                # append commits the same rows as a MERGE would, far faster.
+                write_deltalake(
+                    table,
+                    source,
+                    mode="append",
+                    commit_properties=properties,
+                    post_commithook_properties=keep_logs(),
+                )
+            else:
+                upsert(table, source, KEY, properties)
+        version = self._latest_in_log() if self.remote is None else table.version()
+        advance("rows written", source.height, source.height)
+        crash_point("after-commit")
+        self._record_version(version)
+        return ImportResult(
+            True,
+            version,
+            plan.inserted.height,
+            plan.updated.height,
+            plan.unchanged,
+            months,
+            plan,
+        )
+
+
+def _partitions_of(rows: pl.DataFrame) -> str:
+    """A predicate on the target's authority partitions holding ``rows``' authorities."""
+    names = sorted(rows.get_column(PARTITION).unique().to_list())
+    quoted = ", ".join("'" + str(name).replace("'", "''") + "'" for name in names)
+    return f"t.{PARTITION} IN ({quoted})"
 
 
 def _compared(new: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:

@@ -1,6 +1,7 @@
 """What a store folder holds, and the shape of its observations table.
 
-Layout of a store folder::
+Layout of a store folder (on object storage, the same tables under the prefix, without the
+marker and the lock)::
 
     store/
       csc-perf-store.json     marker: says this folder is a csc-perf store (format version)
@@ -21,6 +22,12 @@ MARKER_TMP = MARKER + ".tmp"
 LOCK = ".lock"
 TABLE = "observations"
 FORMAT = 1
+# What the observations table says of itself (its Delta description): on object storage, where
+# there is no marker file, this is how a store is known to be csc-perf's.
+DESCRIPTION = f"csc-perf store, format {FORMAT}: observations"
+# A store on object storage is partitioned by authority, so that councils sharing it import
+# side by side without conflicting (each import reads and writes only its own partitions).
+PARTITION = "authority"
 KEY = ("authority", "indicator", "month")
 DEFAULT_WAIT_SECONDS = 30.0
 REFERENCE_TABLES = ("population", "benchmarks")

@@ -23,10 +23,44 @@ def reraise_interrupts(exc: BaseException) -> None:
         raise exc
 
 
+# Values that must never be shown (storage options' secrets): replaced in library text.
+_SECRETS: set[str] = set()
+
+
+def hold_back_secret(value: str) -> None:
+    """Never show ``value`` (a key, token or password from the storage options) in a
+    message made from a library's text: :func:`first_line` replaces it with ``***``."""
+    if len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def without_secrets(text: str) -> str:
+    """``text`` with every held-back secret (and any from the environment) replaced."""
+    for secret in _SECRETS | _environment_secrets():
+        text = text.replace(secret, "***")
+    return text
+
+
+def _environment_secrets() -> set[str]:
+    """Secret values of the environment variables the object-store clients read."""
+    names = (
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AZURE_STORAGE_ACCOUNT_KEY",
+        "AZURE_STORAGE_KEY",
+        "AZURE_STORAGE_SAS_KEY",
+        "AZURE_STORAGE_TOKEN",
+        "AZURE_CLIENT_SECRET",
+        "GOOGLE_SERVICE_ACCOUNT_KEY",
+    )
+    return {v for n in names if len(v := os.environ.get(n, "")) >= 4}
+
+
 def first_line(exc: BaseException) -> str:
-    """The first line of an exception's text, or its type's name when it has none."""
+    """The first line of an exception's text, or its type's name when it has none; a
+    secret of the storage options never appears in it."""
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    return without_secrets(text[0]) if text else type(exc).__name__
 
 
 @contextmanager
@@ -54,6 +88,23 @@ def is_disk_full(exc: BaseException) -> bool:
     return any(f"(os error {n})" in text for n in _FULL_ERRNOS) or any(
         words in text for words in ("No space left", "File too large", "Disk quota exceeded")
     )
+
+
+_DENIED = (
+    "AccessDenied",
+    "Access Denied",
+    "403 Forbidden",
+    "AuthorizationPermissionMismatch",
+    "AuthorizationFailure",
+    "PermissionDenied",
+    "status code: 403",
+)
+
+
+def is_access_denied(exc: BaseException) -> bool:
+    """True when an object store refused a request for want of permission."""
+    text = str(exc)
+    return isinstance(exc, PermissionError) or any(word in text for word in _DENIED)
 
 
 _PANIC_START = re.compile(r"^thread '.*'(?: \(\d+\))? panicked at ")

@@ -11,7 +11,7 @@ from datetime import time as dtime
 import polars as pl
 
 from csc_perf.errors import StoreError, UsageError
-from csc_perf.model.schemas import empty_observations
+from csc_perf.model.schemas import empty_observations, observation_schema
 from csc_perf.store.delta_log import commit_infos
 from csc_perf.store.delta_table import data_files
 from csc_perf.store.layout import KEY, OBSERVATION_COLUMNS
@@ -119,10 +119,20 @@ class ObservationReads(StoreFolder):
             # plain table (refuse_unsupported guarantees no deletion vectors, no partitions,
             # no column mapping), without loading pyarrow.
             table = self._table(as_of)
-            files = data_files(table, self.table_path)
+            return self._scan_table(table)
+
+    def _scan_table(self, table) -> pl.LazyFrame:
+        """The observations of an open table version, as a lazy frame."""
+        if table.metadata().partition_columns:
+            # On object storage, partitioned by authority: the authority is in the log, not
+            # in the files, and Polars' Delta reader puts it back.
+            frame = pl.scan_delta(table, storage_options=self._options())
+            return frame.select(list(OBSERVATION_COLUMNS)).cast(observation_schema())
+        files = data_files(table, self.table_path)
         if not files:
             return empty_observations().lazy()
-        return pl.scan_parquet(files).select(list(OBSERVATION_COLUMNS))
+        scanned = pl.scan_parquet(files, storage_options=self._options())
+        return scanned.select(list(OBSERVATION_COLUMNS))
 
     def version_at(self, moment: datetime) -> int:
         """The latest version committed at or before ``moment``, by the commit times the log
@@ -133,7 +143,7 @@ class ObservationReads(StoreFolder):
         if moment.tzinfo is None:
             moment = moment.astimezone()
         limit = moment.timestamp() * 1000
-        versions = commit_infos(self.table_path / "_delta_log")
+        versions = commit_infos(self._log())
         chosen = [v for v, commit in versions if commit.get("timestamp", 0) <= limit]
         if not chosen:
             first = min(versions, key=lambda vc: vc[0])[1].get("timestamp", 0)

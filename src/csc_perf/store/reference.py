@@ -13,7 +13,7 @@ from deltalake import write_deltalake
 
 from csc_perf.errors import StoreError
 from csc_perf.store.delta_log import inspect_log
-from csc_perf.store.delta_table import commit_record, data_files, keep_logs, table_location
+from csc_perf.store.delta_table import commit_record, data_files, keep_logs
 from csc_perf.store.layout import CHECK_HINT, HISTORY_PROPERTIES, REFERENCE_TABLES
 from csc_perf.store.library_errors import failures_as_store_error, rust_panic_text_held_back
 from csc_perf.store.marker import recorded_reference_version
@@ -34,11 +34,11 @@ class ReferenceTables(StoreWrites):
             return StoreError(f"{path}: cannot read the {name} table ({reason})")
 
         with failures_as_store_error(unreadable):
-            table = self._table(location=table_location(path))
+            table = self._table(location=self._location(name))
             files = data_files(table, path)
             with rust_panic_text_held_back():
                 if files:
-                    return pl.read_parquet(files)
+                    return pl.read_parquet(files, storage_options=self._options())
                 # pyarrow only here: reading a table with rows never needs it.
                 import pyarrow as pa
 
@@ -52,38 +52,56 @@ class ReferenceTables(StoreWrites):
         if name not in REFERENCE_TABLES:
             raise StoreError(f"unknown reference table {name!r}")
         self.check_is_store()
+        if self.remote is not None:
+            self._create_if_new()
+            self.check_is_store()
+            return self._optimistically(
+                lambda _number: self._replace_once(name, frame, key, info), f"{name} import"
+            )
         self.path.mkdir(parents=True, exist_ok=True)
         with self.lock():
             self._create_if_new()
             self.check_is_store()
-            folder = self.path / name
-            location = table_location(folder)
-            data = frame.to_arrow()
-            properties = commit_record(info)
-            log = folder / "_delta_log"
-            if not log.is_dir():
-                self._check_reference(name)  # never imported, or its log deleted
-                with self._writing(-1, log):
-                    write_deltalake(
-                        location,
-                        data,
-                        mode="overwrite",
-                        configuration=HISTORY_PROPERTIES,
-                        commit_properties=properties,
-                        post_commithook_properties=keep_logs(),
-                    )
-            else:
-                self._check_reference(name)
-                self._keep_history(location, log)
-                table = self._table(location=location)
-                with self._writing(table.version(), log):
-                    upsert(table, data, key, properties)
-            version = self._latest_in_log(log)
-            self._record_version(version, name)
-            return version
+            return self._replace_once(name, frame, key, info)
+
+    def _replace_once(
+        self, name: str, frame: pl.DataFrame, key: Sequence[str], info: dict[str, Any]
+    ) -> int:
+        """Write a reference table's rows as one commit (under the lock, or optimistically
+        on object storage); its new version."""
+        location = self._location(name)
+        data = frame.to_arrow()
+        properties = commit_record(info)
+        log = self._log(name)
+        if not log.exists():
+            self._check_reference(name)  # never imported, or its log deleted
+            with self._writing(-1, log):
+                write_deltalake(
+                    location,
+                    data,
+                    # On object storage "error" rather than "overwrite": of two writers
+                    # making the table at once, the second fails and merges instead.
+                    mode="overwrite" if self.remote is None else "error",
+                    configuration=HISTORY_PROPERTIES,
+                    commit_properties=properties,
+                    post_commithook_properties=keep_logs(),
+                    storage_options=self._options(),
+                )
+        else:
+            self._check_reference(name)
+            self._keep_history(location, log)
+            table = self._table(location=location)
+            with self._writing(table.version(), log):
+                upsert(table, data, key, properties)
+        version = self._latest_in_log(log)
+        self._record_version(version, name)
+        return version
 
     def _recorded_reference(self, name: str) -> int | None:
-        """The version of reference table ``name`` the marker recorded, if any."""
+        """The version of reference table ``name`` the marker recorded, if any (none on
+        object storage)."""
+        if self.remote is not None:
+            return None
         return recorded_reference_version(self._marker(), name)
 
     def _check_reference(self, name: str) -> bool:
@@ -91,12 +109,12 @@ class ReferenceTables(StoreWrites):
         a bad commit, or ends before the version the marker recorded, or the table is gone
         though recorded). False when it was never imported."""
         folder = self.path / name
-        log = folder / "_delta_log"
+        log = self._log(name)
         recorded = self._recorded_reference(name)
-        if not log.is_dir():
+        if not log.exists():
             if recorded is None:
                 return False
-            problems = [f"its log {log} is gone (the marker recorded version {recorded})"]
+            problems = [f"its log {log.where} is gone (the marker recorded version {recorded})"]
         else:
             problems = inspect_log(log, recorded=recorded, deep=False).problems
         if problems:

@@ -1,7 +1,9 @@
 """What every write to a store does, under the write lock: create the store when it is new
 (the table first, the marker last), give an old table the properties that keep its
 history, run the Delta write so that a full disk or a Rust panic becomes a message, and
-record the new version in the marker.
+record the new version in the marker. On object storage there is no lock and no marker:
+each write is planned on one version of the table and committed optimistically, again
+from the start when another writer's commit conflicts (:meth:`StoreWrites._optimistically`).
 
 :class:`StoreWrites` is the base of the parts of :class:`csc_perf.store.core.Store` that
 write: imports, reference tables, compaction.
@@ -10,41 +12,79 @@ write: imports, reference tables, compaction.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from pathlib import Path
+from typing import TypeVar
 
 from deltalake import DeltaTable
+from deltalake.exceptions import CommitFailedError
 
-from csc_perf.errors import StoreError
+from csc_perf.errors import StoreBusyError, StoreError
 from csc_perf.store.delta_log import inspect_log
 from csc_perf.store.delta_table import commit_record, keep_logs
-from csc_perf.store.layout import FORMAT, HISTORY_PROPERTIES, MARKER, TABLE, stored_schema
+from csc_perf.store.layout import (
+    DESCRIPTION,
+    FORMAT,
+    HISTORY_PROPERTIES,
+    MARKER,
+    PARTITION,
+    TABLE,
+    stored_schema,
+)
 from csc_perf.store.library_errors import (
     first_line,
+    is_access_denied,
     is_disk_full,
     reraise_interrupts,
     rust_panic_text_held_back,
 )
+from csc_perf.store.log_files import LogFiles
 from csc_perf.store.marker import write_atomically
 from csc_perf.store.opening import StoreFolder
+
+T = TypeVar("T")
+# How many times a write on object storage is planned and committed before it gives up
+# (exit 75) because other writers' commits kept conflicting with it.
+COMMIT_ATTEMPTS = 10
 
 
 class StoreWrites(StoreFolder):
     """The steps every write shares; each is called with the write lock held."""
 
-    def _latest_in_log(self, log: Path | None = None) -> int:
+    def _latest_in_log(self, log: LogFiles | None = None) -> int:
         """The latest version in a table's log (the observations' by default), -1 if none."""
-        folder = log or self.table_path / "_delta_log"
-        if not folder.is_dir():
+        folder = log or self._log()
+        if not folder.exists():
             return -1
         latest = inspect_log(folder, deep=False, parse=False).latest
         return -1 if latest is None else latest
 
+    def _optimistically(self, attempt: Callable[[int], T], what: str) -> T:
+        """Run ``attempt(number)`` (plan on one version, commit) until it commits; when
+        another writer's commit conflicts with it, plan again on the new version. Raises
+        :class:`StoreBusyError` (exit 75) after :data:`COMMIT_ATTEMPTS` conflicts; each
+        failed attempt wrote nothing the table shows."""
+        for number in range(1, COMMIT_ATTEMPTS + 1):
+            try:
+                return attempt(number)
+            except CommitFailedError:
+                self._verified = None
+                if number == COMMIT_ATTEMPTS:
+                    break
+                # Jittered, growing pauses, so that writers who collided do not collide again.
+                time.sleep(random.uniform(0.05, min(2.0, 0.1 * 2**number)))
+        raise StoreBusyError(
+            f"{self.path}: the store kept changing under this {what}: other writers' commits "
+            f"conflicted with it {COMMIT_ATTEMPTS} times; nothing was written by it",
+            hint="run the command again when the other imports have finished",
+        )
+
     @contextmanager
-    def _writing(self, base: int, log: Path | None = None) -> Iterator[None]:
+    def _writing(self, base: int, log: LogFiles | None = None) -> Iterator[None]:
         """Run a Delta write (called with the lock held, ``base`` the version before it).
         A full disk (or a file-size limit) is a :class:`StoreError` saying nothing changed;
         Rust panic text never reaches the user's terminal."""
@@ -54,6 +94,13 @@ class StoreWrites(StoreFolder):
         except BaseException as exc:
             reraise_interrupts(exc)
             landed = self._latest_in_log(log) != base
+            if self.remote is not None and is_access_denied(exc) and not landed:
+                raise StoreError(
+                    f"{self.path}: the object store refused the write: access denied (these "
+                    "credentials may read the store but not change it); nothing was changed",
+                    hint="reading commands (rag, report, export...) work with them; ask for "
+                    "write access to import (README: Sharing a store)",
+                ) from None
             if is_disk_full(exc) and not landed:
                 raise StoreError(
                     "no space left writing the store; nothing was changed",
@@ -68,7 +115,10 @@ class StoreWrites(StoreFolder):
         """Rewrite the marker with a table's latest version (atomically, under the lock), so
         that a deleted latest commit is noticed. A crash (or a full disk) between the Delta
         commit and this leaves the marker behind the log, which is read as whole: only a log
-        *behind* the marker is damage."""
+        *behind* the marker is damage. (No marker on object storage.)"""
+        if self.remote is not None:
+            self._verified = None
+            return
         with suppress(OSError, StoreError):  # the commit stands; the next write records it
             info = self._marker() if (self.path / MARKER).exists() else {"format": FORMAT}
             if table == TABLE:
@@ -80,12 +130,14 @@ class StoreWrites(StoreFolder):
 
     def _sync_marker(self) -> None:
         """Under the lock: a marker left one behind by a crash after a commit catches up."""
+        if self.remote is not None:
+            return
         recorded = self._marker().get("version")
         latest = self._latest_in_log()
         if recorded is None or recorded < latest:
             self._record_version(latest)
 
-    def _keep_history(self, location: str | None = None, log: Path | None = None) -> None:
+    def _keep_history(self, location: str | None = None, log: LogFiles | None = None) -> None:
         """Give a table made before history was kept for ever the table properties that
         keep it (one commit, under the lock, before the write that needs it)."""
         table = self._table(location=location)
@@ -104,8 +156,13 @@ class StoreWrites(StoreFolder):
             self._record_version(version)
 
     def _create_if_new(self) -> None:
-        """Create the table and then the marker (called with the lock held)."""
+        """Create the table and then the marker (called with the lock held). On object
+        storage, the table alone, partitioned by authority and describing itself; when
+        another writer creates it first, theirs is used."""
         if not self.is_new():
+            return
+        if self.remote is not None:
+            self._create_remote()
             return
         if self.table_path.exists():
             # A creation that was interrupted before its marker was written: it holds only
@@ -115,7 +172,8 @@ class StoreWrites(StoreFolder):
             DeltaTable.create(
                 self.table_location,
                 stored_schema(),
-                name="observations",
+                name=TABLE,
+                description=DESCRIPTION,
                 configuration=HISTORY_PROPERTIES,
                 commit_properties=commit_record({"operation": "create", "version": 0}),
             )
@@ -124,13 +182,39 @@ class StoreWrites(StoreFolder):
         write_atomically(self.path / MARKER, {"format": FORMAT, "version": 0})
         self._verified = None
 
+    def _create_remote(self) -> None:
+        """Create the observations table on object storage (its first commit, conditional:
+        of two writers creating it at once, one wins and the other uses its table)."""
+        try:
+            with self._writing(-1):
+                DeltaTable.create(
+                    self.table_location,
+                    stored_schema(),
+                    partition_by=[PARTITION],
+                    name=TABLE,
+                    description=DESCRIPTION,
+                    configuration=HISTORY_PROPERTIES,
+                    commit_properties=commit_record({"operation": "create", "version": 0}),
+                    storage_options=self._options(),
+                )
+        except Exception:
+            self._verified = None
+            if self.is_new():
+                raise
+        self._verified = None
 
-def upsert(table: DeltaTable, data, key: Sequence[str], properties) -> None:
-    """One MERGE commit: rows with the same key replaced, new keys inserted."""
+
+def upsert(
+    table: DeltaTable, data, key: Sequence[str], properties, within: str | None = None
+) -> None:
+    """One MERGE commit: rows with the same key replaced, new keys inserted. ``within``
+    (a predicate on the target's partition columns) says which part of the table the merge
+    reads, so that Delta's conflict check sees only writers to that part."""
+    matched = " AND ".join(f"t.{k} = s.{k}" for k in key)
     (
         table.merge(
             data,
-            predicate=" AND ".join(f"t.{k} = s.{k}" for k in key),
+            predicate=matched if within is None else f"{within} AND {matched}",
             source_alias="s",
             target_alias="t",
             commit_properties=properties,
