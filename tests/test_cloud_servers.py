@@ -173,14 +173,25 @@ def test_readonly_analyst_reads_the_importers_table_but_cannot_write(
 ):
     uri = f"{s3_secured_bucket.uri_prefix}/observations"
     options = s3_secured_bucket.storage_options
-    # The importer, holding only s3:GetObject, s3:PutObject and s3:ListBucket, creates and merges.
+    # The importer, holding only s3:GetObject, s3:PutObject and s3:ListBucket (no delete),
+    # creates, merges, appends, compacts and checkpoints: all a csc-perf importer does.
+    kent_cpp = ("E10000016", "CPP_RATE", "2024-10", 38.0)
     create(uri, OCTOBER, options)
     merge(deltalake.DeltaTable(uri, storage_options=options), MERGE)
+    deltalake.write_deltalake(
+        uri, frame([kent_cpp]).to_arrow(), mode="append", storage_options=options
+    )
+    importer_table = deltalake.DeltaTable(uri, storage_options=options)
+    compacted = importer_table.optimize.compact()
+    assert (compacted["numFilesRemoved"], compacted["numFilesAdded"]) == (2, 1)  # Kent's two
+    importer_table.create_checkpoint()
+    assert importer_table.version() == 3
+    expected = sorted([*MERGED, kent_cpp])
 
     use_env(monkeypatch, s3_readonly_env)
     table = deltalake.DeltaTable(uri, storage_options=options)
-    assert rows_of(pl.from_arrow(table.to_pyarrow_table())) == MERGED
-    assert rows_of(pl.scan_delta(uri, storage_options=options).collect()) == MERGED
+    assert rows_of(pl.from_arrow(table.to_pyarrow_table())) == expected
+    assert rows_of(pl.scan_delta(uri, storage_options=options).collect()) == expected
     with pytest.raises(DeltaError) as denied:
         deltalake.write_deltalake(
             uri, frame(MERGE).to_arrow(), mode="append", storage_options=options
@@ -192,8 +203,8 @@ def test_readonly_analyst_reads_the_importers_table_but_cannot_write(
     # A commit without data files (metadata only) is refused too, as an OSError this time.
     with pytest.raises(OSError, match="lacked the necessary privileges") as denied:
         table.alter.set_table_properties({"delta.logRetentionDuration": "interval 30 days"})
-    assert "_delta_log/00000000000000000002.json" in str(denied.value)
-    assert deltalake.DeltaTable(uri, storage_options=options).version() == 1
+    assert "_delta_log/00000000000000000004.json" in str(denied.value)
+    assert deltalake.DeltaTable(uri, storage_options=options).version() == 3
 
 
 def test_readonly_credentials_are_refused_by_the_secured_server_for_any_write(
