@@ -14,7 +14,10 @@ ports of 127.0.0.1, so the store is exercised over HTTP exactly as against AWS o
   (s3:GetObject, s3:ListBucket); switch to it with ``use_env(monkeypatch, s3_readonly_env)``.
 - ``azurite_server`` (session) and ``azure_container`` (function): the same for Azure Blob
   storage; ``.uri_prefix`` is "az://csc-1a2b3c4d/store" (``.abfss_prefix`` names the same
-  place as abfss://CONTAINER@devstoreaccount1.dfs.core.windows.net/store).
+  place as abfss://CONTAINER@devstoreaccount1.dfs.core.windows.net/store); its ``.env``
+  holds the account key (full rights).
+- ``azure_readonly_env`` (function): the Azure env of an analyst holding a SAS token for
+  that container with read and list rights only (``sp=rl``); ``azure_sas_env`` makes others.
 
 A missing moto or Azurite skips the tests that need it, unless CI is set: then it fails,
 since .ci/run installs both.
@@ -34,6 +37,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -52,23 +56,12 @@ AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
 
-# Variables a developer's shell may hold that would take precedence over the test servers'.
-_FOREIGN_ENV = (
-    "AWS_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_CONDITIONAL_PUT",
-    "AWS_S3_ALLOW_UNSAFE_RENAME",
-    "AZURE_STORAGE_CONNECTION_STRING",
-    "AZURE_STORAGE_SAS_KEY",
-    "AZURE_STORAGE_SAS_TOKEN",
-    "AZURE_STORAGE_TOKEN",
-    "AZURE_STORAGE_ENDPOINT",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_TENANT_ID",
-    "AZURE_FEDERATED_TOKEN_FILE",
-)
+# Prefixes of the variables the object-store libraries read: a test's cloud env is exactly
+# the one it asks for, whatever the developer's shell holds.
+_CLOUD_ENV_PREFIXES = ("AWS_", "AZURE_", "AZURITE_", "GOOGLE_")
+
+# Memory only; accept any API version and unknown headers; no telemetry calls out.
+AZURITE_FLAGS = ("--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry")
 
 
 @dataclass(frozen=True)
@@ -105,9 +98,10 @@ class SecuredS3Server:
 
 
 def use_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-    """Set `env` for the rest of the test, clearing variables that would override it."""
-    for name in _FOREIGN_ENV:
-        monkeypatch.delenv(name, raising=False)
+    """Make `env` the test's whole cloud environment (AWS_*, AZURE_*, GOOGLE_*), until it ends."""
+    for name in list(os.environ):
+        if name.startswith(_CLOUD_ENV_PREFIXES) and name not in env:
+            monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
 
@@ -208,6 +202,17 @@ def _boto_client(service: str, env: dict[str, str]):
     )
 
 
+def _s3_location(bucket: str, env: dict[str, str], monkeypatch) -> CloudLocation:
+    """The store place in `bucket`, with `env` set for the test.
+
+    conditional_put=etag is what the lead checked; deltalake 1.6 commits with If-None-Match
+    on S3 without it too (test_s3_commits_are_conditional_without_storage_options).
+    """
+    use_env(monkeypatch, env)
+    options = {"conditional_put": "etag"}
+    return CloudLocation(f"s3://{bucket}/store", dict(env), bucket, storage_options=options)
+
+
 def _new_bucket(env: dict[str, str]) -> str:
     bucket = f"csc-{uuid.uuid4().hex[:8]}"
     _boto_client("s3", env).create_bucket(Bucket=bucket)
@@ -227,14 +232,7 @@ def s3_server(tmp_path_factory):
 @pytest.fixture
 def s3_bucket(s3_server, monkeypatch) -> CloudLocation:
     """A fresh bucket; its env is set for the test."""
-    bucket = _new_bucket(s3_server.env)
-    use_env(monkeypatch, s3_server.env)
-    return CloudLocation(
-        uri_prefix=f"s3://{bucket}/store",
-        env=dict(s3_server.env),
-        bucket=bucket,
-        storage_options={"conditional_put": "etag"},
-    )
+    return _s3_location(_new_bucket(s3_server.env), s3_server.env, monkeypatch)
 
 
 def _policy(actions: list[str]) -> str:
@@ -286,13 +284,7 @@ def s3_iam_server(tmp_path_factory):
 def s3_secured_bucket(s3_iam_server, monkeypatch) -> CloudLocation:
     """A fresh bucket on the IAM-enforcing server; the importer's env is set for the test."""
     bucket = _new_bucket(s3_iam_server.admin_env)
-    use_env(monkeypatch, s3_iam_server.importer_env)
-    return CloudLocation(
-        uri_prefix=f"s3://{bucket}/store",
-        env=dict(s3_iam_server.importer_env),
-        bucket=bucket,
-        storage_options={"conditional_put": "etag"},
-    )
+    return _s3_location(bucket, s3_iam_server.importer_env, monkeypatch)
 
 
 @pytest.fixture
@@ -311,17 +303,7 @@ def _azurite_command(port: int) -> list[str]:
         shutil.which("node") is not None and program is not None,
         "Azurite (the Azure Storage emulator: node and `npm install --prefix .ci/node azurite`)",
     )
-    return [
-        program,
-        "--blobHost",
-        "127.0.0.1",
-        "--blobPort",
-        str(port),
-        "--inMemoryPersistence",
-        "--skipApiVersionCheck",
-        "--loose",
-        "--disableTelemetry",
-    ]
+    return [program, "--blobHost", "127.0.0.1", "--blobPort", str(port), *AZURITE_FLAGS]
 
 
 def _azure_env(endpoint: str) -> dict[str, str]:
@@ -348,23 +330,23 @@ def azurite_server(tmp_path_factory):
         _stop(process)
 
 
+def _azurite_signature(lines: list[str]) -> str:
+    """The account key's HMAC-SHA256 of the lines joined by newlines, base64: Azure's signature."""
+    message = "\n".join(lines).encode()
+    return base64.b64encode(
+        hmac.new(base64.b64decode(AZURITE_KEY), message, hashlib.sha256).digest()
+    ).decode()
+
+
 def _create_container(endpoint: str, container: str) -> None:
     """Create a blob container with a Shared Key-signed REST call (no Azure SDK needed)."""
     date = formatdate(usegmt=True)
     version = "2021-08-06"
     # Verb, eleven empty standard headers, the x-ms-* headers, then the canonical resource
     # (Azurite's path-style URLs repeat the account name).
-    to_sign = "\n".join(
-        [
-            "PUT",
-            *[""] * 11,
-            f"x-ms-date:{date}",
-            f"x-ms-version:{version}",
-            f"/{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}/{container}",
-            "restype:container",
-        ]
-    )
-    digest = hmac.new(base64.b64decode(AZURITE_KEY), to_sign.encode(), hashlib.sha256).digest()
+    headers = [f"x-ms-date:{date}", f"x-ms-version:{version}"]
+    resource = [f"/{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}/{container}", "restype:container"]
+    signature = _azurite_signature(["PUT", *[""] * 11, *headers, *resource])
     request = urllib.request.Request(
         f"{endpoint}/{AZURITE_ACCOUNT}/{container}?restype=container",
         method="PUT",
@@ -372,7 +354,7 @@ def _create_container(endpoint: str, container: str) -> None:
             "x-ms-date": date,
             "x-ms-version": version,
             "Content-Length": "0",
-            "Authorization": f"SharedKey {AZURITE_ACCOUNT}:{base64.b64encode(digest).decode()}",
+            "Authorization": f"SharedKey {AZURITE_ACCOUNT}:{signature}",
         },
     )
     urllib.request.urlopen(request, timeout=5).close()
@@ -390,3 +372,32 @@ def azure_container(azurite_server, monkeypatch) -> CloudLocation:
         bucket=container,
         abfss_prefix=f"abfss://{container}@{AZURITE_ACCOUNT}.dfs.core.windows.net/store",
     )
+
+
+def container_sas(container: str, permissions: str) -> str:
+    """A service SAS token for one Azurite container, valid for an hour.
+
+    `permissions` are SAS letters in their canonical order: "rl" reads and lists, "rlcw"
+    also creates and writes blobs. Signed with the account key (service SAS, version
+    2020-12-06: sixteen newline-separated fields).
+    """
+    version = "2020-12-06"
+    expiry = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    fields = [permissions, "", expiry, f"/blob/{AZURITE_ACCOUNT}/{container}", "", "", ""]
+    fields += [version, "c", *[""] * 7]
+    query = {"sv": version, "sr": "c", "sp": permissions, "se": expiry}
+    return urllib.parse.urlencode({**query, "sig": _azurite_signature(fields)})
+
+
+def azure_sas_env(location: CloudLocation, permissions: str) -> dict[str, str]:
+    """The env of a user who holds a SAS token for `location`'s container, not the key."""
+    env = {
+        name: value for name, value in location.env.items() if name != "AZURE_STORAGE_ACCOUNT_KEY"
+    }
+    return {**env, "AZURE_STORAGE_SAS_TOKEN": container_sas(location.bucket, permissions)}
+
+
+@pytest.fixture
+def azure_readonly_env(azure_container) -> dict[str, str]:
+    """The Azure env of an analyst who may read and list azure_container but not write."""
+    return azure_sas_env(azure_container, "rl")

@@ -22,7 +22,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError
 from obstore.exceptions import AlreadyExistsError
 from obstore.store import from_url
 
-from cloud_servers import CloudLocation, use_env
+from cloud_servers import CloudLocation, azure_sas_env, use_env
 
 # October's figures of Kent (E10000016) and Surrey (E10000030), then a merge that corrects
 # Kent's and adds West Sussex's (E10000032). Rows are (authority, indicator, month, value);
@@ -213,3 +213,33 @@ def test_readonly_credentials_are_refused_by_the_secured_server_for_any_write(
     use_env(monkeypatch, s3_readonly_env)
     with pytest.raises(obstore.exceptions.PermissionDeniedError):
         obstore.put(from_url(s3_secured_bucket.uri_prefix), "marker", b"x", mode="create")
+
+
+def test_azure_readonly_sas_reads_but_cannot_write_and_rlcw_can(
+    azure_container, azure_readonly_env, monkeypatch
+):
+    uri = f"{azure_container.uri_prefix}/observations"
+    create(uri, OCTOBER, None)
+    merge(deltalake.DeltaTable(uri), MERGE)
+
+    use_env(monkeypatch, azure_readonly_env)
+    assert "AZURE_STORAGE_ACCOUNT_KEY" not in os.environ
+    assert rows_of(pl.from_arrow(deltalake.DeltaTable(uri).to_pyarrow_table())) == MERGED
+    assert rows_of(pl.scan_delta(uri).collect()) == MERGED
+    with pytest.raises(DeltaError) as denied:
+        deltalake.write_deltalake(uri, frame(MERGE).to_arrow(), mode="append")
+    message = str(denied.value)
+    assert "The operation lacked the necessary privileges to complete" in message
+    assert "<Code>AuthorizationPermissionMismatch</Code>" in message
+    assert "sig=" not in message  # object_store redacts the signed URL
+    assert deltalake.DeltaTable(uri).version() == 1
+
+    # An importer's SAS (read, list, create, write; no delete) appends, compacts, checkpoints.
+    use_env(monkeypatch, azure_sas_env(azure_container, "rlcw"))
+    kent_cpp = ("E10000016", "CPP_RATE", "2024-10", 38.0)
+    deltalake.write_deltalake(uri, frame([kent_cpp]).to_arrow(), mode="append")
+    table = deltalake.DeltaTable(uri)
+    assert table.optimize.compact()["numFilesRemoved"] == 2  # Kent's two files
+    table.create_checkpoint()
+    assert table.version() == 3
+    assert rows_of(pl.scan_delta(uri).collect()) == sorted([*MERGED, kent_cpp])
