@@ -10,6 +10,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 from typer.testing import CliRunner
 
+# The object-storage servers (moto, Azurite) for the cloud store's tests.
+pytest_plugins = ["cloud_servers"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = ROOT / "examples" / "extracts"
