@@ -90,20 +90,31 @@ def is_disk_full(exc: BaseException) -> bool:
     )
 
 
+# Words of an object store's refusal for want of permission (S3, Azure, GCS, obstore)...
 _DENIED = (
     "AccessDenied",
     "Access Denied",
-    "403 Forbidden",
     "AuthorizationPermissionMismatch",
     "AuthorizationFailure",
+    "lacked the necessary privileges",
     "PermissionDenied",
-    "status code: 403",
+)
+# ... and of credentials that are wrong rather than only allowed to read.
+_BAD_CREDENTIALS = (
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "AuthenticationFailed",
+    "ExpiredToken",
+    "InvalidToken",
 )
 
 
 def is_access_denied(exc: BaseException) -> bool:
-    """True when an object store refused a request for want of permission."""
+    """True when an object store refused a request for want of permission (and not
+    because the credentials themselves are wrong)."""
     text = str(exc)
+    if any(code in text for code in _BAD_CREDENTIALS):
+        return False
     return isinstance(exc, PermissionError) or any(word in text for word in _DENIED)
 
 
