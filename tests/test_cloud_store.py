@@ -436,6 +436,14 @@ def test_store_uris(text, uri):
         ("s3://key:secret@bucket/store", "must not carry credentials"),
         ("s3://bucket/store?x=1", "must not carry credentials or a query string"),
         ("s3:///store", "names no bucket or container"),
+        ("s3:/council-csc/typo", "starts with two slashes"),
+        ("s3-compat://b/x", "cannot keep a store at a s3-compat:// location"),
+        ("s3://someone@council-csc/store", "must not carry credentials"),
+        ("s3://council-csc/tab\tstore", "control characters"),
+        # delta-rs writes such prefixes percent-encoded and reads them encoded twice.
+        ("s3://council-csc/my store", "cannot read back a store whose prefix holds ' '"),
+        ("s3://council-csc/caf\u00e9", "cannot read back a store whose prefix holds"),
+        ("s3://council-csc/p%41x", "cannot read back a store whose prefix holds '%'"),
     ],
 )
 def test_store_uris_refused(text, words):
@@ -454,16 +462,17 @@ def test_local_paths_stay_paths(tmp_path):
     assert store_location(str(tmp_path / "a store")) == tmp_path / "a store"
     assert store_location(f"file://{tmp_path}/x") == tmp_path / "x"
     assert store_location("C:\\Users\\csc\\store") == Path("C:\\Users\\csc\\store")
+    assert store_location("file:/tmp/x") == Path("/tmp/x")
+    assert str(store_location(" s3://council-csc/store ")) == "s3://council-csc/store"
 
 
 def test_s3_commits_are_conditional_unless_chosen_otherwise(monkeypatch):
     from csc_perf.store.location import store_location
 
     monkeypatch.delenv("AWS_CONDITIONAL_PUT", raising=False)
-    monkeypatch.delenv("AWS_S3_LOCKING_PROVIDER", raising=False)
     assert store_location("s3://b/s").storage_options() == {"conditional_put": "etag"}
-    chosen = store_location("s3://b/s", {"aws_s3_locking_provider": "dynamodb"})
-    assert "conditional_put" not in chosen.storage_options()
+    chosen = store_location("s3://b/s", {"conditional_put": "disabled"})
+    assert chosen.storage_options() == {"conditional_put": "disabled"}
     assert store_location("az://c/s").storage_options() == {}
 
 
@@ -476,3 +485,161 @@ def test_workspace_store_setting_may_be_a_uri(tmp_path, monkeypatch):
     assert store_path(None, config, "store") == tmp_path / "store"
     monkeypatch.setenv("CSC_PERF_STORE", "az://csc/store")
     assert store_path(None, config, "store") == "az://csc/store"
+
+
+def test_a_mistyped_uri_never_becomes_a_local_folder(workspace, cli):
+    result = cli("--store", "s3:/council-csc/typo", "import", OCTOBER)
+    assert result.exit_code == 2
+    assert "two slashes" in result.output
+    assert sorted(p.name for p in workspace.iterdir()) == ["indicators.toml"]
+
+
+# -- unlucky servers and networks ------------------------------------------------------------
+class Proxy:
+    """An HTTP proxy in front of the S3 server, in a thread: it can drop the If-None-Match
+    header (as an S3-compatible server without conditional writes ignores it) and start
+    failing every request mid-command (a server or gateway gone wrong; 400, which the
+    client does not retry, so the test takes no time)."""
+
+    def __init__(self, upstream: str, strip_conditions: bool) -> None:
+        import http.client
+        import http.server
+        import threading
+        from urllib.parse import urlparse
+
+        target = urlparse(upstream)
+        proxy = self
+        self.failing = False
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if proxy.failing:
+                    self.send_response(400)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                dropped = {"host"} | ({"if-none-match"} if strip_conditions else set())
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in dropped}
+                connection = http.client.HTTPConnection(target.hostname, target.port)
+                connection.request(self.command, self.path, body=body, headers=headers)
+                answer = connection.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in ("transfer-encoding", "content-length", "connection"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def proxy_factory(s3_bucket, monkeypatch):
+    made = []
+
+    def make(strip_conditions: bool) -> Proxy:
+        proxy = Proxy(s3_bucket.env["AWS_ENDPOINT_URL"], strip_conditions)
+        made.append(proxy)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
+        return proxy
+
+    yield make
+    for proxy in made:
+        proxy.stop()
+
+
+def test_a_server_ignoring_conditional_writes_is_refused(workspace, cli, s3_bucket, proxy_factory):
+    """Through a server that ignores If-None-Match, two writers' commits of one version
+    would replace each other (an import lost with exit 0): refused before any write."""
+    import boto3
+
+    endpoint = s3_bucket.env["AWS_ENDPOINT_URL"]
+    proxy_factory(strip_conditions=True)
+    result = cli("--store", s3_bucket.uri_prefix, "import", OCTOBER)
+    assert result.exit_code == 2
+    assert "ignores conditional writes" in result.output
+    listed = boto3.client("s3", endpoint_url=endpoint).list_objects_v2(Bucket=s3_bucket.bucket)
+    assert not [o["Key"] for o in listed.get("Contents", []) if "observations" in o["Key"]]
+
+
+def test_the_store_failing_mid_import_is_a_message(
+    workspace, cli, s3_bucket, proxy_factory, monkeypatch
+):
+    from csc_perf.store import importing
+
+    assert cli("--store", s3_bucket.uri_prefix, "import", MONTHLY[0]).exit_code == 0
+    proxy = proxy_factory(strip_conditions=False)
+    real = importing.crash_point
+
+    def cut_the_network(name):
+        if name == "before-commit":
+            proxy.failing = True
+        real(name)
+
+    monkeypatch.setattr(importing, "crash_point", cut_the_network)
+    result = cli("--store", s3_bucket.uri_prefix, "import", OCTOBER)
+    assert result.exit_code == 2, result.output
+    assert "the write to the object store failed" in result.output
+    assert "csc-perf history" in result.output and "bug" not in result.output
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_bucket.env["AWS_ENDPOINT_URL"])
+    history = rows(cli("--store", s3_bucket.uri_prefix, "history", "-f", "csv").stdout)
+    assert len(history) == 2  # the import did not land; the store is as it was
+
+
+def test_a_malformed_endpoint_shows_no_rust_panic(workspace, s3_bucket):
+    result = run(s3_bucket.uri_prefix, "rag", env={"AWS_ENDPOINT_URL": "not a url"})
+    assert result.returncode == 2
+    assert "cannot reach the store" in result.stderr
+    assert "panicked" not in result.stderr and "RUST_BACKTRACE" not in result.stderr
+
+
+def test_a_prefix_that_is_another_delta_table_is_refused(workspace, cli, s3_bucket):
+    from deltalake import write_deltalake
+
+    write_deltalake(s3_bucket.uri_prefix, pl.DataFrame({"x": [1]}).to_arrow())
+    result = cli("--store", s3_bucket.uri_prefix, "import", OCTOBER)
+    assert result.exit_code == 2
+    assert "is itself a Delta table" in result.output
+
+
+def test_first_population_imports_at_once_all_land(workspace, s3_bucket):
+    """Four first imports of the ONS estimates at once: all land, and the table holds each
+    estimate once (a create-with-rows that lost the race used to be committed again by the
+    Delta library, every row twice)."""
+    store = s3_bucket.uri_prefix
+    assert run(store, "import", OCTOBER).returncode == 0
+    ons = next((ROOT / "examples" / "extracts" / "dfe").glob("ons_*.csv"))
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "csc_perf", "--store", store, "population", "import", ons],
+            env={**os.environ, "CSC_PERF_CONFIG": str(ROOT / "indicators.toml")},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outcomes = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
+    assert [code for code, _ in outcomes] == [0] * 4, outcomes
+    population = rows(run(store, "export", "--table", "population", "-f", "csv").stdout)
+    assert len(population) == 329  # the ONS file's estimates, once each

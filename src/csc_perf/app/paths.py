@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from csc_perf.errors import ConfigError
+from csc_perf.store.location import looks_like_uri
 
 CONFIG_NAME = "indicators.toml"
 CONFIG_ENV = "CSC_PERF_CONFIG"
@@ -47,19 +48,19 @@ def store_path(
     text, for the store to parse; a path as a :class:`~pathlib.Path`."""
     chosen = explicit or os.environ.get(STORE_ENV)
     if chosen:
-        return chosen if _is_uri(str(chosen)) else Path(chosen)
+        return str(chosen).strip() if _is_uri(str(chosen)) else Path(chosen)
     if config is None:
         raise ConfigError("no store given", hint="pass --store PATH or set CSC_PERF_STORE")
     if _is_uri(store_setting or ""):
-        return store_setting
+        return store_setting.strip()
     setting = Path(store_setting or "store")
     return setting if setting.is_absolute() else config.parent / setting
 
 
 def _is_uri(text: str) -> bool:
-    """True for ``scheme://...`` (two letters at least: ``C:/x`` is a Windows path)."""
-    head, sep, _ = text.partition("://")
-    return bool(sep) and len(head) > 1 and head.replace("+", "").replace(".", "").isalnum()
+    """True for a location named by a scheme (``s3://...``, ``file:...``), which the store
+    parses (and refuses when it is wrong: ``s3:/bucket`` never becomes a local folder)."""
+    return looks_like_uri(text)
 
 
 def bundled(name: str) -> Path:

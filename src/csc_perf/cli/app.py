@@ -247,8 +247,11 @@ def handles_errors(fn: F) -> F:
         except Exception as exc:
             if settings().debug or os.environ.get("CSC_PERF_DEBUG"):
                 raise
+            from csc_perf.model.secrets import without_secrets
+
+            text = (str(exc).strip().splitlines() or [""])[0]  # not a library's debug dump
             terminal.error(
-                f"internal error: {type(exc).__name__}: {exc}\n"
+                f"internal error: {type(exc).__name__}: {without_secrets(text)}\n"
                 "This is a bug in csc-perf; run again with --debug for the traceback."
             )
             raise typer.Exit(int(ExitCode.INTERNAL)) from None

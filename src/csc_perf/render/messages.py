@@ -203,5 +203,5 @@ def print_store_problems(path: Path, problems: Iterable[str]) -> None:
         terminal.error(f"problem: {problem}")
     terminal.error(
         f"{path}: {len(found)} problem(s). Nothing was changed. Restore the "
-        "folder from a backup, or re-import the extracts into a new store."
+        "store from a backup, or re-import the extracts into a new store."
     )

@@ -209,8 +209,6 @@ class Imports(ObservationReads, StoreWrites):
             elif plan.updated.height == 0:
                 # Only new keys (planned under the lock against the latest version): an
                 # append commits the same rows as a MERGE would, far faster.
-                # Only new keys (planned under the lock against the latest version): an
-                # append commits the same rows as a MERGE would, far faster.
                 write_deltalake(
                     table,
                     source,

@@ -31,7 +31,7 @@ PARTITION = "authority"
 KEY = ("authority", "indicator", "month")
 DEFAULT_WAIT_SECONDS = 30.0
 REFERENCE_TABLES = ("population", "benchmarks")
-CHECK_HINT = "run `csc-perf store check` for details; restore the folder from a backup"
+CHECK_HINT = "run `csc-perf store check` for details; restore the store from a backup"
 # Every version is kept until someone prunes on purpose: Delta's default would delete commit
 # files older than 30 days at each checkpoint (every 100 commits), losing history and --as-of.
 HISTORY_PROPERTIES = {

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from csc_perf.errors import StoreError
-from csc_perf.store.library_errors import hold_back_secret
+from csc_perf.model.secrets import hold_back_secret
 
 # Schemes of the object stores the Delta library writes to, by the cloud they belong to.
 SCHEMES = {
@@ -33,7 +33,12 @@ SCHEMES = {
     "gs": "google",
     "gcs": "google",
 }
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+# A scheme: two characters at least (``C:`` is a Windows drive).
+_SCHEME_START = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What a prefix may hold: delta-rs percent-encodes other characters when it writes a path and
+# again when it reads it, so a space, an accent or a %41 is written once and never found.
+_UNUSABLE_IN_PREFIX = re.compile(r"[^A-Za-z0-9._=/-]")
 # Option names whose values are secrets (compared without case): never shown anywhere.
 _SECRET_WORDS = ("secret", "key", "token", "password", "sas", "credential", "signature")
 
@@ -68,41 +73,65 @@ class ObjectLocation:
         writes (``If-None-Match``: a commit file is created only if no other writer made
         that version first) unless the options choose another way."""
         options = dict(self.options)
-        if self.cloud == "aws" and not any(
-            k.lower() in ("conditional_put", "aws_conditional_put", "aws_s3_locking_provider")
-            for k in options
-        ):
-            chosen = ("AWS_CONDITIONAL_PUT", "AWS_S3_LOCKING_PROVIDER")
-            if not any(os.environ.get(name) for name in chosen):
-                options["conditional_put"] = "etag"
+        chosen = any(k.lower() in ("conditional_put", "aws_conditional_put") for k in options)
+        if self.cloud == "aws" and not chosen and not os.environ.get("AWS_CONDITIONAL_PUT"):
+            options["conditional_put"] = "etag"
         return options
+
+
+def looks_like_uri(text: str) -> bool:
+    """True when ``text`` names a location by a scheme (``s3:``, ``az:``, ``file:``...,
+    or any ``scheme://``) rather than a folder. ``C:\\x`` is a Windows path: a scheme has
+    two letters at least."""
+    found = _SCHEME_START.match(text.strip())
+    if found is None:
+        return False
+    return found.group(1).lower() in (*SCHEMES, "file") or text.strip()[found.end() :].startswith(
+        "//"
+    )
 
 
 def store_location(
     text: str | Path, options: Mapping[str, str] | None = None
 ) -> Path | ObjectLocation:
     """``--store``'s value as a location: a URI of a supported object store becomes an
-    :class:`ObjectLocation` (with ``options``), ``file://`` and anything without a scheme a
-    local :class:`~pathlib.Path`.
+    :class:`ObjectLocation` (with ``options``), ``file:`` URIs and anything without a
+    scheme a local :class:`~pathlib.Path`.
 
-    Raises :class:`StoreError` for another scheme (``http://``...), a URI with a password or
-    query string in it, or one with no bucket or container.
+    Raises :class:`StoreError` for another scheme (``http://``...), a URI with one slash
+    (``s3:/bucket``), credentials, a query string or control characters in it, no bucket or
+    container, or a prefix the Delta library cannot read back (anything but letters,
+    digits and ``. _ - = /``).
     """
     if isinstance(text, Path):
         return text
-    found = _SCHEME.match(text)
-    if found is None:
+    text = text.strip()
+    if not looks_like_uri(text):
         return Path(text)
-    scheme = found.group(1).lower()
+    scheme = text.split(":", 1)[0].lower()
+    rest = text[len(scheme) + 1 :]
+    if _CONTROL.search(text):
+        raise StoreError(
+            f"{_shown(text)!r}: a store URI must not hold control characters (a tab?)",
+            hint="type the URI again, e.g. s3://council-csc/store",
+        )
     if scheme == "file":
-        return Path(unquote(urlparse(text).path))
+        path = urlparse(text).path if rest.startswith("//") else rest
+        return Path(unquote(path))
     if scheme not in SCHEMES:
         raise StoreError(
             f"{_shown(text)}: csc-perf cannot keep a store at a {scheme}:// location",
             hint="use a local folder or an s3://, az://, abfss:// or gs:// URI",
         )
+    if not rest.startswith("//"):
+        raise StoreError(
+            f"{text}: a store URI starts with two slashes after {scheme}:",
+            hint=f"e.g. {scheme}://bucket/prefix",
+        )
     parsed = urlparse(text)
-    if parsed.password is not None or parsed.query or parsed.fragment:
+    # abfss://CONTAINER@ACCOUNT.dfs.core.windows.net names a container, not a user.
+    named_user = parsed.username is not None and SCHEMES[scheme] != "azure"
+    if parsed.password is not None or named_user or parsed.query or parsed.fragment:
         raise StoreError(
             f"{_shown(text)}: a store URI must not carry credentials or a query string",
             hint="give credentials in the environment (AWS_*, AZURE_STORAGE_*, GOOGLE_*) or "
@@ -113,11 +142,18 @@ def store_location(
             f"{text}: the URI names no bucket or container",
             hint="e.g. s3://council-csc/store or az://csc/store",
         )
+    path = re.sub("/+", "/", parsed.path).rstrip("/")
+    unusable = _UNUSABLE_IN_PREFIX.search(path)
+    if unusable:
+        raise StoreError(
+            f"{text}: the Delta Lake library cannot read back a store whose prefix holds "
+            f"{unusable.group(0)!r} (it writes and reads such names differently)",
+            hint="use letters, digits and . _ - = / in the prefix (e.g. childrens-services/csc)",
+        )
     options = {str(k): str(v) for k, v in (options or {}).items()}
     for key, value in options.items():
         if any(word in key.lower() for word in _SECRET_WORDS):
             hold_back_secret(value)
-    path = re.sub("/+", "/", parsed.path).rstrip("/")
     return ObjectLocation(f"{scheme}://{parsed.netloc}{path}", options)
 
 

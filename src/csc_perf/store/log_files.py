@@ -32,6 +32,10 @@ _CLIENT_OPTIONS = frozenset(
 )
 
 
+# The object csc-perf makes once under a store's prefix to see that conditional writes work.
+CONDITIONAL_CHECK = "_csc_perf_conditional_write_check"
+
+
 class LogFiles(Protocol):
     """A Delta table's ``_delta_log``, as the store reads it."""
 
@@ -133,6 +137,21 @@ class ObjectFiles:
             return size, b"", b""
         head, tail = obstore.get_ranges(self._store, relative, starts=[0, size - 4], ends=[4, size])
         return size, bytes(head), bytes(tail)
+
+    def honours_conditional_writes(self) -> bool:
+        """True when the object store refuses to create an object that already exists
+        (``If-None-Match: *``), which Delta's commits rely on: of two writers making the
+        same version, one must fail. Checked on one small object under the prefix
+        (``_csc_perf_conditional_write_check``), made once and never changed."""
+        import obstore
+        from obstore.exceptions import AlreadyExistsError, PreconditionError
+
+        for _ in range(2):  # made now (or already there): a second create must be refused
+            try:
+                obstore.put(self._store, CONDITIONAL_CHECK, b"csc-perf\n", mode="create")
+            except (AlreadyExistsError, PreconditionError):
+                return True
+        return False
 
     def relative(self, uri: str) -> str:
         """``uri`` (under the root) as a path relative to the root."""

@@ -71,6 +71,7 @@ class StoreFolder:
         self._verified: tuple | None = None  # (fingerprint of the log, its latest version)
         self._objects: ObjectFiles | None = None
         self._described = False  # an object-storage store's table was seen to be csc-perf's
+        self._conditional_checked = False  # its server was seen to honour conditional writes
 
     @property
     def table_path(self) -> Any:
@@ -133,7 +134,7 @@ class StoreFolder:
     def _remote_is_new(self) -> bool:
         if self._described:
             return False  # a store, once seen, does not become new
-        with failures_as_store_error(self._unreachable):
+        with self._reaching():
             if self._log().exists():
                 return False
             found = [name for name in REFERENCE_TABLES if self._log(name).exists()]
@@ -144,6 +145,13 @@ class StoreFolder:
                 hint=CHECK_HINT,
             )
         return True
+
+    @contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """Run calls to object storage: any failure is "cannot reach the store", and Rust's
+        panic text (a malformed endpoint) stays off the terminal."""
+        with failures_as_store_error(self._unreachable), rust_panic_text_held_back():
+            yield
 
     def _unreachable(self, reason: str) -> StoreError:
         """The error for object storage that cannot be listed or read."""
@@ -187,7 +195,7 @@ class StoreFolder:
         first commit says it is a csc-perf store of this format."""
         if self._described:
             return
-        with failures_as_store_error(self._unreachable):
+        with self._reaching():
             first = self._log().read_text(f"{0:020d}.json")
         described = None
         for line in first.splitlines():
@@ -210,7 +218,7 @@ class StoreFolder:
         unchanged."""
         log = self._log()
         try:
-            with failures_as_store_error(self._unreachable):
+            with self._reaching():
                 entries = log.listing()
         except OSError as exc:
             raise StoreError(f"{log.where}: cannot list the store's log ({exc.strerror})") from None

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
 
 from csc_perf.errors import StoreError
 from csc_perf.store.delta_log import inspect_log
@@ -73,19 +73,24 @@ class ReferenceTables(StoreWrites):
         data = frame.to_arrow()
         properties = commit_record(info)
         log = self._log(name)
-        if not log.exists():
+        made = log.exists()
+        if not made and self.remote is not None:
+            # On object storage the table is made empty first, then merged into: a
+            # create-with-rows that loses the race for version 0 is committed again by the
+            # Delta library as version 1, the same rows a second time (seen with 1.6).
+            self._check_reference(name)
+            self._create_reference(name, location, data.schema)
+            made = True
+        if not made:
             self._check_reference(name)  # never imported, or its log deleted
             with self._writing(-1, log):
                 write_deltalake(
                     location,
                     data,
-                    # On object storage "error" rather than "overwrite": of two writers
-                    # making the table at once, the second fails and merges instead.
-                    mode="overwrite" if self.remote is None else "error",
+                    mode="overwrite",
                     configuration=HISTORY_PROPERTIES,
                     commit_properties=properties,
                     post_commithook_properties=keep_logs(),
-                    storage_options=self._options(),
                 )
         else:
             self._check_reference(name)
@@ -93,9 +98,28 @@ class ReferenceTables(StoreWrites):
             table = self._table(location=location)
             with self._writing(table.version(), log):
                 upsert(table, data, key, properties)
-        version = self._latest_in_log(log)
+        version = self._latest_in_log(log) if self.remote is None else table.version()
         self._record_version(version, name)
         return version
+
+    def _create_reference(self, name: str, location: str, schema) -> None:
+        """Make an empty reference table on object storage (of two writers making it at
+        once, one wins and the other uses its table)."""
+        log = self._log(name)
+        try:
+            with self._writing(-1, log):
+                DeltaTable.create(
+                    location,
+                    schema,
+                    mode="error",
+                    name=name,
+                    configuration=HISTORY_PROPERTIES,
+                    commit_properties=commit_record({"operation": "create"}),
+                    storage_options=self._options(),
+                )
+        except Exception:
+            if not log.exists():
+                raise
 
     def _recorded_reference(self, name: str) -> int | None:
         """The version of reference table ``name`` the marker recorded, if any (none on

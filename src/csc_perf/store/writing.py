@@ -68,6 +68,7 @@ class StoreWrites(StoreFolder):
         another writer's commit conflicts with it, plan again on the new version. Raises
         :class:`StoreBusyError` (exit 75) after :data:`COMMIT_ATTEMPTS` conflicts; each
         failed attempt wrote nothing the table shows."""
+        self._check_conditional_writes()
         for number in range(1, COMMIT_ATTEMPTS + 1):
             try:
                 return attempt(number)
@@ -93,23 +94,72 @@ class StoreWrites(StoreFolder):
                 yield
         except BaseException as exc:
             reraise_interrupts(exc)
-            landed = self._latest_in_log(log) != base
-            if self.remote is not None and is_access_denied(exc) and not landed:
-                raise StoreError(
-                    f"{self.path}: the object store refused the write: access denied (these "
-                    "credentials may read the store but not change it); nothing was changed",
-                    hint="reading commands (rag, report, export...) work with them; ask for "
-                    "write access to import (README: Sharing a store)",
-                ) from None
-            if is_disk_full(exc) and not landed:
+            if isinstance(exc, (CommitFailedError, StoreError)):
+                raise  # a conflict is planned again; our own errors are already messages
+            if self.remote is not None and is_access_denied(exc):
+                raise self._denied() from None
+            try:
+                with rust_panic_text_held_back():
+                    landed: bool | None = self._latest_in_log(log) != base
+            except Exception:  # the store cannot be listed either (the network is down)
+                landed = None
+            if is_disk_full(exc) and landed is False:
                 raise StoreError(
                     "no space left writing the store; nothing was changed",
                     hint=f"free some space on the drive holding {self.path}, then run the "
                     "command again",
                 ) from None
+            if self.remote is not None and isinstance(exc, Exception):
+                # Object storage over a network: a lost connection, a timeout, a server
+                # error. A commit whose answer was lost may still have landed.
+                outcome = (
+                    "nothing was changed"
+                    if landed is False
+                    else "it may or may not have landed: `csc-perf history` shows"
+                )
+                raise StoreError(
+                    f"{self.path}: the write to the object store failed ({first_line(exc)}); "
+                    f"{outcome}",
+                    hint="check the network, the endpoint and the credentials, then run the "
+                    "command again (an import that landed changes nothing the second time)",
+                ) from None
             if isinstance(exc, Exception):
                 raise
             raise RuntimeError(f"the Delta Lake library failed: {first_line(exc)}") from None
+
+    def _denied(self) -> StoreError:
+        """The error for credentials that may read the store but not write to it."""
+        return StoreError(
+            f"{self.path}: the object store refused the write: access denied (these "
+            "credentials may read the store but not change it); nothing was changed",
+            hint="reading commands (rag, report, export...) work with them; ask for write "
+            "access to import (README: Sharing a store)",
+        )
+
+    def _check_conditional_writes(self) -> None:
+        """Before the first write to object storage: refuse a store whose server ignores
+        conditional writes (an old MinIO or Ceph), where two writers' commits of the same
+        version would silently replace one another, losing an import with exit 0."""
+        if self.remote is None or self._conditional_checked:
+            return
+        self._log()  # opens the object store
+        assert self._objects is not None
+        try:
+            with rust_panic_text_held_back():
+                honoured = self._objects.honours_conditional_writes()
+        except Exception as exc:
+            if is_access_denied(exc):
+                raise self._denied() from None
+            raise self._unreachable(first_line(exc)) from None
+        if not honoured:
+            raise StoreError(
+                f"{self.path}: this object store ignores conditional writes (If-None-Match), "
+                "so two imports at once could overwrite each other's commit; nothing was "
+                "written",
+                hint="use a server that supports them (AWS S3, Azure, Google; MinIO since "
+                "2024, Ceph Squid), or keep the store in a local folder",
+            )
+        self._conditional_checked = True
 
     def _record_version(self, version: int, table: str = TABLE) -> None:
         """Rewrite the marker with a table's latest version (atomically, under the lock), so
@@ -184,7 +234,19 @@ class StoreWrites(StoreFolder):
 
     def _create_remote(self) -> None:
         """Create the observations table on object storage (its first commit, conditional:
-        of two writers creating it at once, one wins and the other uses its table)."""
+        of two writers creating it at once, one wins and the other uses its table). A
+        prefix that is itself a Delta table is refused: its engine's VACUUM would delete
+        the store's files, which its log does not know."""
+        self._check_conditional_writes()
+        assert self._objects is not None
+        with self._reaching():
+            inside = self._objects.has_prefix("_delta_log")
+        if inside:
+            raise StoreError(
+                f"{self.path}: this prefix is itself a Delta table (it holds a _delta_log): "
+                "a store inside it could be deleted by that table's VACUUM",
+                hint="give the store a prefix of its own (e.g. .../csc)",
+            )
         try:
             with self._writing(-1):
                 DeltaTable.create(
