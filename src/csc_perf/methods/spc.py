@@ -48,7 +48,7 @@ from datetime import date
 
 import polars as pl
 
-from csc_perf.methods.spc_rules import REL_TOLERANCE, RULES, with_rules
+from csc_perf.methods.spc_rules import REL_TOLERANCE, RULES, with_flags, with_runs
 from csc_perf.model.options import SpcOptions
 from csc_perf.model.progress import advance
 
@@ -136,27 +136,42 @@ def xmr_frame(
     params = params.with_columns(
         expr.alias(name) for name, expr in _DEFAULTS.items() if name not in params.columns
     )
-    # The months lists are read once per indicator (_marked), never per row: not joined.
-    per_row = params.drop("recalculate_from", "exclude")
-    rows = _marked(observations.join(per_row, on="indicator", how="inner"), params)
+    charted = pl.col("indicator").is_in(params.get_column("indicator").implode())
+    if not observations.select(charted.all()).item():
+        observations = observations.filter(charted)
+    rows = _marked(observations, params)
     # Rows already one series after another in month order (as a store holds an extract)
     # need no sort of millions of rows; the answer is sorted instead (the same order).
     series = _series_in_order(rows)
     grouped = series is not None
     advance("series computed", 0, series)
     rows = _segmented(rows if grouped else rows.sort(*SERIES, "mi"))
-    used = rows.filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
-    used = with_rules(_with_limits(used))
+    # Parameters looked up once per series (not joined onto millions of rows).
+    per_series = (
+        rows.filter(pl.col("_series") != pl.col("_series").shift(1).fill_null(0))
+        .select("_series", "indicator")
+        .join(params.drop("recalculate_from", "exclude"), on="indicator", how="left")
+        .sort("_series")
+    )
+    rows = _with_params(rows, per_series, ("enabled", "min_points"))
+    used = (
+        rows.lazy()
+        .filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
+        .select("_row", "_series", "mi", "value", "_phase", "_seg")  # no texts copied
+        .collect()
+        .pipe(_with_params, per_series, _PHASE_PARAMS)
+    )
+    used = with_runs(_with_limits(used))
     phase_notes = (
         used.group_by("_sid")
         .agg(
-            *[pl.col(c).first() for c in SERIES],
+            pl.col("_series").first(),
             pl.when(~pl.col("_limited").first())
             .then(_too_few(pl.col("_len").first(), pl.col("min_points").first()))
             .alias("_note"),
         )
         .sort("_sid")  # phases in order
-        .group_by(SERIES, maintain_order=True)
+        .group_by("_series", maintain_order=True)
         .agg(pl.col("_note").drop_nulls(), pl.lit(True).alias("_has_points"))
         .with_columns(pl.when(pl.col("_note").list.len() > 0).then(pl.col("_note").list.join("; ")))
     )
@@ -165,16 +180,23 @@ def xmr_frame(
         # Only the months asked for can match: a cheap filter first, the joins on few rows.
         months = pl.col("mi").is_in(wanted.get_column("mi").unique().to_list())
         rows = rows.filter(months).join(wanted, on=[*SERIES, "mi"], how="semi")
-        used = used.filter(months).join(rows.select("_row"), on="_row", how="semi")
+        # A point's flags read two points either side of it at most (its runs are read):
+        # the flags of millions of points are worked out only for those asked for.
+        asked = pl.col("_row").is_in(rows.get_column("_row").implode())
+        near = pl.any_horizontal(asked.shift(k).fill_null(False) for k in (-2, -1, 0, 1, 2))
+        used = used.filter(near)
+    used = with_flags(used)
+    if wanted is not None:
+        used = used.filter(pl.col("_row").is_in(rows.get_column("_row").implode()))
     # The words (rules, variation) only for the rows asked for.
-    points = used.select(
+    points = _with_params(used, per_series, ("polarity", "conflict")).select(
         "_row",
         "_limited",
         *[pl.when(pl.col("_limited")).then(expr).alias(c) for c, expr in _point_columns().items()],
     )
     return (
         rows.join(points, on="_row", how="left")
-        .join(phase_notes, on=SERIES, how="left")
+        .join(phase_notes, on="_series", how="left")
         .with_columns(
             pl.when(pl.col("_limited"))
             .then(None)
@@ -192,13 +214,18 @@ def xmr_frame(
     )
 
 
+#: The parameters the limits and rules read on every used point.
+_PHASE_PARAMS = ("min_points", "shift_run", "trend_run", "baseline_points", "screen")
+
+
+def _with_params(frame: pl.DataFrame, per_series: pl.DataFrame, names: tuple) -> pl.DataFrame:
+    """``frame`` with the ``names`` of each row's series (its row in ``per_series``)."""
+    index = frame.get_column("_series") - 1
+    return frame.with_columns(per_series.get_column(name).gather(index) for name in names)
+
+
 def _too_few(points: pl.Expr, min_points: pl.Expr) -> pl.Expr:
-    return (
-        points.cast(pl.String)
-        + pl.lit(" point(s): SPC needs at least ")
-        + min_points.cast(pl.String)
-        + pl.lit(" for limits")
-    )
+    return pl.format("{} point(s): SPC needs at least {} for limits", points, min_points)
 
 
 def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
@@ -253,10 +280,10 @@ def _series_in_order(rows: pl.DataFrame) -> int | None:
 
 
 def _segmented(rows: pl.DataFrame) -> pl.DataFrame:
-    """``rows`` (each series' rows together, in month order) with ``_seg``: a number that
-    changes after a gap (a month with no row, or a null value), so two used points are
-    neighbours when they share it. An excluded month is not a gap: its neighbours' moving
-    range spans it (MDC ghosting)."""
+    """``rows`` (each series' rows together, in month order) with ``_series`` (the series'
+    number, from 1) and ``_seg``: a number that changes after a gap (a month with no row,
+    or a null value), so two used points are neighbours when they share it. An excluded
+    month is not a gap: its neighbours' moving range spans it (MDC ghosting)."""
     new_series = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
     jump = pl.col("mi") - pl.col("mi").shift(1) > 1
     hole = pl.col("value").is_null() & ~pl.col("_excluded")
@@ -265,7 +292,8 @@ def _segmented(rows: pl.DataFrame) -> pl.DataFrame:
         (new_series.fill_null(True) | jump.fill_null(False) | hole)
         .cum_sum()
         .set_sorted()
-        .alias("_seg")
+        .alias("_seg"),
+        new_series.fill_null(True).cum_sum().cast(pl.Int64).set_sorted().alias("_series"),
     )
 
 
@@ -275,7 +303,7 @@ def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
     ``_lower``, ``_sigma`` and ``_limited`` (the phase has ``min_points`` points)."""
     # The rows come sorted by series and month (:func:`_segmented`), and a series' phases
     # follow its months, so a phase is a run of rows: numbered without another sort.
-    new_phase = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in (*SERIES, "_phase"))
+    new_phase = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in ("_series", "_phase"))
     used = (
         used.with_columns(
             new_phase.fill_null(True).cum_sum().cast(pl.Int64).set_sorted().alias("_sid")
