@@ -51,9 +51,9 @@ def spc_columns(
     """
     if until is None:
         return pl.DataFrame(schema=SPC_SCHEMA)
-    upto = observations.filter(pl.col("month") <= until).with_columns(pl.col("mi").cast(pl.Int32))
     if overrides.get("enabled") is False:  # SPC turned off for this run: empty columns
-        return _noted(upto, RUN_OFF_NOTE)
+        upto = observations.filter(pl.col("month") <= until)
+        return _noted(upto.with_columns(pl.col("mi").cast(pl.Int32)), RUN_OFF_NOTE)
     rolling = [i.id for i in definitions.indicators if i.unit == "rate" and i.measure == "flow"]
     charted = [i for i in definitions.indicators if i.id not in rolling]
     params = spc_params(
@@ -61,8 +61,16 @@ def spc_columns(
     )
     if wanted is not None:
         wanted = wanted.select("authority", "indicator", pl.col("mi").cast(pl.Int32))
-    charts = xmr_frame(upto.select("authority", "indicator", "mi", "value"), params, wanted)
-    rolled = upto.filter(pl.col("indicator").is_in(rolling))
+    # The charted rows and the rolling ones apart, each in one pass over the rows.
+    to_chart = observations.filter((pl.col("month") <= until) & ~pl.col("indicator").is_in(rolling))
+    charts = xmr_frame(
+        to_chart.select("authority", "indicator", pl.col("mi").cast(pl.Int32), "value"),
+        params,
+        wanted,
+    )
+    rolled = observations.filter(
+        (pl.col("month") <= until) & pl.col("indicator").is_in(rolling)
+    ).with_columns(pl.col("mi").cast(pl.Int32))
     if wanted is not None:
         rolled = rolled.join(wanted, on=["authority", "indicator", "mi"], how="semi")
     return pl.concat(
