@@ -219,9 +219,16 @@ def xmr_frame(
 
 
 def _with_params(frame: pl.DataFrame, per_series: pl.DataFrame, names: tuple) -> pl.DataFrame:
-    """``frame`` with the ``names`` of each row's series (its row in ``per_series``)."""
+    """``frame`` with the ``names`` of each row's series (its row in ``per_series``); a
+    parameter with one value for every series is that value, not gathered row by row."""
     index = frame.get_column("_series") - 1
-    return frame.with_columns(per_series.get_column(name).gather(index) for name in names)
+    return frame.with_columns(
+        pl.lit(values[0], dtype=values.dtype).alias(name)
+        if values.n_unique() == 1
+        else values.gather(index)
+        for name in names
+        for values in [per_series.get_column(name)]
+    )
 
 
 def _too_few(points: pl.Expr, min_points: pl.Expr) -> pl.Expr:
