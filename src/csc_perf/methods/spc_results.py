@@ -54,7 +54,7 @@ def spc_columns(
     if overrides.get("enabled") is False:  # SPC turned off for this run: empty columns
         upto = observations.filter(pl.col("month") <= until)
         return _noted(upto.with_columns(pl.col("mi").cast(pl.Int32)), RUN_OFF_NOTE)
-    rolling = [i.id for i in definitions.indicators if i.unit == "rate" and i.measure == "flow"]
+    rolling = rolling_ids(definitions)
     charted = [i for i in definitions.indicators if i.id not in rolling]
     params = spc_params(
         {i.id: i.spc.merged(**overrides) for i in charted}, {i.id: i.polarity for i in charted}
@@ -79,6 +79,11 @@ def spc_columns(
             _noted(rolled, ROLLING_NOTE),
         ]
     )
+
+
+def rolling_ids(definitions: Definitions) -> list[str]:
+    """The indicators SPC draws no chart for: rolling 12-month rates (flow rates)."""
+    return [i.id for i in definitions.indicators if i.unit == "rate" and i.measure == "flow"]
 
 
 def series_gaps(series: pl.DataFrame) -> list[tuple[str, date, date, int]]:
