@@ -19,8 +19,6 @@ from csc_perf.app.results import indicator_ids
 from csc_perf.definitions.model import Definitions
 from csc_perf.errors import InvalidDataError, StoreError, UsageError
 from csc_perf.ingest.report import ValidationReport
-from csc_perf.ingest.shapes import SHAPES
-from csc_perf.ingest.validation import validate_files
 from csc_perf.methods.derived import population_frame
 from csc_perf.methods.suppression import suppress_observations
 from csc_perf.model.calendar import month_label
@@ -160,6 +158,11 @@ class StoreCommands:
 
     def _validation(self, files: Files, reading: Reading, *, with_store: bool) -> ValidationReport:
         """The report on ``files``; ``with_store``: with the store's figures (if any)."""
+        # Imported here, not at the top: the extract readers and checks cost about 40 ms
+        # of start-up that every command reading the store alone would pay (issue 15).
+        from csc_perf.ingest.shapes import SHAPES
+        from csc_perf.ingest.validation import validate_files
+
         shape = reading.shape
         if shape is not None and shape not in SHAPES:
             raise UsageError(f"--shape {shape!r}: use one of {', '.join(SHAPES)}")

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import tomlkit
 
 from csc_perf.definitions.loading import load_definitions, parse_definitions
 from csc_perf.definitions.model import Definitions, Indicator
@@ -178,6 +177,10 @@ def add_alias(path: str | Path, indicator_id: str, alias: str) -> AliasAdded:
 
 def _with_alias(text: str, indicator_id: str, alias: str) -> str:
     """The TOML ``text`` with ``alias`` appended to that indicator's ``aliases``."""
+    # Imported here, not at the top: tomlkit costs about 30 ms of start-up that every
+    # command would pay for the one that edits indicators.toml (issue 15).
+    import tomlkit
+
     document = tomlkit.parse(text)
     for table in document.get("indicator", []):
         if table.get("id") != indicator_id:

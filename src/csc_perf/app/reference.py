@@ -6,17 +6,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from csc_perf.definitions.model import Definitions
 from csc_perf.errors import CscPerfError, ExtractReadError, InvalidDataError, UsageError
-from csc_perf.ingest.ees import read_ees
-from csc_perf.ingest.ees_reference import benchmarks_from_ees, population_from_ees
-from csc_perf.ingest.lait import Progress, benchmarks_from_lait, is_lait, read_lait
 from csc_perf.ingest.neighbours import statistical_neighbours
 from csc_perf.model.calendar import financial_year_label
+
+if TYPE_CHECKING:
+    from csc_perf.ingest.lait import Progress
 
 #: One row per key in each reference table (an import replaces the rows with its keys).
 BENCHMARK_KEY = ("authority", "level", "year", "indicator")
@@ -42,6 +42,12 @@ def read_ees_files(
     once for a benchmarks file with no benchmark column, after every file is read for rows
     skipped. Raises :class:`UsageError` for a file that is neither and
     :class:`InvalidDataError` for one with a bad cell."""
+    # Imported here, not at the top: the EES and LAIT readers cost about 25 ms of start-up
+    # that every command reading the store alone would pay (issue 15).
+    from csc_perf.ingest.ees import read_ees
+    from csc_perf.ingest.ees_reference import benchmarks_from_ees, population_from_ees
+    from csc_perf.ingest.lait import benchmarks_from_lait, is_lait, read_lait
+
     if not files:
         raise UsageError("no files given")
     frames, summaries, warnings = [], [], []

@@ -58,15 +58,16 @@ def cell_exprs(column: str) -> tuple[pl.Expr, pl.Expr]:
     return value, status
 
 
-def parse_cells(frame: pl.DataFrame, column: str) -> pl.DataFrame:
-    """``frame`` with ``value`` and ``status`` parsed from the string column ``column``.
+def parse_cells(frame: pl.DataFrame, column: str, *, stripped: bool = False) -> pl.DataFrame:
+    """``frame`` with ``value`` and ``status`` parsed from the string column ``column``
+    (``stripped``: its texts have no spaces around them, so the fast path need not strip).
 
     Same grammar as :func:`cell_exprs`; plain numbers (nearly every cell) take a fast path,
     a direct cast, which accepts only numbers the grammar accepts too. The other cells are
     few distinct texts (blanks, ``c``, ``87%``...), each parsed once by the grammar.
     """
     text = frame.get_column(column)
-    direct = text.str.strip_chars().cast(pl.Float64, strict=False)
+    direct = (text if stripped else text.str.strip_chars()).cast(pl.Float64, strict=False)
     fast = direct.is_not_null() & direct.is_finite()
     others = (~fast).arg_true()
     status = pl.repeat(PRESENT, frame.height, dtype=pl.String, eager=True)

@@ -26,9 +26,15 @@ class Grid:
 
     def __init__(self, table: RawTable, ignore_columns: Sequence[str]) -> None:
         frame = table.frame
-        # The header is the first row with anything in it.
-        non_empty = frame.select(pl.any_horizontal(pl.all().str.strip_chars().str.len_bytes() > 0))
-        filled = non_empty.to_series().fill_null(False)
+        # One pass over the cells: each one's length without the spaces around it. The
+        # header is the first row with anything in it; and when no cell has spaces around
+        # it (a machine-written extract) the checks need not strip millions of texts again.
+        lengths = frame.select(pl.all().str.strip_chars().str.len_bytes().cast(pl.UInt64))
+        filled = lengths.select(pl.any_horizontal(pl.all() > 0)).to_series().fill_null(False)
+        unstripped = frame.select(pl.all().str.len_bytes().cast(pl.UInt64).sum())
+        #: No cell of the table has spaces around it: its texts are already stripped.
+        self.stripped = lengths.sum().row(0) == unstripped.row(0)
+        del lengths
         where = f"{table.file}" + (f" (sheet {table.sheet!r})" if table.sheet else "")
         if not filled.any():
             raise ExtractReadError(

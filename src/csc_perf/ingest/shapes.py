@@ -49,6 +49,8 @@ class TableCells:
     # column, other_text``, one row per data row and further column; validation refuses a row
     # whose two columns name different indicators.
     other_indicators: pl.DataFrame | None = None
+    #: No cell has spaces around it (see :attr:`csc_perf.ingest.grid.Grid.stripped`).
+    stripped: bool = False
 
 
 def table_cells(
@@ -113,6 +115,7 @@ def table_cells(
         grid.ignored,
         grid.header[authority_col] if authority_col is not None else None,
         other_indicators=_other_indicators(grid, main, others) if main is not None else None,
+        stripped=grid.stripped,
     )
 
 

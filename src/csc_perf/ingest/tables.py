@@ -102,7 +102,8 @@ def _read_csv(name: str, data: bytes, encoding: str | None, delimiter: str) -> R
     codec = (encoding or "utf-8").lower().replace("_", "-")
     utf8 = codec in ("utf-8", "utf8", "utf-8-sig")
     try:
-        text = data.decode("utf-8-sig" if utf8 else codec)
+        # ASCII is valid UTF-8 as it is: a plain file is not decoded (nor copied) to check it.
+        text = "" if utf8 and data.isascii() else data.decode("utf-8-sig" if utf8 else codec)
     except LookupError:
         raise ExtractReadError(f"unknown encoding {encoding!r}", file=name) from None
     except UnicodeDecodeError as exc:

@@ -34,9 +34,9 @@ from csc_perf.ingest.checks.values import (
     count_negative_rows,
     duplicate_conflict,
     first_figures,
+    fraction_issues,
     has_repeats,
     out_of_range_rows,
-    percent_as_fraction,
     percent_sign_rows,
     too_large_rows,
     value_unparseable,
@@ -89,6 +89,7 @@ def validate_files(
     issues: list[Found] = []
     summaries: list[FileSummary] = []
     parts: list[pl.DataFrame] = []
+    stripped = True  # every table read so far has no spaces around its cells
     for path in paths:
         try:
             source = read_tables(path, sheet=sheet, encoding=encoding)
@@ -117,9 +118,12 @@ def validate_files(
                 issues.append(_read_issue(exc, table.file, table.sheet))
                 continue
             shapes.append(cells.shape)
+            stripped = stripped and cells.stripped
             issues.extend(indicator_disagreements(cells, table.file, table.sheet, definitions))
             issues.extend(_header_issues(cells, table))
-            rows += cells.cells.select(pl.col("row").n_unique()).item()
+            # A long or one-month table has one cell a row: its rows need not be counted.
+            one_a_row = cells.shape in ("long", "month")
+            rows += cells.cells.height if one_a_row else cells.cells.get_column("row").n_unique()
             parts.append(
                 cells.cells.with_columns(
                     pl.lit(cells.authority_column, dtype=pl.String).alias("authority_column")
@@ -152,6 +156,7 @@ def validate_files(
         authority=default_authority,
         today=today or date.today(),
         history=history,
+        stripped=stripped,
     )
     advance("rows validated", total, total)
     if all(summary.shape == "ees" for summary in summaries):
@@ -194,6 +199,7 @@ def check_cells(
     authority: str,
     today: date,
     history: pl.DataFrame | None = None,
+    stripped: bool = False,
 ) -> tuple[pl.DataFrame, list[Found]]:
     """Parse and check long-form cells (see :func:`csc_perf.ingest.shapes.table_cells`).
 
@@ -202,15 +208,17 @@ def check_cells(
     Returns the observations (one per authority, indicator and month; only rows whose
     authority, indicator, month and cell could be read) and the issues found (an
     :class:`Issue`, or a block of them as a frame: see :class:`ValidationReport`).
+    ``stripped``: no text has spaces around it (saves stripping millions of texts).
     """
     issues: list[Found] = []
     if "authority_column" not in cells.columns:
         cells = cells.with_columns(pl.lit(None, dtype=pl.String).alias("authority_column"))
-    cells = _stripped(cells, ("indicator_text", "cell", "authority_text"))
+    if not stripped:
+        cells = _stripped(cells, ("indicator_text", "cell", "authority_text"))
     # Rows with neither an indicator nor a value are blank lines, not data.
     data = cells.select(
-        pl.col("indicator_text").fill_null("").str.len_chars().gt(0)
-        | pl.col("cell").fill_null("").str.len_chars().gt(0)
+        pl.col("indicator_text").str.len_bytes().gt(0).fill_null(False)
+        | pl.col("cell").str.len_bytes().gt(0).fill_null(False)
     ).to_series()
     cells = cells if data.all() else cells.filter(data)
     del data
@@ -222,7 +230,7 @@ def check_cells(
     cells, month_problems = read_months(cells, today)
     issues.extend(bad_months(cells, month_problems))
     issues.extend(blank_months(cells))
-    cells = parse_cells(cells, "cell")
+    cells = parse_cells(cells, "cell", stripped=stripped)
     issues.extend(value_unparseable(cells))
 
     readable = (
@@ -276,41 +284,57 @@ def _figure_issues(good: pl.DataFrame, definitions: Definitions) -> list[Found]:
     :mod:`csc_perf.ingest.checks.values`), in their order, each a block of issues (a
     frame: no Python object per figure).
 
-    Each check is given only the rows it could find something in, with the indicators'
-    bounds joined to those rows alone: on millions of figures a copy of every figure and
-    the join are most of the cost, and nearly every figure is a plain number in range."""
+    One pass over the figures marks the rows each check could find something in (the marks
+    computed together); each check is then given those rows alone, with the indicators'
+    bounds joined to them: on millions of figures a copy of every figure and the join are
+    most of the cost, and nearly every figure is a plain number in range."""
     present = pl.col("status") == PRESENT
-    found: list[Found] = []
-    with_sign = good.filter(present & pl.col("cell").str.contains("%", literal=True))
-    found.append(percent_sign_rows(with_bounds(with_sign, definitions), definitions))
-    too_large = too_large_rows(
-        good.filter(present & (pl.col("value").abs() > LARGEST_FIGURE)), definitions
+    # A figure beyond the largest is value-too-large and nothing else.
+    sized = present & (pl.col("value").abs() <= LARGEST_FIGURE)
+    marks = good.select(
+        (present & pl.col("cell").str.contains("%", literal=True)).alias("sign"),
+        (present & (pl.col("value").abs() > LARGEST_FIGURE)).alias("too_large"),
+        (sized & (pl.col("value") < 0)).alias("negative"),
+        (sized & _outside_ranges(definitions)).alias("outside"),
     )
-    found.append(too_large)
-    if too_large.height:
-        present = present & (pl.col("value").abs() <= LARGEST_FIGURE)
-    negative = good.filter(present & (pl.col("value") < 0))
-    found.append(count_negative_rows(with_bounds(negative, definitions), definitions))
-    found.append(out_of_range_rows(_maybe_outside(good, present, definitions), definitions))
+    found: list[Found] = [
+        percent_sign_rows(with_bounds(good.filter(marks["sign"]), definitions), definitions),
+        too_large_rows(good.filter(marks["too_large"]), definitions),
+        count_negative_rows(with_bounds(good.filter(marks["negative"]), definitions), definitions),
+        out_of_range_rows(with_bounds(good.filter(marks["outside"]), definitions), definitions),
+    ]
     percents = [i.id for i in definitions.indicators if i.unit == "percent"]
-    needed = ("file", "sheet", "row", "column", "indicator", "value", "status")
-    in_percent = good.select(needed).filter(present & pl.col("indicator").is_in(percents))
-    found.extend(percent_as_fraction(with_bounds(in_percent, definitions), definitions))
+    in_percent = good.lazy().filter(sized & pl.col("indicator").is_in(percents))
+    found.extend(fraction_issues(in_percent, definitions))
     return found
 
 
-def _maybe_outside(good: pl.DataFrame, present: pl.Expr, definitions: Definitions) -> pl.DataFrame:
-    """The figures of ``good`` (where ``present``, with bounds) that may be outside their
-    indicator's valid range: those of an indicator with a range, below the highest lower
-    bound or above the lowest upper one (a figure inside both is inside every range)."""
-    bounded = [i for i in definitions.indicators if (i.valid_min, i.valid_max) != (None, None)]
-    if not bounded:
-        return with_bounds(good.clear(), definitions)
-    lows = [i.valid_min for i in bounded if i.valid_min is not None]
-    highs = [i.valid_max for i in bounded if i.valid_max is not None]
-    below = pl.col("value") < max(lows) if lows else pl.lit(False)
-    above = pl.col("value") > min(highs) if highs else pl.lit(False)
-    candidates = good.filter(
-        present & (below | above) & pl.col("indicator").is_in([i.id for i in bounded])
-    )
-    return with_bounds(candidates, definitions)
+#: Above this many distinct valid ranges, each figure's range is looked up rather than
+#: tested range by range (a test per range is one cheap pass; a lookup costs a few).
+_RANGES_TESTED_ONE_BY_ONE = 6
+
+
+def _outside_ranges(definitions: Definitions) -> pl.Expr:
+    """True for a figure outside its indicator's valid range (a superset of what
+    :func:`out_of_range_rows` reports: it also leaves out negative counts)."""
+    ranges: dict[tuple[float | None, float | None], list[str]] = {}
+    for indicator in definitions.indicators:
+        if (indicator.valid_min, indicator.valid_max) != (None, None):
+            ranges.setdefault((indicator.valid_min, indicator.valid_max), []).append(indicator.id)
+    value = pl.col("value")
+    if len(ranges) > _RANGES_TESTED_ONE_BY_ONE:
+        by_id = {i: bounds for bounds, ids in ranges.items() for i in ids}
+        low, high = (
+            pl.col("indicator").replace_strict(
+                {i: b[side] for i, b in by_id.items()}, default=None, return_dtype=pl.Float64
+            )
+            for side in (0, 1)
+        )
+        return (value < low).fill_null(False) | (value > high).fill_null(False)
+    outside = pl.lit(False)
+    for (low, high), ids in ranges.items():
+        beyond = (value < low if low is not None else pl.lit(False)) | (
+            value > high if high is not None else pl.lit(False)
+        )
+        outside = outside | (pl.col("indicator").is_in(ids) & beyond)
+    return outside

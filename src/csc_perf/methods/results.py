@@ -18,7 +18,7 @@ from csc_perf.methods.derived import derive, population_frame
 from csc_perf.methods.direction import change_pct_expr, direction_expr
 from csc_perf.methods.rag import rag_expr
 from csc_perf.methods.spc import month_index
-from csc_perf.methods.spc_results import assurance_expr, spc_columns
+from csc_perf.methods.spc_results import assurance_expr, rolling_ids, spc_columns
 from csc_perf.model.calendar import add_months
 
 # the column contract lives in the model; also imported from here (tests, reports)
@@ -28,6 +28,41 @@ from csc_perf.model.results import RESULT_COLUMNS
 def _month_index(column: str = "month") -> pl.Expr:
     return (pl.col(column).dt.year().cast(pl.Int32) * 12 + pl.col(column).dt.month() - 1).alias(
         "mi"
+    )
+
+
+def _with_month_index(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with ``mi`` (:func:`_month_index`), worked out once for each day from the
+    first month to the last and looked up by the day's number: reading the year and the
+    month of millions of dates costs several times more."""
+    first, last = frame.select(pl.col("month").min(), pl.col("month").max().alias("last")).row(0)
+    if first is None:
+        return frame.with_columns(_month_index())
+    days = pl.DataFrame({"month": pl.date_range(first, last, eager=True)})
+    by_day = days.select(_month_index()).to_series()
+    day = pl.col("month").to_physical()
+    return frame.with_columns(pl.lit(by_day).gather(day - day.min()).alias("mi"))
+
+
+def _spc_series(
+    full: pl.DataFrame,
+    window: pl.DataFrame,
+    definitions: Definitions,
+    population: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """What SPC reads (``authority, indicator, month, mi, value``): every month of every
+    series. A derived indicator with charts needs its whole history derived; one without
+    (a rolling rate) only needs the months asked for, whose rows ``window`` (the derived
+    observations of the months the results read, with ``mi``) has: then millions of rows
+    are not derived again."""
+    columns = ["authority", "indicator", "month", "mi", "value"]
+    derived = [i.id for i in definitions.indicators if i.formula]
+    if set(derived) - set(rolling_ids(definitions)):
+        return _with_month_index(with_derived(full, definitions, population)).select(columns)
+    of_derived = pl.col("indicator").is_in(derived)
+    stored = full.filter(~of_derived) if full.select(of_derived.any()).item() else full
+    return pl.concat(
+        [_with_month_index(stored).select(columns), window.filter(of_derived).select(columns)]
     )
 
 
@@ -130,7 +165,7 @@ def compute_results(
         in_window = full.filter(pl.col("month").is_between(start, until))
     else:
         in_window = full
-    obs = with_derived(in_window, definitions, population).with_columns(_month_index())
+    obs = _with_month_index(with_derived(in_window, definitions, population))
     authorities = (
         pl.DataFrame({"authority": [authority]}, schema={"authority": pl.String})
         if authority is not None
@@ -177,7 +212,7 @@ def compute_results(
         )
     )
     if spc_on and in_window is not full:
-        series = with_derived(full, definitions, population).with_columns(_month_index())
+        series = _spc_series(full, obs, definitions, population)
     else:
         series = obs
     spc = spc_columns(series, definitions, until, spc_overrides or {}, wanted=grid)

@@ -48,12 +48,13 @@ from datetime import date
 
 import polars as pl
 
-from csc_perf.methods.spc_rules import REL_TOLERANCE, RULES, with_rules
+from csc_perf.methods.spc_limits import LIMIT_FACTOR, SCREEN_FACTOR, with_limits
+
+# The chart's factors are read here too (tests, docs): they live with the limits.
+__all__ = ["LIMIT_FACTOR", "OUTPUT", "SCREEN_FACTOR", "month_index", "spc_params", "xmr_frame"]
+from csc_perf.methods.spc_rules import RULES, with_flags, with_runs
 from csc_perf.model.options import SpcOptions
 from csc_perf.model.progress import advance
-
-LIMIT_FACTOR = 2.66
-SCREEN_FACTOR = 3.267
 
 SERIES = ("authority", "indicator")
 #: Columns of :func:`xmr_frame`'s answer.
@@ -81,6 +82,8 @@ PARAMS_SCHEMA = {
     "recalculate_from": pl.List(pl.Int32),  # month indices at which a new phase starts
     "exclude": pl.List(pl.Int32),  # month indices shown but never used
 }
+#: True on a row of another series than the row before (null on the first row).
+_NEW_SERIES = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
 #: What a params frame without the column means.
 _DEFAULTS = {
     "enabled": pl.lit(True),
@@ -136,27 +139,42 @@ def xmr_frame(
     params = params.with_columns(
         expr.alias(name) for name, expr in _DEFAULTS.items() if name not in params.columns
     )
-    # The months lists are read once per indicator (_marked), never per row: not joined.
-    per_row = params.drop("recalculate_from", "exclude")
-    rows = _marked(observations.join(per_row, on="indicator", how="inner"), params)
+    rows = _marked(observations, params)
     # Rows already one series after another in month order (as a store holds an extract)
     # need no sort of millions of rows; the answer is sorted instead (the same order).
-    series = _series_in_order(rows)
-    grouped = series is not None
-    advance("series computed", 0, series)
-    rows = _segmented(rows if grouped else rows.sort(*SERIES, "mi"))
-    used = rows.filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
-    used = with_rules(_with_limits(used))
+    new_series = _series_in_order(rows)
+    grouped = new_series is not None
+    advance("series computed", 0, new_series.sum() if grouped else None)
+    rows = _segmented(rows if grouped else rows.sort(*SERIES, "mi"), new_series)
+    # Parameters looked up once per series (not joined onto millions of rows); a series
+    # of an indicator without parameters has no chart.
+    per_series = (
+        rows.filter(pl.col("_series") != pl.col("_series").shift(1).fill_null(0))
+        .select("_series", "indicator")
+        .join(params.drop("recalculate_from", "exclude"), on="indicator", how="left")
+        .sort("_series")
+    )
+    rows = _with_params(rows, per_series, ("enabled",))
+    if per_series.get_column("enabled").has_nulls():
+        rows = rows.filter(pl.col("enabled").is_not_null())
+    used = (
+        rows.lazy()
+        .filter(pl.col("value").is_not_null() & ~pl.col("_excluded") & pl.col("enabled"))
+        .select("_row", "_series", "value", "_phase", "_seg")  # no texts copied
+        .collect()
+        .pipe(_with_params, per_series, ("min_points", "baseline_points", "screen"))
+    )
+    used = with_runs(with_limits(used))
     phase_notes = (
         used.group_by("_sid")
         .agg(
-            *[pl.col(c).first() for c in SERIES],
+            pl.col("_series").first(),
             pl.when(~pl.col("_limited").first())
             .then(_too_few(pl.col("_len").first(), pl.col("min_points").first()))
             .alias("_note"),
         )
         .sort("_sid")  # phases in order
-        .group_by(SERIES, maintain_order=True)
+        .group_by("_series", maintain_order=True)
         .agg(pl.col("_note").drop_nulls(), pl.lit(True).alias("_has_points"))
         .with_columns(pl.when(pl.col("_note").list.len() > 0).then(pl.col("_note").list.join("; ")))
     )
@@ -165,16 +183,24 @@ def xmr_frame(
         # Only the months asked for can match: a cheap filter first, the joins on few rows.
         months = pl.col("mi").is_in(wanted.get_column("mi").unique().to_list())
         rows = rows.filter(months).join(wanted, on=[*SERIES, "mi"], how="semi")
-        used = used.filter(months).join(rows.select("_row"), on="_row", how="semi")
+        # A point's flags read two points either side of it at most (its runs are read):
+        # the flags of millions of points are worked out only for those asked for.
+        asked = pl.col("_row").is_in(rows.get_column("_row").implode())
+        near = pl.any_horizontal(asked.shift(k).fill_null(False) for k in (-2, -1, 0, 1, 2))
+        used = used.filter(near)
+    used = with_flags(_with_params(used, per_series, ("shift_run", "trend_run")))
+    if wanted is not None:
+        used = used.filter(pl.col("_row").is_in(rows.get_column("_row").implode()))
     # The words (rules, variation) only for the rows asked for.
-    points = used.select(
+    points = _with_params(used, per_series, ("polarity", "conflict")).select(
         "_row",
         "_limited",
         *[pl.when(pl.col("_limited")).then(expr).alias(c) for c, expr in _point_columns().items()],
     )
     return (
-        rows.join(points, on="_row", how="left")
-        .join(phase_notes, on=SERIES, how="left")
+        _with_params(rows, per_series, ("min_points",))
+        .join(points, on="_row", how="left")
+        .join(phase_notes, on="_series", how="left")
         .with_columns(
             pl.when(pl.col("_limited"))
             .then(None)
@@ -192,13 +218,21 @@ def xmr_frame(
     )
 
 
-def _too_few(points: pl.Expr, min_points: pl.Expr) -> pl.Expr:
-    return (
-        points.cast(pl.String)
-        + pl.lit(" point(s): SPC needs at least ")
-        + min_points.cast(pl.String)
-        + pl.lit(" for limits")
+def _with_params(frame: pl.DataFrame, per_series: pl.DataFrame, names: tuple) -> pl.DataFrame:
+    """``frame`` with the ``names`` of each row's series (its row in ``per_series``); a
+    parameter with one value for every series is that value, not gathered row by row."""
+    index = frame.get_column("_series") - 1
+    return frame.with_columns(
+        pl.lit(values[0], dtype=values.dtype).alias(name)
+        if values.n_unique() == 1
+        else values.gather(index)
+        for name in names
+        for values in [per_series.get_column(name)]
     )
+
+
+def _too_few(points: pl.Expr, min_points: pl.Expr) -> pl.Expr:
+    return pl.format("{} point(s): SPC needs at least {} for limits", points, min_points)
 
 
 def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
@@ -237,93 +271,39 @@ def _marked(rows: pl.DataFrame, params: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(pl.col("_excluded").fill_null(False), pl.col("_phase").fill_null(0))
 
 
-def _series_in_order(rows: pl.DataFrame) -> int | None:
-    """How many series there are when each series' rows are together and in month order
-    (series in any order), else None: checked in one pass over the rows, and once over the
-    first row of each series."""
-    new_series = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
+def _series_in_order(rows: pl.DataFrame) -> pl.Series | None:
+    """Where each series starts (True on its first row) when each series' rows are together
+    and in month order (series in any order), else None: checked in one pass over the rows,
+    and once over the first row of each series."""
     checked = rows.select(
-        new_series.fill_null(True).alias("_new"),
+        _NEW_SERIES.fill_null(True).alias("_new"),
         (pl.col("mi") > pl.col("mi").shift(1)).alias("_later"),
     )
     if not checked.select((pl.col("_new") | pl.col("_later")).all()).item():
         return None  # a month out of order (or twice) within a run of one series
     firsts = rows.select(*SERIES).filter(checked.get_column("_new"))
-    return firsts.height if firsts.n_unique() == firsts.height else None  # none in two runs
+    return checked.get_column("_new") if firsts.n_unique() == firsts.height else None
 
 
-def _segmented(rows: pl.DataFrame) -> pl.DataFrame:
-    """``rows`` (each series' rows together, in month order) with ``_seg``: a number that
-    changes after a gap (a month with no row, or a null value), so two used points are
-    neighbours when they share it. An excluded month is not a gap: its neighbours' moving
-    range spans it (MDC ghosting)."""
-    new_series = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in SERIES)
+def _segmented(rows: pl.DataFrame, new_series: pl.Series | None) -> pl.DataFrame:
+    """``rows`` (each series' rows together, in month order) with ``_series`` (the series'
+    number, from 1) and ``_seg``: a number that changes after a gap (a month with no row,
+    or a null value), so two used points are neighbours when they share it. An excluded
+    month is not a gap: its neighbours' moving range spans it (MDC ghosting). ``new_series``:
+    where each series starts, if known."""
+    starts = _NEW_SERIES.fill_null(True) if new_series is None else pl.lit(new_series)
     jump = pl.col("mi") - pl.col("mi").shift(1) > 1
     hole = pl.col("value").is_null() & ~pl.col("_excluded")
     return rows.with_columns(
         # A running count only grows: marked sorted, windows over it group by slices.
-        (new_series.fill_null(True) | jump.fill_null(False) | hole)
-        .cum_sum()
-        .set_sorted()
-        .alias("_seg")
-    )
-
-
-def _with_limits(used: pl.DataFrame) -> pl.DataFrame:
-    """Each used point (sorted by series and month) with its phase ``_sid``, the phase's
-    length ``_len``, baseline length ``_n``, ``_mean``, ``_upper``,
-    ``_lower``, ``_sigma`` and ``_limited`` (the phase has ``min_points`` points)."""
-    # The rows come sorted by series and month (:func:`_segmented`), and a series' phases
-    # follow its months, so a phase is a run of rows: numbered without another sort.
-    new_phase = pl.any_horizontal(pl.col(c) != pl.col(c).shift(1) for c in (*SERIES, "_phase"))
-    used = (
-        used.with_columns(
-            new_phase.fill_null(True).cum_sum().cast(pl.Int64).set_sorted().alias("_sid")
-        )
-        .with_columns(
-            pl.len().over("_sid").cast(pl.Int64).alias("_len"),
-            pl.int_range(pl.len()).over("_sid").alias("_pos"),
-        )
-        .with_columns(
-            pl.min_horizontal("_len", pl.col("baseline_points").fill_null(pl.col("_len")))
-            .cast(pl.Int64)
-            .alias("_n")
-        )
-    )
-    value, mr = pl.col("value"), pl.col("_range")
-    baseline = pl.col("_pos") < pl.col("_n")
-    # A moving range only between consecutive months: a gap drops both ranges next to it.
-    consecutive = (pl.col("_pos") > 0) & (pl.col("_seg").shift(1) == pl.col("_seg"))
-    sid = "_sid"
-    used = used.with_columns(
-        pl.when(baseline & consecutive).then((value - value.shift(1)).abs()).alias("_range")
-    ).with_columns(
-        # Window expressions keep the rows' order, which the rules read neighbours by.
-        value.filter(baseline).mean().over(sid).alias("_mean"),
-        mr.mean().over(sid).fill_null(0.0).alias("_mr_mean"),
-        # Screening: moving ranges above 3.267 x their mean are left out, once (one equal
-        # to it at the data's precision is kept: REL_TOLERANCE of the limit).
-        mr.filter(mr <= SCREEN_FACTOR * mr.mean() / (1 - REL_TOLERANCE))
-        .mean()
-        .over(sid)
-        .alias("_mr_screened"),
-    )
-    mean = pl.col("_mean")
-    mr_used = (
-        pl.when(pl.col("screen"))
-        .then(pl.coalesce("_mr_screened", "_mr_mean"))
-        .otherwise(pl.col("_mr_mean"))
-    )
-    return used.with_columns(
-        (mean + LIMIT_FACTOR * mr_used).alias("_upper"),
-        (mean - LIMIT_FACTOR * mr_used).alias("_lower"),
-        (LIMIT_FACTOR * mr_used / 3).alias("_sigma"),
-        (pl.col("_len") >= pl.col("min_points")).alias("_limited"),
+        (starts | jump.fill_null(False) | hole).cum_sum().set_sorted().alias("_seg"),
+        # Counted as row numbers are (the series' parameters are gathered by it).
+        starts.cum_sum().cast(pl.get_index_type()).set_sorted().alias("_series"),
     )
 
 
 def _point_columns() -> dict[str, pl.Expr]:
-    """The output columns of a point flagged by :func:`_with_rules`, by name."""
+    """The output columns of a point flagged by :func:`with_flags`, by name."""
     any_high = pl.any_horizontal([pl.col(f"_h_{r}") for r in RULES])
     any_low = pl.any_horizontal([pl.col(f"_l_{r}") for r in RULES])
     rule = pl.concat_str(

@@ -51,26 +51,37 @@ def spc_columns(
     """
     if until is None:
         return pl.DataFrame(schema=SPC_SCHEMA)
-    upto = observations.filter(pl.col("month") <= until).with_columns(pl.col("mi").cast(pl.Int32))
+    if wanted is not None:
+        wanted = wanted.select("authority", "indicator", pl.col("mi").cast(pl.Int32))
     if overrides.get("enabled") is False:  # SPC turned off for this run: empty columns
-        return _noted(upto, RUN_OFF_NOTE)
-    rolling = [i.id for i in definitions.indicators if i.unit == "rate" and i.measure == "flow"]
+        upto = observations.filter(pl.col("month") <= until)
+        return _noted(_asked(upto.with_columns(pl.col("mi").cast(pl.Int32)), wanted), RUN_OFF_NOTE)
+    rolling = rolling_ids(definitions)
     charted = [i for i in definitions.indicators if i.id not in rolling]
     params = spc_params(
         {i.id: i.spc.merged(**overrides) for i in charted}, {i.id: i.polarity for i in charted}
     )
-    if wanted is not None:
-        wanted = wanted.select("authority", "indicator", pl.col("mi").cast(pl.Int32))
-    charts = xmr_frame(upto.select("authority", "indicator", "mi", "value"), params, wanted)
-    rolled = upto.filter(pl.col("indicator").is_in(rolling))
-    if wanted is not None:
-        rolled = rolled.join(wanted, on=["authority", "indicator", "mi"], how="semi")
+    # The charted rows and the rolling ones apart, each in one pass over the rows.
+    to_chart = observations.filter((pl.col("month") <= until) & ~pl.col("indicator").is_in(rolling))
+    charts = xmr_frame(
+        to_chart.select("authority", "indicator", pl.col("mi").cast(pl.Int32), "value"),
+        params,
+        wanted,
+    )
+    rolled = observations.filter(
+        (pl.col("month") <= until) & pl.col("indicator").is_in(rolling)
+    ).with_columns(pl.col("mi").cast(pl.Int32))
     return pl.concat(
         [
             charts.select(pl.col(c).cast(t) for c, t in SPC_SCHEMA.items()),
-            _noted(rolled, ROLLING_NOTE),
+            _noted(_asked(rolled, wanted), ROLLING_NOTE),
         ]
     )
+
+
+def rolling_ids(definitions: Definitions) -> list[str]:
+    """The indicators SPC draws no chart for: rolling 12-month rates (flow rates)."""
+    return [i.id for i in definitions.indicators if i.unit == "rate" and i.measure == "flow"]
 
 
 def series_gaps(series: pl.DataFrame) -> list[tuple[str, date, date, int]]:
@@ -96,6 +107,15 @@ def series_gaps(series: pl.DataFrame) -> list[tuple[str, date, date, int]]:
             found.append((authority, months[k], months[end], end - k + 1))
             k = end + 1
     return found
+
+
+def _asked(rows: pl.DataFrame, wanted: pl.DataFrame | None) -> pl.DataFrame:
+    """The ``rows`` of ``wanted`` (authority, indicator, mi; all when None): a cheap filter
+    on the months first, the join on the few rows left."""
+    if wanted is None:
+        return rows
+    months = pl.col("mi").is_in(wanted.get_column("mi").unique().implode())
+    return rows.filter(months).join(wanted, on=["authority", "indicator", "mi"], how="semi")
 
 
 def _noted(rows: pl.DataFrame, note: str) -> pl.DataFrame:

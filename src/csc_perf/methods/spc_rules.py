@@ -53,9 +53,28 @@ def chart_scale(lower: pl.Expr, upper: pl.Expr) -> pl.Expr:
 
 def with_rules(used: pl.DataFrame) -> pl.DataFrame:
     """Each point of :func:`_with_limits` with a flag per rule and side (``_h_shift``,
-    ``_l_trend``, ...), whether or not its phase has enough points for limits."""
+    ``_l_trend``, ...), whether or not its phase has enough points for limits: the runs of
+    every point (:func:`with_runs`), then the flags (:func:`with_flags`)."""
+    return with_flags(with_runs(used))
+
+
+def _before(expr: pl.Expr, k: int, group: pl.Expr) -> pl.Expr:
+    """``expr`` of the point ``k`` rows back, when it is in the same ``group``."""
+    return pl.when(group.shift(k) == group).then(expr.shift(k))
+
+
+def _after(expr: pl.Expr, k: int, group: pl.Expr) -> pl.Expr:
+    """``expr`` of the point ``k`` rows on, when it is in the same ``group``."""
+    return pl.when(group.shift(-k) == group).then(expr.shift(-k))
+
+
+def with_runs(used: pl.DataFrame) -> pl.DataFrame:
+    """Each point of :func:`_with_limits` (every used point, in order) with what reaches
+    back or on any distance: its ``_piece`` (the points of one phase between two gaps), its
+    tolerance ``_tol``, its side of the mean ``_side`` and step from the point before
+    ``_step`` (-1, 0, 1), and the length of the run of points on its side (``_run_len``)
+    and of steps in its direction (``_step_len``)."""
     sid, seg = pl.col("_sid"), pl.col("_seg")
-    # A piece: the points of one phase between two gaps (shift and two-of-three windows).
     used = used.with_columns(
         ((sid != sid.shift(1)) | (seg != seg.shift(1)))
         .fill_null(True)
@@ -64,15 +83,8 @@ def with_rules(used: pl.DataFrame) -> pl.DataFrame:
         .alias("_piece")
     )
     piece = pl.col("_piece")
-
-    def before(expr: pl.Expr, k: int = 1, group: pl.Expr = sid) -> pl.Expr:
-        return pl.when(group.shift(k) == group).then(expr.shift(k))
-
-    def after(expr: pl.Expr, k: int = 1, group: pl.Expr = sid) -> pl.Expr:
-        return pl.when(group.shift(-k) == group).then(expr.shift(-k))
-
-    value, mean, sigma = pl.col("value"), pl.col("_mean"), pl.col("_sigma")
-    previous = before(value, group=seg)
+    value, mean = pl.col("value"), pl.col("_mean")
+    previous = _before(value, 1, seg)
     # The tolerance once per point (every line of the chart lies within its limits, so the
     # chart's scale covers them): see compare_at_precision.
     used = used.with_columns(
@@ -82,25 +94,12 @@ def with_rules(used: pl.DataFrame) -> pl.DataFrame:
         ).alias("_tol")
     )
     tol = pl.col("_tol")
-    above = _signed(value - pl.col("_upper"), tol) > 0
-    below = _signed(value - pl.col("_lower"), tol) < 0
     used = used.with_columns(
         _signed(value - mean, tol).alias("_side"),
         # A trend runs across recalculations (steps between neighbours, whatever the phase).
         _signed(value - previous, pl.max_horizontal(tol, REL_TOLERANCE * previous.abs())).alias(
             "_step"
         ),
-        above.alias("_above"),
-        below.alias("_below"),
-        # Between the 2-sigma line and the limit (a point beyond the limit is rule 1's).
-        pl.when(above | below)
-        .then(0)
-        .when(_signed(value - (mean + 2 * sigma), tol) > 0)
-        .then(1)
-        .when(_signed(value - (mean - 2 * sigma), tol) < 0)
-        .then(-1)
-        .otherwise(0)
-        .alias("_band"),
     )
     side, step = pl.col("_side"), pl.col("_step")
     used = used.with_columns(
@@ -119,33 +118,60 @@ def with_rules(used: pl.DataFrame) -> pl.DataFrame:
         .set_sorted()
         .alias("_steps"),
     )
-    used = used.with_columns(
+    return used.with_columns(
         pl.len().over("_run").alias("_run_len"),
         pl.when(step.is_not_null() & (step != 0))
         .then(pl.len().over("_steps"))
         .otherwise(0)
         .alias("_step_len"),
     )
+
+
+def with_flags(used: pl.DataFrame) -> pl.DataFrame:
+    """Each point of :func:`with_runs` with a flag per rule and side.
+
+    A point's flags read nothing further than two points either side of it (the runs
+    came with :func:`with_runs`): ``used`` may be only some points, each with the two
+    points either side of it that :func:`with_runs` had (a point at the edge of such a
+    window gets flags that mean nothing)."""
+    seg, piece = pl.col("_seg"), pl.col("_piece")
+    value, mean, sigma, tol = pl.col("value"), pl.col("_mean"), pl.col("_sigma"), pl.col("_tol")
+    above = _signed(value - pl.col("_upper"), tol) > 0
+    below = _signed(value - pl.col("_lower"), tol) < 0
+    used = used.with_columns(
+        above.alias("_above"),
+        below.alias("_below"),
+        # Between the 2-sigma line and the limit (a point beyond the limit is rule 1's).
+        pl.when(above | below)
+        .then(0)
+        .when(_signed(value - (mean + 2 * sigma), tol) > 0)
+        .then(1)
+        .when(_signed(value - (mean - 2 * sigma), tol) < 0)
+        .then(-1)
+        .otherwise(0)
+        .alias("_band"),
+    )
+    side, step = pl.col("_side"), pl.col("_step")
     long_steps = pl.col("_step_len") >= pl.col("trend_run") - 1
-    next_step = after(step, group=seg)
-    next_long = after(long_steps, group=seg).fill_null(False)
+    next_step = _after(step, 1, seg)
+    next_long = _after(long_steps, 1, seg).fill_null(False)
 
     def two_of_three(direction: int) -> pl.Expr:
         """Points in the band on ``direction``'s side that belong to a window of three
         consecutive points all on that side of the mean, two or more of them in the band."""
         near = (pl.col("_band") == direction).cast(pl.Int32)
         on_side = (side == direction).cast(pl.Int32)
-        count = near + before(near, 1, piece).fill_null(0) + before(near, 2, piece).fill_null(0)
+        count = near + _before(near, 1, piece).fill_null(0) + _before(near, 2, piece).fill_null(0)
         sides = (
             on_side
-            + before(on_side, 1, piece).fill_null(0)
-            + before(on_side, 2, piece).fill_null(0)
+            + _before(on_side, 1, piece).fill_null(0)
+            + _before(on_side, 2, piece).fill_null(0)
         )
         ending = (count >= 2) & (sides == 3)  # the window ending at this point qualifies
         windows = (
             ending
-            | after(ending, 1, piece).fill_null(False)
-            | after(ending, 2, piece).fill_null(False)
+            | _after(ending, 1, piece).fill_null(False)
+            | _after(ending, 2, piece).fill_null(False)
         )
         return (near == 1) & windows
 

@@ -69,10 +69,15 @@ def authority_invalid(cells: pl.DataFrame) -> list[Issue]:
 
 def read_indicators(cells: pl.DataFrame, definitions: Definitions) -> pl.DataFrame:
     """``cells`` with ``indicator``: the id ``indicator_text`` names (by id, name or alias,
-    ignoring case and runs of spaces), null when it names none."""
+    ignoring case and runs of spaces), null when it names none.
+
+    Each distinct text is read once; when every text is an id as it is (a national file),
+    the column is the texts themselves, not a rewrite of millions of them."""
     lookup = definitions.lookup_table()
     texts = cells.get_column("indicator_text").drop_nulls().unique().to_list()
     matched = {t: lookup.get(normalise_name(t)) for t in texts}
+    if all(matched[t] == t for t in texts):
+        return cells.with_columns(pl.col("indicator_text").alias("indicator"))
     return cells.with_columns(
         pl.col("indicator_text")
         .replace_strict(matched, default=None, return_dtype=pl.String)

@@ -244,13 +244,18 @@ def out_of_range_rows(checked: pl.DataFrame, definitions: Definitions) -> pl.Dat
 def percent_as_fraction(checked: pl.DataFrame, definitions: Definitions) -> list[Issue]:
     """``percent-as-fraction``: every figure of a percentage in a sheet is between 0 and 1
     (an Excel cell formatted as % holds 0.87); once per sheet and indicator."""
-    percents = checked.filter(pl.col("_unit") == "percent")
-    if not percents.height:
-        return []
+    return fraction_issues(checked.lazy().filter(pl.col("_unit") == "percent"), definitions)
+
+
+def fraction_issues(percents: pl.LazyFrame, definitions: Definitions) -> list[Issue]:
+    """:func:`percent_as_fraction`'s issues from the figures of percentages alone
+    (``file, sheet, row, column, indicator, value``; a lazy query, so that only those
+    columns of millions of rows are read)."""
     fractions = (
         percents.group_by("file", "sheet", "indicator", maintain_order=True)
         .agg(pl.col("value").max().alias("_max"), pl.col("row").first(), pl.col("column").first())
         .filter((pl.col("_max") <= 1) & (pl.col("_max") > 0))
+        .collect()
     )
     return [
         Issue.at(
